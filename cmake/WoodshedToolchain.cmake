@@ -1,0 +1,31 @@
+# Compiler and platform flags shared by every Woodshed target.
+#
+# Everything links against woodshed_options (an INTERFACE target) so that the thread and
+# exception flags are the same for every object in a link: Emscripten requires -pthread on
+# all of them, and -fexceptions (JS-based) is the exception model that works with threads
+# in Emscripten 3.1.6 (-fwasm-exceptions does not; see shared/TOOLCHAIN.md).
+
+add_library(woodshed_options INTERFACE)
+target_compile_features(woodshed_options INTERFACE cxx_std_20)
+
+if(WOODSHED_ENABLE_ASSERTS)
+  target_compile_definitions(woodshed_options INTERFACE WOODSHED_ENABLE_ASSERTS=1)
+endif()
+
+if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+  target_compile_options(woodshed_options INTERFACE
+    $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wconversion -Wno-sign-conversion>)
+endif()
+
+find_package(Threads REQUIRED)
+target_link_libraries(woodshed_options INTERFACE Threads::Threads)
+
+if(EMSCRIPTEN)
+  target_compile_options(woodshed_options INTERFACE -pthread -fexceptions)
+  target_link_options(woodshed_options INTERFACE -pthread -fexceptions)
+else()
+  if(WOODSHED_SANITIZE)
+    target_compile_options(woodshed_options INTERFACE -fsanitize=${WOODSHED_SANITIZE} -fno-omit-frame-pointer)
+    target_link_options(woodshed_options INTERFACE -fsanitize=${WOODSHED_SANITIZE})
+  endif()
+endif()

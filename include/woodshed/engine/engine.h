@@ -1,0 +1,103 @@
+#pragma once
+// The audio engine: a render thread that keeps an AudioRing filled to a target latency.
+//
+// Threads
+// - Main thread (browser main thread, UI, JS API): constructs, start(), set*(), status().
+//   None of these block: commands go through a wait-free SPSC queue, status comes from a
+//   wait-free triple buffer, latency is an atomic.
+// - Render thread: started by the first start(), owned by the Engine. It applies commands,
+//   renders blocks while the ring holds less than the target, and otherwise sleeps on the
+//   ring's read counter (the consumer wakes it) with a bounded timeout. It never allocates,
+//   locks or throws after start() prepared it.
+// - Consumer (the AudioWorklet, or a test thread): reads the ring.
+//
+// The destructor stops and joins the render thread; the web app never destroys its engine.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+#include "woodshed/core/audio_ring.h"
+#include "woodshed/core/spsc_ring_buffer.h"
+#include "woodshed/core/triple_buffer.h"
+#include "woodshed/engine/commands.h"
+#include "woodshed/engine/renderer.h"
+
+namespace woodshed::engine {
+
+struct EngineConfig {
+  ChannelCount channels = 2;
+  FrameCount blockFrames = 128;
+  double targetLatencySeconds = 0.040;
+};
+
+/// What the render thread publishes after every block.
+struct EngineStatus {
+  std::uint64_t framesRendered = 0;
+  std::uint64_t blocksRendered = 0;
+  double renderLoadAverage = 0.0;  ///< fraction of a block's real-time budget, smoothed over ~0.3 s
+  double renderLoadMax = 0.0;      ///< largest since start or the last ResetStatistics
+  std::uint32_t nonFiniteBlocks = 0;  ///< blocks the NaN/Inf guard silenced
+  std::uint32_t commandsApplied = 0;
+  SampleRate sampleRate = 0.0;
+};
+
+class Engine {
+ public:
+  // Limits, each with a clear error when exceeded.
+  static constexpr SampleRate kMinSampleRate = 8000.0;
+  static constexpr SampleRate kMaxSampleRate = 192000.0;
+  static constexpr double kMinLatencySeconds = 0.005;
+  static constexpr double kMaxLatencySeconds = 0.250;
+  static constexpr FrameCount kMaxBlockFrames = 4096;
+  static constexpr FrameCount kCommandQueueCapacity = 256;
+
+  /// Validates the config and allocates the ring (sized for kMaxLatencySeconds at
+  /// kMaxSampleRate). Throws InvalidArgument for out-of-range values.
+  explicit Engine(EngineConfig config = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// Main thread. First call: prepares the renderer at `sampleRate` and starts the render
+  /// thread. Later calls with another rate retune the renderer (no allocation). Throws
+  /// InvalidArgument outside kMinSampleRate..kMaxSampleRate.
+  void start(SampleRate sampleRate);
+  bool isStarted() const noexcept { return renderThread_.joinable(); }
+
+  /// Main thread. Validates and hands the parameters to the render thread. Throws
+  /// InvalidArgument for bad values and LimitExceeded when the command queue is full.
+  void setGenerator(const dsp::GeneratorParams& params);
+  void setMasterGainDb(double gainDb);
+  void resetStatistics();
+
+  /// Main thread. Target fill of the ring; throws InvalidArgument outside the limits.
+  void setTargetLatency(double seconds);
+  double targetLatencySeconds() const noexcept;
+
+  /// Main thread (the single reader): the newest status the render thread published.
+  EngineStatus status() noexcept { return status_.read(); }
+
+  const core::AudioRing& ring() const noexcept { return *ring_; }
+  core::AudioRing& ring() noexcept { return *ring_; }
+  const EngineConfig& config() const noexcept { return config_; }
+  /// Main thread: the sample rate given to the last start() (0 before).
+  SampleRate sampleRate() const noexcept { return sampleRate_; }
+
+ private:
+  void send(const Command& command);
+  void renderLoop() noexcept;
+
+  EngineConfig config_;
+  std::unique_ptr<core::AudioRing> ring_;
+  core::SpscRingBuffer<Command> commands_{kCommandQueueCapacity};
+  core::TripleBuffer<EngineStatus> status_;
+  Renderer renderer_;
+  std::atomic<double> targetLatencySeconds_;
+  std::atomic<bool> quit_{false};
+  SampleRate sampleRate_ = 0.0;
+  std::thread renderThread_;
+};
+
+}  // namespace woodshed::engine

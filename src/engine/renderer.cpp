@@ -1,0 +1,49 @@
+#include "woodshed/engine/renderer.h"
+
+#include <algorithm>
+#include <string>
+
+#include "woodshed/core/assert.h"
+#include "woodshed/core/error.h"
+
+namespace woodshed::engine {
+
+void Renderer::prepare(const dsp::ProcessSpec& spec) {
+  if (spec.channels < 1 || spec.channels > std::size(mixChannels_)) {
+    throw core::InvalidArgument("the renderer supports 1 to 8 channels, got " + std::to_string(spec.channels));
+  }
+  if (spec.maxBlockFrames < 1) throw core::InvalidArgument("block size must be at least one frame");
+  spec_ = spec;
+  mixStorage_ = std::make_unique<float[]>(std::size_t{spec.channels} * spec.maxBlockFrames);
+  for (ChannelCount c = 0; c < spec.channels; ++c) mixChannels_[c] = mixStorage_.get() + std::size_t{c} * spec.maxBlockFrames;
+  prepareProcessors();
+}
+
+void Renderer::prepareProcessors() noexcept {
+  generator_.prepare(spec_);
+  chain_.prepare(spec_);
+}
+
+void Renderer::apply(const Command& command) noexcept {
+  switch (command.type) {
+    case Command::Type::SetGenerator: generator_.setParams(command.generator); break;
+    case Command::Type::SetMasterGain: chain_.setMasterGain(command.value); break;
+    case Command::Type::SetSampleRate:
+      spec_.sampleRate = command.value;
+      prepareProcessors();
+      break;
+    case Command::Type::ResetStatistics: break;  // the engine's counters, not the renderer's
+  }
+}
+
+RenderedBlock Renderer::render(FrameCount frames) noexcept {
+  WOODSHED_ASSERT(frames <= spec_.maxBlockFrames, "block larger than prepared");
+  frames = std::min(frames, spec_.maxBlockFrames);
+  const dsp::AudioBlock mix{mixChannels_, spec_.channels, frames};
+  clear(mix);
+  generator_.processAdding(mix);
+  const bool finite = chain_.process(mix);
+  return RenderedBlock{mix, kNoSourcePosition, finite};
+}
+
+}  // namespace woodshed::engine

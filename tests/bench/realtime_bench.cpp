@@ -1,0 +1,110 @@
+// Prints the costs the realtime path is judged by, as a Markdown table:
+// render cost per 128-frame block (as a share of the 2.9 ms quantum at 44.1 kHz), ring
+// push/pop throughput, and thread-pool dispatch latency. Run natively and under node (wasm).
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "woodshed/core/audio_ring.h"
+#include "woodshed/core/thread_pool.h"
+#include "woodshed/engine/renderer.h"
+
+namespace {
+
+using namespace woodshed;
+using Clock = std::chrono::steady_clock;
+
+#if defined(__EMSCRIPTEN__)
+constexpr const char* kPlatform = "wasm (node)";
+#else
+constexpr const char* kPlatform = "native";
+#endif
+
+struct Summary {
+  double mean, p99, max;
+};
+
+Summary summarize(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const double mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+  return {mean, values[values.size() * 99 / 100], values.back()};
+}
+
+void benchRender(const char* label, dsp::Waveform waveform) {
+  constexpr double kRate = 44100.0;
+  constexpr woodshed::FrameCount kBlock = 128;
+  const double quantumUs = kBlock / kRate * 1e6;
+  engine::Renderer renderer;
+  renderer.prepare(dsp::ProcessSpec{kRate, kBlock, 2});
+  engine::Command command;
+  command.type = engine::Command::Type::SetGenerator;
+  command.generator = {waveform, 440.0, -12.0, true};
+  renderer.apply(command);
+  core::AudioRing ring(2, 8192);
+  float left[kBlock], right[kBlock];
+  float* out[2] = {left, right};
+  std::vector<double> us;
+  us.reserve(20000);
+  for (int i = 0; i < 20000; ++i) {
+    const auto begin = Clock::now();
+    const auto block = renderer.render(kBlock);
+    ring.tryPushBlock(block.audio.channels, kBlock, block.firstPosition);
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - begin).count());
+    ring.tryPopBlock(out, kBlock, nullptr);
+  }
+  const Summary s = summarize(us);
+  std::printf("| %s | render 128-frame block, %s | %.2f us (%.2f%%) | %.2f us (%.2f%%) | %.2f us (%.2f%%) |\n",
+              kPlatform, label, s.mean, 100 * s.mean / quantumUs, s.p99, 100 * s.p99 / quantumUs, s.max,
+              100 * s.max / quantumUs);
+}
+
+void benchRingThroughput() {
+  core::AudioRing ring(2, 8192);
+  std::vector<float> left(128, 0.5f), right(128, -0.5f);
+  const float* in[2] = {left.data(), right.data()};
+  float* out[2] = {left.data(), right.data()};
+  constexpr int kBlocks = 200000;
+  const auto begin = Clock::now();
+  for (int i = 0; i < kBlocks; ++i) {
+    ring.tryPushBlock(in, 128, i);
+    ring.tryPopBlock(out, 128, nullptr);
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  const double framesPerSecond = kBlocks * 128.0 / seconds;
+  std::printf("| %s | ring push+pop, stereo, 128-frame blocks | %.1f M frames/s | (%.0fx real time at 44.1 kHz) | |\n",
+              kPlatform, framesPerSecond / 1e6, framesPerSecond / 44100.0);
+}
+
+void benchPoolDispatch() {
+  core::ThreadPool pool(2);
+  std::vector<double> us;
+  for (int i = 0; i < 2000; ++i) {
+    std::atomic<long long> startedNs{0};
+    const auto submitted = Clock::now();
+    auto handle = pool.submit("probe", [&](core::JobContext&) {
+      startedNs = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - submitted).count();
+    });
+    handle.waitFor(std::chrono::seconds(10));
+    us.push_back(static_cast<double>(startedNs.load()) / 1000.0);
+    if (i % 2 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));  // idle workers: measure wake-up
+  }
+  const Summary s = summarize(us);
+  std::printf("| %s | pool dispatch latency (submit to job start) | %.1f us | %.1f us | %.1f us |\n", kPlatform,
+              s.mean, s.p99, s.max);
+}
+
+}  // namespace
+
+int main() {
+  std::printf("| platform | measurement | mean | p99 | max |\n|---|---|---|---|---|\n");
+  benchRender("sine", dsp::Waveform::Sine);
+  benchRender("saw (band-limited)", dsp::Waveform::Saw);
+  benchRender("pink noise", dsp::Waveform::PinkNoise);
+  benchRingThroughput();
+  benchPoolDispatch();
+  return 0;
+}

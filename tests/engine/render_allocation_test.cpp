@@ -1,0 +1,112 @@
+// Proves the render path never allocates after preparation: operator new is replaced for
+// this test program and counts every allocation made while counting is on.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <new>
+#include <thread>
+#include <vector>
+
+#include "woodshed/core/audio_ring.h"
+#include "woodshed/engine/engine.h"
+#include "woodshed/engine/renderer.h"
+
+namespace {
+std::atomic<bool> gCounting{false};
+std::atomic<long> gAllocations{0};
+
+void* countedAllocate(std::size_t size) {
+  if (gCounting.load(std::memory_order_relaxed)) gAllocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+}  // namespace
+
+void* operator new(std::size_t size) { return countedAllocate(size); }
+void* operator new[](std::size_t size) { return countedAllocate(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace woodshed::engine {
+namespace {
+
+class AllocationWindow {
+ public:
+  AllocationWindow() {
+    gAllocations = 0;
+    gCounting = true;
+  }
+  ~AllocationWindow() { gCounting = false; }
+  long count() const { return gAllocations.load(); }
+};
+
+TEST(RenderAllocation, CountingOperatorNewSeesAllocations) {
+  AllocationWindow window;
+  auto* p = new std::vector<int>(10);
+  const long seen = window.count();
+  delete p;
+  EXPECT_GE(seen, 2) << "the counter must see allocations, or the tests below prove nothing";
+}
+
+TEST(RenderAllocation, RendererAndRingNeverAllocateAfterPrepare) {
+  Renderer renderer;
+  renderer.prepare(dsp::ProcessSpec{44100.0, 128, 2});
+  core::AudioRing ring(2, 4096);
+  std::vector<float> left(128), right(128);
+  float* out[2] = {left.data(), right.data()};
+
+  AllocationWindow window;
+  for (int block = 0; block < 20000; ++block) {
+    if (block % 1000 == 0) {  // every kind of command, including retuning the sample rate
+      Command generator;
+      generator.type = Command::Type::SetGenerator;
+      generator.generator = {static_cast<dsp::Waveform>((block / 1000) % 7), 440.0 + block / 100, -12.0, true};
+      renderer.apply(generator);
+      Command gain;
+      gain.type = Command::Type::SetMasterGain;
+      gain.value = 0.5;
+      renderer.apply(gain);
+      Command rate;
+      rate.type = Command::Type::SetSampleRate;
+      rate.value = block % 2000 == 0 ? 48000.0 : 44100.0;
+      renderer.apply(rate);
+    }
+    const RenderedBlock rendered = renderer.render(block % 3 == 0 ? 128 : 37);
+    ASSERT_TRUE(ring.tryPushBlock(rendered.audio.channels, rendered.audio.numFrames, rendered.firstPosition));
+    ring.tryPopBlock(out, rendered.audio.numFrames, nullptr);
+  }
+  EXPECT_EQ(window.count(), 0);
+}
+
+TEST(RenderAllocation, RunningEngineRenderThreadNeverAllocates) {
+  Engine engine;
+  engine.start(44100.0);
+  engine.setGenerator({dsp::Waveform::PinkNoise, 440.0, -12.0, true});
+  core::AudioRing& ring = engine.ring();
+  std::vector<float> left(128), right(128);
+  float* out[2] = {left.data(), right.data()};
+  // Warm up: let the engine apply the command and fill the ring.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto framesBefore = engine.status().framesRendered;
+
+  long allocations = 0;
+  {
+    AllocationWindow window;
+    // Consume like the worklet: 128 frames every 2.9 ms, for 0.5 s.
+    for (int i = 0; i < 170; ++i) {
+      ring.tryPopBlock(out, 128, nullptr);
+      std::this_thread::sleep_for(std::chrono::microseconds(2900));
+    }
+    allocations = window.count();
+  }
+  EXPECT_EQ(allocations, 0);
+  EXPECT_GT(engine.status().framesRendered, framesBefore + 128 * 100) << "the render thread kept rendering";
+}
+
+}  // namespace
+}  // namespace woodshed::engine
