@@ -7,6 +7,7 @@
 
 add_library(woodshed_options INTERFACE)
 target_compile_features(woodshed_options INTERFACE cxx_std_20)
+target_compile_definitions(woodshed_options INTERFACE WOODSHED_VERSION="${PROJECT_VERSION}")
 
 if(WOODSHED_ENABLE_ASSERTS)
   target_compile_definitions(woodshed_options INTERFACE WOODSHED_ENABLE_ASSERTS=1)

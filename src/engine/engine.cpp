@@ -113,53 +113,60 @@ double Engine::targetLatencySeconds() const noexcept {
 void Engine::renderLoop() noexcept {
   EngineStatus status;
   status.sampleRate = renderer_.spec().sampleRate;
-  const FrameCount block = config_.blockFrames;
-  core::AudioRing& ring = *ring_;
   while (!quit_.load(std::memory_order_acquire)) {
-    Command command;
-    while (commands_.tryPop(command)) {
-      renderer_.apply(command);
-      ++status.commandsApplied;
-      if (command.type == Command::Type::ResetStatistics) {
-        status.renderLoadMax = 0.0;
-        status.nonFiniteBlocks = 0;
-      }
-      if (command.type == Command::Type::SetSampleRate) status.sampleRate = command.value;
-    }
-
-    const double rate = renderer_.spec().sampleRate;
+    applyCommands(status);
     const auto targetFrames = static_cast<FrameCount>(
-        std::max(1.0, targetLatencySeconds_.load(std::memory_order_relaxed) * rate));
-    const FrameCount fill = ring.capacity() - ring.writableFrames();
-    if (fill < targetFrames && ring.writableFrames() >= block) {
-      const auto begin = Clock::now();
-      const RenderedBlock rendered = renderer_.render(block);
-      const bool pushed = ring.tryPushBlock(rendered.audio.channels, rendered.audio.numFrames, rendered.firstPosition);
-      const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
-      const double load = seconds * rate / block;
-      if (pushed) {
-        status.framesRendered += block;
-        ++status.blocksRendered;
-      }
-      if (!rendered.wasFinite) ++status.nonFiniteBlocks;
-      status.renderLoadAverage += kLoadSmoothing * (load - status.renderLoadAverage);
-      status.renderLoadMax = std::max(status.renderLoadMax, load);
-      status_.write(status);
-      continue;
-    }
-    // Full enough: sleep until the consumer takes frames (it notifies the read counter) or
-    // until the ring would drop below target, whichever is first, never longer than kMaxSleep.
-    const FrameCount above = fill >= targetFrames ? fill - targetFrames : 0;
-    const auto untilBelow = std::chrono::duration<double>(above / rate);
-    const auto sleep = std::min<std::chrono::nanoseconds>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(untilBelow), kMaxSleep);
-    const std::atomic<std::uint32_t>& consumed = ring.readCounter();
-    const std::uint32_t consumedSeen = consumed.load(std::memory_order_acquire);
-    if (ring.capacity() - ring.writableFrames() >= targetFrames) {
-      core::waitWhileEqual(consumed, consumedSeen,
-                           std::max<std::chrono::nanoseconds>(sleep, std::chrono::microseconds(100)));
-    }
+        std::max(1.0, targetLatencySeconds_.load(std::memory_order_relaxed) * renderer_.spec().sampleRate));
+    if (!renderBlockIfBelow(targetFrames, status)) sleepWhileAtLeast(targetFrames);
   }
+}
+
+void Engine::applyCommands(EngineStatus& status) noexcept {
+  Command command;
+  while (commands_.tryPop(command)) {
+    renderer_.apply(command);
+    ++status.commandsApplied;
+    if (command.type == Command::Type::ResetStatistics) {
+      status.renderLoadMax = 0.0;
+      status.nonFiniteBlocks = 0;
+    }
+    if (command.type == Command::Type::SetSampleRate) status.sampleRate = command.value;
+  }
+}
+
+bool Engine::renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) noexcept {
+  core::AudioRing& ring = *ring_;
+  const FrameCount block = config_.blockFrames;
+  const FrameCount writable = ring.writableFrames();
+  if (ring.capacity() - writable >= targetFrames || writable < block) return false;
+
+  const auto begin = Clock::now();
+  const RenderedBlock rendered = renderer_.render(block);
+  ring.tryPushBlock(rendered.audio.channels, rendered.audio.numFrames, rendered.firstPosition);
+  const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  const double load = seconds * renderer_.spec().sampleRate / block;
+
+  ++status.blocksRendered;
+  status.framesRendered = status.blocksRendered * block;
+  if (!rendered.wasFinite) ++status.nonFiniteBlocks;
+  status.renderLoadAverage += kLoadSmoothing * (load - status.renderLoadAverage);
+  status.renderLoadMax = std::max(status.renderLoadMax, load);
+  status_.write(status);
+  return true;
+}
+
+void Engine::sleepWhileAtLeast(FrameCount targetFrames) noexcept {
+  // Sleep until the consumer takes frames (it wakes the read counter) or until the ring would
+  // drop below target, whichever is first, and never longer than kMaxSleep.
+  const core::AudioRing& ring = *ring_;
+  const std::atomic<std::uint32_t>& consumed = ring.readCounter();
+  const std::uint32_t consumedSeen = consumed.load(std::memory_order_acquire);
+  const FrameCount fill = ring.capacity() - ring.writableFrames();
+  if (fill < targetFrames) return;
+  const auto untilBelow = std::chrono::duration<double>((fill - targetFrames) / renderer_.spec().sampleRate);
+  const auto sleep = std::clamp<std::chrono::nanoseconds>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(untilBelow), std::chrono::microseconds(100), kMaxSleep);
+  core::waitWhileEqual(consumed, consumedSeen, sleep);
 }
 
 }  // namespace woodshed::engine

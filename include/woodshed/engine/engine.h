@@ -87,7 +87,11 @@ class Engine {
 
  private:
   void send(const Command& command);
+  // Render thread only.
   void renderLoop() noexcept;
+  void applyCommands(EngineStatus& status) noexcept;
+  bool renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) noexcept;
+  void sleepWhileAtLeast(FrameCount targetFrames) noexcept;
 
   EngineConfig config_;
   std::unique_ptr<core::AudioRing> ring_;

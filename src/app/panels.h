@@ -1,0 +1,15 @@
+#pragma once
+// The app's panels, one file each. Each draws into the current ImGui context.
+
+#include <imgui.h>
+
+namespace woodshed::app {
+
+class App;
+
+/// Audio output and the signal generator: start/stop, waveform, frequency, level, latency.
+void drawAudioPanel(App& app);
+/// The bottom bar: version, isolation, threads, memory, audio state and health.
+void drawStatusBar(App& app, ImVec2 position, ImVec2 size);
+
+}  // namespace woodshed::app

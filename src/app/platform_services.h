@@ -1,0 +1,31 @@
+#pragma once
+// What the app needs from the platform it runs on. platform/web implements it with the
+// browser; tests or a native shell could implement it otherwise. Main thread only.
+
+#include <cstddef>
+
+namespace woodshed::app {
+
+/// The audio output as the platform reports it. "Running" is reported only after the
+/// platform's audio device really runs (in the browser: after AudioContext.resume() resolved).
+enum class AudioState { Off, Starting, Running, Suspended, Closed, Failed };
+
+const char* toString(AudioState state) noexcept;
+
+class PlatformServices {
+ public:
+  virtual ~PlatformServices() = default;
+
+  /// Asks for audio output; the outcome arrives later through App::onAudioState.
+  virtual void requestAudioStart() = 0;
+  /// Asks to stop audio output; the outcome arrives later through App::onAudioState.
+  virtual void requestAudioStop() = 0;
+
+  virtual bool crossOriginIsolated() const = 0;
+  /// Bytes currently allocated with malloc/new.
+  virtual std::size_t heapBytesInUse() const = 0;
+  /// Size of the memory the heap lives in (the wasm memory).
+  virtual std::size_t heapCapacity() const = 0;
+};
+
+}  // namespace woodshed::app

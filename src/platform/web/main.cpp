@@ -1,0 +1,122 @@
+// The browser entry: creates the app, a GLFW window on the page's canvas, Dear ImGui with the
+// WebGL2 backend, and the main loop on the browser's main thread (requestAnimationFrame).
+// Emscripten 3.1.6's GLFW ignores devicePixelRatio, so the canvas backing store is sized
+// here (CSS size x ratio) and ImGui's fonts and style are scaled by the ratio.
+
+#include <GLES3/gl3.h>
+#include <GLFW/glfw3.h>
+#include <emscripten.h>
+#include <emscripten/html5.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "platform/web/web_platform.h"
+
+namespace {
+
+constexpr const char* kCanvas = "#canvas";
+constexpr float kBaseFontPixels = 15.0f;
+
+struct Frame {
+  GLFWwindow* window = nullptr;
+  int backingWidth = 0;
+  int backingHeight = 0;
+  double pixelRatio = 0.0;
+};
+
+Frame gFrame;
+
+// Keeps the canvas backing store at CSS size x devicePixelRatio and ImGui scaled to match.
+void fitCanvas(Frame& frame) {
+  double cssWidth = 0.0, cssHeight = 0.0;
+  emscripten_get_element_css_size(kCanvas, &cssWidth, &cssHeight);
+  const double ratio = std::max(1.0, emscripten_get_device_pixel_ratio());
+  const int width = std::max(1, static_cast<int>(std::lround(cssWidth * ratio)));
+  const int height = std::max(1, static_cast<int>(std::lround(cssHeight * ratio)));
+  if (width != frame.backingWidth || height != frame.backingHeight) {
+    glfwSetWindowSize(frame.window, width, height);
+    frame.backingWidth = width;
+    frame.backingHeight = height;
+  }
+  if (ratio != frame.pixelRatio) {
+    const bool rebuild = frame.pixelRatio != 0.0;
+    frame.pixelRatio = ratio;
+    ImGuiIO& io = ImGui::GetIO();
+    io.Fonts->Clear();
+    ImFontConfig font;
+    font.SizePixels = std::round(kBaseFontPixels * static_cast<float>(ratio));
+    io.Fonts->AddFontDefault(&font);
+    ImGuiStyle style;
+    ImGui::StyleColorsDark(&style);
+    style.WindowRounding = 0.0f;
+    style.ScaleAllSizes(static_cast<float>(ratio));
+    ImGui::GetStyle() = style;
+    if (rebuild) {
+      ImGui_ImplOpenGL3_DestroyFontsTexture();
+      ImGui_ImplOpenGL3_CreateFontsTexture();
+    }
+  }
+}
+
+void drawFrame(void*) {
+  Frame& frame = gFrame;
+  fitCanvas(frame);
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+  const ImGuiIO& io = ImGui::GetIO();
+  woodshed::web::theApp().drawFrame(io.DisplaySize.x, io.DisplaySize.y);
+  ImGui::Render();
+  int width = 0, height = 0;
+  glfwGetFramebufferSize(frame.window, &width, &height);
+  glViewport(0, 0, width, height);
+  glClearColor(0.09f, 0.09f, 0.11f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+// Tells the page that the app is ready for calls (web/app.js waits for it).
+EM_JS(void, js_app_ready, (), { if (Module.onAppReady) Module.onAppReady(); });
+EM_JS(void, js_app_failed, (const char* message), { if (Module.onAppFailed) Module.onAppFailed(UTF8ToString(message)); });
+
+}  // namespace
+
+int main() {
+  try {
+    // One preallocated worker is the render thread; the rest form the pool.
+    const unsigned workers = woodshed::web::preallocatedWorkers();
+    woodshed::web::createApp(std::max(1u, workers > 1 ? workers - 1 : 1u));
+  } catch (const std::exception& e) {
+    js_app_failed(e.what());
+    return 1;
+  }
+
+  if (!glfwInit()) {
+    js_app_failed("could not initialise GLFW");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  gFrame.window = glfwCreateWindow(1280, 720, "Woodshed", nullptr, nullptr);
+  if (gFrame.window == nullptr) {
+    js_app_failed("WebGL 2 is not available in this browser, so the interface cannot be drawn");
+    return 1;
+  }
+  glfwMakeContextCurrent(gFrame.window);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;  // layout is fixed; nothing to persist yet
+  ImGui_ImplGlfw_InitForOpenGL(gFrame.window, true);
+  ImGui_ImplOpenGL3_Init("#version 300 es");
+
+  js_app_ready();
+  emscripten_set_main_loop_arg(drawFrame, nullptr, 0, false);
+  return 0;
+}

@@ -1,0 +1,39 @@
+#include "platform/web/web_platform.h"
+
+#include <emscripten.h>
+#include <emscripten/heap.h>
+#include <malloc.h>
+
+#include <memory>
+
+namespace woodshed::web {
+
+namespace {
+WebPlatform gPlatform;
+std::unique_ptr<app::App> gApp;
+}  // namespace
+
+// The JS side (web/audio-output.js) is reachable as Module.host; it reports back through
+// ws_notify_audio_state.
+EM_JS(void, js_request_audio_start, (), { Module.host.requestAudioStart(); });
+EM_JS(void, js_request_audio_stop, (), { Module.host.requestAudioStop(); });
+EM_JS(int, js_cross_origin_isolated, (), { return (typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated) ? 1 : 0; });
+EM_JS(int, js_preallocated_workers, (), { return PThread.unusedWorkers.length; });
+
+void WebPlatform::requestAudioStart() { js_request_audio_start(); }
+void WebPlatform::requestAudioStop() { js_request_audio_stop(); }
+bool WebPlatform::crossOriginIsolated() const { return js_cross_origin_isolated() != 0; }
+std::size_t WebPlatform::heapBytesInUse() const { return static_cast<std::size_t>(mallinfo().uordblks); }
+std::size_t WebPlatform::heapCapacity() const { return emscripten_get_heap_size(); }
+
+app::App& createApp(unsigned poolThreads) {
+  if (!gApp) gApp = std::make_unique<app::App>(gPlatform, poolThreads);
+  return *gApp;
+}
+
+app::App& theApp() { return *gApp; }
+bool hasApp() noexcept { return gApp != nullptr; }
+
+unsigned preallocatedWorkers() { return static_cast<unsigned>(js_preallocated_workers()); }
+
+}  // namespace woodshed::web

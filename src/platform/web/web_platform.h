@@ -1,0 +1,27 @@
+#pragma once
+// The browser side of PlatformServices, and the one place that owns the App instance the
+// exported entry points (bindings.cpp) and the main loop (main.cpp) share.
+
+#include "app/app.h"
+
+namespace woodshed::web {
+
+class WebPlatform final : public app::PlatformServices {
+ public:
+  void requestAudioStart() override;
+  void requestAudioStop() override;
+  bool crossOriginIsolated() const override;
+  std::size_t heapBytesInUse() const override;
+  std::size_t heapCapacity() const override;
+};
+
+/// Creates the app (once, from main()). Threads: one render thread plus the pool.
+app::App& createApp(unsigned poolThreads);
+/// The app; only valid after createApp(). Main thread.
+app::App& theApp();
+bool hasApp() noexcept;
+
+/// Pthread workers Emscripten pre-started for this page (the pool size chosen at load).
+unsigned preallocatedWorkers();
+
+}  // namespace woodshed::web

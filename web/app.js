@@ -1,0 +1,80 @@
+// Boots Woodshed: checks that the page can share memory with threads, loads the wasm module,
+// and publishes the automation API as window.woodshed (see woodshed-api.js).
+
+import { AudioOutput } from './audio-output.js';
+import { WoodshedApi } from './woodshed-api.js';
+
+const testMode = new URLSearchParams(location.search).has('test');
+const api = new WoodshedApi({ testMode });
+window.woodshed = api;
+
+function show(id) {
+  document.getElementById('loading').hidden = true;
+  document.getElementById(id).hidden = false;
+}
+
+function explainUnsupported(reason) {
+  document.getElementById('unsupported-reason').textContent = reason;
+  show('unsupported');
+}
+
+/** Why this page cannot run Woodshed, or null when it can. */
+function isolationProblem() {
+  if (typeof SharedArrayBuffer === 'undefined' || !globalThis.crossOriginIsolated) {
+    return 'This page is not cross-origin isolated, so the browser does not allow the shared memory '
+      + 'Woodshed needs for its audio threads.';
+  }
+  if (typeof AudioWorkletNode === 'undefined') {
+    return 'This browser has no AudioWorklet, which Woodshed uses to play sound.';
+  }
+  return null;
+}
+
+// The AudioContext may only start after a user gesture: the first click or key press starts
+// audio output, once.
+function startAudioOnFirstGesture() {
+  const events = ['pointerdown', 'keydown'];
+  const onGesture = () => {
+    for (const type of events) window.removeEventListener(type, onGesture, true);
+    api.start().catch(() => {});  // the UI shows the failure; nothing else to do here
+  };
+  for (const type of events) window.addEventListener(type, onGesture, true);
+}
+
+async function boot() {
+  const problem = isolationProblem();
+  if (problem) {
+    explainUnsupported(problem);
+    throw new Error(problem);
+  }
+  const canvas = document.getElementById('canvas');
+  // C++ calls Module.host to start and stop audio (src/platform/web/web_platform.cpp).
+  const host = {
+    requestAudioStart: () => { api.start().catch(() => {}); },
+    requestAudioStop: () => { api.stop().catch(() => {}); },
+  };
+  let appReady;
+  let appFailed;
+  const appStarted = new Promise((resolve, reject) => {
+    appReady = resolve;
+    appFailed = (message) => reject(new Error(message));
+  });
+  const { default: createWoodshed } = await import('./woodshed.js');
+  const module = await createWoodshed({
+    canvas,
+    host,
+    onAppReady: () => appReady(),
+    onAppFailed: (message) => appFailed(message),
+  });
+  await appStarted;
+  const output = new AudioOutput(module);
+  api.attach(module, output);
+  document.getElementById('loading').hidden = true;
+  canvas.focus();
+  startAudioOnFirstGesture();
+}
+
+boot().then(() => api.resolveReady(), (error) => {
+  if (document.getElementById('unsupported').hidden) explainUnsupported(error.message);
+  api.rejectReady(error);
+});

@@ -1,0 +1,199 @@
+// The audio output: one AudioContext with one AudioWorkletNode that plays the engine's ring
+// from wasm shared memory (audio/woodshed-processor.js).
+//
+// - The context is created on start() (the app calls it from the first user gesture).
+// - The state is reported as "running" only after resume() resolved and the context says so.
+// - Two start() calls at once share one attempt; they cannot race.
+// - A closed context (the browser may close it) is released completely: node disconnected,
+//   port closed, handlers removed; the next start() builds a new one. `counts` proves it.
+
+import { callEntry } from './woodshed-api.js';
+
+const STATES = { off: 0, starting: 1, running: 2, suspended: 3, closed: 4, failed: 5 };
+const CAPTURE_ARMED = 1;
+const CAPTURE_DONE = 2;
+const CAPTURE_HEADER_BYTES = 16;
+const MAX_CAPTURE_SECONDS = 30;
+
+export class AudioOutput {
+  #module;
+  #context = null;
+  #node = null;
+  #starting = null;
+  #capturing = false;
+  state = 'off';
+  message = '';
+  counts = { contextsCreated: 0, contextsReleased: 0, nodesCreated: 0, nodesReleased: 0 };
+
+  constructor(module) {
+    this.#module = module;
+  }
+
+  /** The running context's sample rate, or null. */
+  get sampleRate() { return this.#context ? this.#context.sampleRate : null; }
+
+  /** The AudioContext's own latency (processing plus output), in ms. */
+  get contextLatencyMs() {
+    const context = this.#context;
+    if (!context) return 0;
+    return 1000 * ((context.baseLatency || 0) + (context.outputLatency || 0));
+  }
+
+  start() {
+    if (!this.#starting) {
+      this.#starting = this.#start().finally(() => { this.#starting = null; });
+    }
+    return this.#starting;
+  }
+
+  async stop() {
+    if (this.#starting) await this.#starting.catch(() => {});
+    const context = this.#context;
+    if (!context || context.state === 'closed') return;
+    await context.suspend();
+    if (context === this.#context) this.#setState('suspended');
+  }
+
+  async #start() {
+    this.#setState('starting');
+    try {
+      if (!this.#context) await this.#create();
+      const context = this.#context;
+      await context.resume();
+      if (context.state !== 'running') {
+        throw new Error(`the audio device did not start (the AudioContext is ${context.state})`);
+      }
+      this.#setState('running');
+    } catch (error) {
+      this.#setState('failed', error.message);
+      throw error;
+    }
+  }
+
+  async #create() {
+    const context = new AudioContext({ latencyHint: 'interactive' });
+    this.counts.contextsCreated += 1;
+    try {
+      callEntry(this.#module, 'ws_audio_prepare', ['number'], [context.sampleRate]);
+      const layout = this.#readLayout();
+      await context.audioWorklet.addModule(new URL('./audio/woodshed-processor.js', import.meta.url));
+      const node = new AudioWorkletNode(context, 'woodshed-output', {
+        numberOfInputs: 0,
+        numberOfOutputs: 1,
+        outputChannelCount: [layout.channels],
+        processorOptions: { memory: this.#module.HEAPU8.buffer, layout },
+      });
+      this.counts.nodesCreated += 1;
+      node.connect(context.destination);
+      node.onprocessorerror = () => this.#setState('failed', 'the audio worklet stopped with an error');
+      context.onstatechange = () => this.#onContextStateChange(context);
+      this.#context = context;
+      this.#node = node;
+    } catch (error) {
+      context.onstatechange = null;
+      await context.close().catch(() => {});
+      this.counts.contextsReleased += 1;
+      throw error;
+    }
+  }
+
+  #readLayout() {
+    const module = this.#module;
+    const words = new Uint32Array(module.HEAPU8.buffer, module._ws_ring_layout(), 7);
+    return {
+      capacityFrames: words[0],
+      channels: words[1],
+      writeCounter: words[2],
+      readCounter: words[3],
+      samples: words[4],
+      positions: words[5],
+      consumerCounters: words[6],
+    };
+  }
+
+  #onContextStateChange(context) {
+    if (context !== this.#context) return;
+    if (context.state === 'closed') {
+      this.#release();
+      this.#setState('closed');
+    } else if (!this.#starting) {
+      this.#setState(context.state === 'running' ? 'running' : 'suspended');
+    }
+  }
+
+  #release() {
+    const node = this.#node;
+    const context = this.#context;
+    if (node) {
+      node.onprocessorerror = null;
+      node.disconnect();
+      node.port.close();
+      this.counts.nodesReleased += 1;
+    }
+    if (context) {
+      context.onstatechange = null;
+      this.counts.contextsReleased += 1;
+    }
+    this.#node = null;
+    this.#context = null;
+  }
+
+  /** Test hook: closes the context the way a browser may, and waits for the release. */
+  async closeForTest() {
+    const context = this.#context;
+    if (!context) return;
+    await context.close();
+    if (context === this.#context) {
+      this.#release();
+      this.#setState('closed');
+    }
+  }
+
+  #setState(state, message = '') {
+    this.state = state;
+    this.message = message;
+    this.reportState();
+  }
+
+  /** Tells the C++ app the current state and latencies (it draws them). */
+  reportState() {
+    callEntry(this.#module, 'ws_notify_audio_state', ['number', 'number', 'number', 'string'], [
+      STATES[this.state],
+      this.#context ? 1000 * (this.#context.baseLatency || 0) : 0,
+      this.#context ? 1000 * (this.#context.outputLatency || 0) : 0,
+      this.message,
+    ]);
+  }
+
+  /**
+   * Records the next `seconds` of the worklet's output into storage allocated now, before
+   * the capture starts; the worklet only copies into it.
+   */
+  async capture(seconds) {
+    if (!(seconds > 0 && seconds <= MAX_CAPTURE_SECONDS)) {
+      throw new RangeError(`captureOutput takes more than 0 and at most ${MAX_CAPTURE_SECONDS} seconds`);
+    }
+    if (!this.#node || this.state !== 'running') throw new Error('audio output is not running; call start() first');
+    if (this.#capturing) throw new Error('a capture is already running');
+    this.#capturing = true;
+    try {
+      const sampleRate = this.#context.sampleRate;
+      const frames = Math.round(seconds * sampleRate);
+      const buffer = new SharedArrayBuffer(CAPTURE_HEADER_BYTES + 2 * frames * 4);
+      const header = new Int32Array(buffer, 0, 4);  // state, frames written, source frame at start
+      header[0] = CAPTURE_ARMED;
+      this.#node.port.postMessage({ type: 'capture', buffer, frames });
+      const deadline = performance.now() + seconds * 1000 + 5000;
+      while (Atomics.load(header, 0) !== CAPTURE_DONE) {
+        if (performance.now() > deadline) throw new Error('the capture did not finish: is the audio output running?');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const left = new Float32Array(buffer, CAPTURE_HEADER_BYTES, frames).slice();
+      const right = new Float32Array(buffer, CAPTURE_HEADER_BYTES + frames * 4, frames).slice();
+      const sourceFrame = Atomics.load(header, 2);
+      return { sampleRate, channels: [left, right], sourceFrameAtStart: sourceFrame < 0 ? null : sourceFrame };
+    } finally {
+      this.#capturing = false;
+    }
+  }
+}
