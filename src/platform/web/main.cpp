@@ -31,6 +31,11 @@ struct Frame {
 
 Frame gFrame;
 
+// Sizes the canvas backing store. Not glfwSetWindowSize: Emscripten's GLFW treats a size equal
+// to the screen's as a request for fullscreen (and pointer lock). Browser.setCanvasSize leaves
+// the CSS size alone and tells GLFW through its resize listener.
+EM_JS(void, js_set_canvas_size, (int width, int height), { Browser.setCanvasSize(width, height); });
+
 // Keeps the canvas backing store at CSS size x devicePixelRatio and ImGui scaled to match.
 void fitCanvas(Frame& frame) {
   double cssWidth = 0.0, cssHeight = 0.0;
@@ -39,7 +44,7 @@ void fitCanvas(Frame& frame) {
   const int width = std::max(1, static_cast<int>(std::lround(cssWidth * ratio)));
   const int height = std::max(1, static_cast<int>(std::lround(cssHeight * ratio)));
   if (width != frame.backingWidth || height != frame.backingHeight) {
-    glfwSetWindowSize(frame.window, width, height);
+    js_set_canvas_size(width, height);
     frame.backingWidth = width;
     frame.backingHeight = height;
   }
@@ -63,6 +68,29 @@ void fitCanvas(Frame& frame) {
   }
 }
 
+// ImGui asks for cursor shapes; Emscripten's GLFW cannot set them (and its cursor-mode calls
+// touch pointer lock), so the backend is told not to, and the canvas's CSS cursor follows here.
+EM_JS(void, js_set_cursor, (const char* cursor), { Module.canvas.style.cursor = UTF8ToString(cursor); });
+
+void updateCursor() {
+  static ImGuiMouseCursor shown = ImGuiMouseCursor_Arrow;
+  const ImGuiMouseCursor wanted = ImGui::GetMouseCursor();
+  if (wanted == shown) return;
+  shown = wanted;
+  switch (wanted) {
+    case ImGuiMouseCursor_TextInput: js_set_cursor("text"); break;
+    case ImGuiMouseCursor_ResizeAll: js_set_cursor("move"); break;
+    case ImGuiMouseCursor_ResizeNS: js_set_cursor("ns-resize"); break;
+    case ImGuiMouseCursor_ResizeEW: js_set_cursor("ew-resize"); break;
+    case ImGuiMouseCursor_ResizeNESW: js_set_cursor("nesw-resize"); break;
+    case ImGuiMouseCursor_ResizeNWSE: js_set_cursor("nwse-resize"); break;
+    case ImGuiMouseCursor_Hand: js_set_cursor("pointer"); break;
+    case ImGuiMouseCursor_NotAllowed: js_set_cursor("not-allowed"); break;
+    case ImGuiMouseCursor_None: js_set_cursor("none"); break;
+    default: js_set_cursor("default"); break;
+  }
+}
+
 void drawFrame(void*) {
   Frame& frame = gFrame;
   fitCanvas(frame);
@@ -71,6 +99,7 @@ void drawFrame(void*) {
   ImGui::NewFrame();
   const ImGuiIO& io = ImGui::GetIO();
   woodshed::web::theApp().drawFrame(io.DisplaySize.x, io.DisplaySize.y);
+  updateCursor();
   ImGui::Render();
   int width = 0, height = 0;
   glfwGetFramebufferSize(frame.window, &width, &height);
@@ -112,7 +141,9 @@ int main() {
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
-  ImGui::GetIO().IniFilename = nullptr;  // layout is fixed; nothing to persist yet
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // layout is fixed; nothing to persist yet
+  io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;
   ImGui_ImplGlfw_InitForOpenGL(gFrame.window, true);
   ImGui_ImplOpenGL3_Init("#version 300 es");
 

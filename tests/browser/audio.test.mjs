@@ -1,0 +1,208 @@
+// The realtime audio path as a user hears it: what the AudioWorklet really output, captured
+// through window.woodshed, plus the exception boundary, the AudioContext lifecycle, and the
+// explanation shown on a page that is not cross-origin isolated.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { aes17Db, largestStep, zeroCrossingFrequency } from './analysis.mjs';
+import { openApp, openPage, startServer } from './harness.mjs';
+
+/** Captures `seconds` of the worklet's output as plain arrays. */
+async function capture(page, seconds) {
+  return page.evaluate(async (s) => {
+    const result = await window.woodshed.captureOutput(s);
+    return { sampleRate: result.sampleRate, left: Array.from(result.channels[0]), right: Array.from(result.channels[1]), sourceFrameAtStart: result.sourceFrameAtStart };
+  }, seconds);
+}
+
+async function startSine(page, frequency = 440, levelDb = -12) {
+  await page.evaluate(async ([f, l]) => {
+    await window.woodshed.start();
+    await window.woodshed.setGenerator({ type: 'sine', frequency: f, levelDb: l });
+  }, [frequency, levelDb]);
+  await page.waitForTimeout(300);  // past the level ramp and the ring's first fill
+}
+
+function assertSine(captured, frequency, levelDb, label = '') {
+  for (const [name, channel] of [['left', captured.left], ['right', captured.right]]) {
+    const measured = zeroCrossingFrequency(channel, captured.sampleRate);
+    const level = aes17Db(channel);
+    assert.ok(Math.abs(measured - frequency) <= 1, `${label}${name}: ${measured.toFixed(3)} Hz, expected ${frequency} +- 1`);
+    assert.ok(Math.abs(level - levelDb) <= 0.1, `${label}${name}: ${level.toFixed(3)} dBFS, expected ${levelDb} +- 0.1`);
+  }
+}
+
+describe('audio output (cross-origin isolated)', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await openApp(server.url);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('a 440 Hz sine at -12 dBFS plays at 440 +- 1 Hz and -12 +- 0.1 dBFS', async () => {
+    const { page } = browser;
+    await startSine(page);
+    const captured = await capture(page, 2);
+    assert.equal(captured.sampleRate, await page.evaluate(() => new AudioContext().sampleRate), 'the context rate, not an assumed 48000');
+    assertSine(captured, 440, -12);
+    assert.equal(captured.sourceFrameAtStart, null, 'the generator has no source position');
+    assert.ok(largestStep(captured.left) < 2 * Math.PI * 440 / captured.sampleRate * 0.2512 * 1.05, 'no dropouts or clicks');
+    const stats = await page.evaluate(() => window.woodshed.stats());
+    assert.equal(stats.crossOriginIsolated, true);
+    assert.equal(stats.sampleRate, captured.sampleRate);
+    assert.ok(stats.threads >= 3, `threads: ${stats.threads}`);
+    assert.ok(stats.framesPlayed > captured.sampleRate * 2, 'the worklet counts what it played');
+    assert.ok(stats.outputLatencyMs > 10 && stats.outputLatencyMs < 500, `output latency ${stats.outputLatencyMs} ms`);
+    assert.ok(stats.heapBytesInUse > 0 && stats.heapBytesInUse < stats.heapCapacity);
+    assert.deepEqual(browser.errors, []);
+  });
+
+  test('a level or frequency change is heard within 100 ms', async () => {
+    const { page } = browser;
+    await startSine(page);
+    const captured = await page.evaluate(async () => {
+      const pending = window.woodshed.captureOutput(0.6);
+      await window.woodshed.setGenerator({ type: 'sine', frequency: 1000, levelDb: -6 });
+      const result = await pending;
+      return { sampleRate: result.sampleRate, left: Array.from(result.channels[0]) };
+    });
+    const from = Math.round(0.15 * captured.sampleRate);  // latency (about 80 ms) plus the 10 ms ramp, with margin
+    const tail = captured.left.slice(from);
+    assert.ok(Math.abs(zeroCrossingFrequency(tail, captured.sampleRate) - 1000) < 1);
+    assert.ok(Math.abs(aes17Db(tail) + 6) < 0.1);
+  });
+
+  test('an exception at every exported entry point reaches JS as an Error and the sine keeps playing', async () => {
+    const { page } = browser;
+    await startSine(page);
+    const outcome = await page.evaluate(async () => {
+      const w = window.woodshed;
+      // How each entry is reached through the public API.
+      const actions = {
+        ws_audio_prepare: async () => { await w.test.closeAudioContext(); await w.start(); },
+        ws_notify_audio_state: async () => w.test.notifyAudioState(),
+        ws_set_generator: () => w.setGenerator({ type: 'sine', frequency: 440, levelDb: -12 }),
+        ws_set_target_latency: () => w.setLatency(40),
+        ws_set_master_gain_db: () => w.setMasterGain(0),
+        ws_stats: () => w.stats(),
+      };
+      const results = {};
+      for (const entry of w.test.entries()) {
+        if (!actions[entry]) { results[entry] = 'no action to reach this entry'; continue; }
+        w.test.armFault(entry);
+        try {
+          await actions[entry]();
+          results[entry] = 'did not throw';
+        } catch (error) {
+          results[entry] = error instanceof Error ? error.message : `not an Error: ${error}`;
+        }
+      }
+      await w.start();  // after the prepare fault the context was rebuilt; start again
+      return results;
+    });
+    const entries = Object.keys(outcome);
+    assert.ok(entries.length >= 6, `entries: ${entries}`);
+    for (const [entry, message] of Object.entries(outcome)) {
+      assert.equal(message, `injected fault in ${entry}`, entry);
+    }
+    await page.waitForTimeout(300);
+    assertSine(await capture(page, 1), 440, -12, 'after the faults: ');
+  });
+
+  test('bad arguments are refused with a message, and nothing changes', async () => {
+    const { page } = browser;
+    await startSine(page);
+    const messages = await page.evaluate(async () => {
+      const attempts = [
+        () => window.woodshed.setGenerator({ type: 'banjo' }),
+        () => window.woodshed.setGenerator({ type: 'sine', frequency: 5, levelDb: -12 }),
+        () => window.woodshed.setGenerator({ type: 'sine', frequency: 440, levelDb: 6 }),
+        () => window.woodshed.setLatency(1000),
+        () => window.woodshed.captureOutput(31),
+      ];
+      const out = [];
+      for (const attempt of attempts) {
+        try { await attempt(); out.push('accepted'); } catch (error) { out.push(error.message); }
+      }
+      return out;
+    });
+    assert.match(messages[0], /unknown generator type "banjo"/);
+    assert.match(messages[1], /between 20 Hz and 20000 Hz/);
+    assert.match(messages[2], /between -120 and 0 dBFS/);
+    assert.match(messages[3], /between 5 and 250 ms/);
+    assert.match(messages[4], /at most 30 seconds/);
+    assertSine(await capture(page, 1), 440, -12, 'after refusals: ');
+  });
+
+  test('stop and start: playing is reported only when the context runs, and playback resumes', async () => {
+    const { page } = browser;
+    await startSine(page);
+    const states = await page.evaluate(async () => {
+      const w = window.woodshed;
+      await w.stop();
+      const stopped = await w.stats();
+      await new Promise((r) => setTimeout(r, 300));
+      const later = await w.stats();
+      const pending = w.start();
+      const whileStarting = (await w.stats()).audioState;
+      await pending;
+      return { stopped: stopped.audioState, framesWhileStopped: later.framesPlayed - stopped.framesPlayed, whileStarting, running: (await w.stats()).audioState };
+    });
+    assert.equal(states.stopped, 'suspended');
+    assert.ok(states.framesWhileStopped <= 1024, `the worklet kept playing while stopped: ${states.framesWhileStopped} frames`);
+    assert.equal(states.whileStarting, 'starting', 'not "running" before resume() resolved');
+    assert.equal(states.running, 'running');
+    await page.waitForTimeout(200);
+    assertSine(await capture(page, 1), 440, -12, 'after resume: ');
+  });
+
+  test('a closed AudioContext is rebuilt without leaking contexts or nodes', async () => {
+    const { page } = browser;
+    await startSine(page);
+    const counts = await page.evaluate(async () => {
+      const w = window.woodshed;
+      const before = w.test.audioCounts();
+      for (let i = 0; i < 5; i++) {
+        await w.test.closeAudioContext();
+        await w.start();
+      }
+      return { before, after: w.test.audioCounts() };
+    });
+    const live = (c) => ({ contexts: c.contextsCreated - c.contextsReleased, nodes: c.nodesCreated - c.nodesReleased });
+    assert.deepEqual(live(counts.after), { contexts: 1, nodes: 1 }, JSON.stringify(counts));
+    assert.equal(counts.after.contextsCreated - counts.before.contextsCreated, 5);
+    await page.waitForTimeout(300);
+    assertSine(await capture(page, 1), 440, -12, 'after 5 rebuilds: ');
+    assert.deepEqual(browser.errors, []);
+  });
+});
+
+describe('a page that is not cross-origin isolated', () => {
+  let server;
+  before(async () => { server = await startServer({ plain: true }); });
+  after(async () => { await server?.stop(); });
+
+  test('shows why Woodshed cannot start and what to do, with no uncaught errors', async () => {
+    const browser = await openPage(server.url);
+    try {
+      const { page, errors } = browser;
+      await page.waitForFunction(() => !document.getElementById('unsupported').hidden, null, { timeout: 10000 });
+      const text = await page.locator('#unsupported').innerText();
+      assert.match(text, /cannot start/);
+      assert.match(text, /not cross-origin isolated/);
+      assert.match(text, /Cross-Origin-Opener-Policy: same-origin/);
+      assert.match(text, /tools\/run/);
+      const ready = await page.evaluate(() => window.woodshed.ready.then(() => 'resolved', (e) => e.message));
+      assert.match(ready, /not cross-origin isolated/);
+      assert.equal(await page.locator('#loading').isHidden(), true);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});

@@ -1,0 +1,98 @@
+// Shared set-up for the browser tests: a local server for the built app, headless Chromium
+// through playwright-core, and the app opened with its test flag.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const appDir = process.env.WOODSHED_APP_DIR ?? path.join(root, 'build/web-release/app');
+export const resultsDir = path.join(root, 'test-results');
+mkdirSync(resultsDir, { recursive: true });
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--enable-unsafe-swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  // The tests start audio without a click, as a page may after the user's first gesture.
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+/**
+ * Serves the built app on a free port of 127.0.0.1 with tools/lib/serve.py.
+ * @param {{plain?: boolean}} options plain: no cross-origin isolation headers
+ */
+export async function startServer({ plain = false } = {}) {
+  const args = [path.join(root, 'tools/lib/serve.py'), '--dir', appDir, '--port', '0'];
+  if (plain) args.push('--plain');
+  const child = spawn('python3', args, { env: { ...process.env, WOODSHED_SERVE_QUIET: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 10000);
+    const onData = (chunk) => {
+      output += chunk;
+      const match = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited (${code}): ${output}`)));
+  });
+  return {
+    url,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+/**
+ * Launches headless Chromium with a fresh profile and opens `url`, recording console errors
+ * and uncaught page errors. Close with `browser.close()`.
+ */
+export async function openPage(url, { viewport = { width: 1200, height: 700 }, deviceScaleFactor = 1 } = {}) {
+  const profile = mkdtempSync(path.join(tmpdir(), 'woodshed-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.WOODSHED_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    deviceScaleFactor,
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  const errors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+  await page.goto(url);
+  return {
+    context,
+    page,
+    errors,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the app with its test flag and waits until window.woodshed is ready. */
+export async function openApp(serverUrl, options) {
+  const browser = await openPage(`${serverUrl}?test`, options);
+  await browser.page.evaluate(() => window.woodshed.ready);
+  return browser;
+}
