@@ -51,7 +51,7 @@ void drawAudioPanel(App& app) {
   }
 
   float latencyMs = static_cast<float>(app.engine().targetLatencySeconds() * 1000.0);
-  ImGui::SetNextItemWidth(240);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18.0f);
   if (ImGui::SliderFloat("Buffer (ms)", &latencyMs, 10.0f, 250.0f, "%.0f ms")) {
     try {
       app.setTargetLatencyMs(latencyMs);
@@ -71,19 +71,19 @@ void drawAudioPanel(App& app) {
   for (int i = 0; i < static_cast<int>(std::size(kWaveforms)); ++i) {
     if (kWaveforms[i] == params.waveform) selected = i;
   }
-  ImGui::SetNextItemWidth(240);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18.0f);
   if (ImGui::Combo("Waveform", &selected, kWaveformLabels, static_cast<int>(std::size(kWaveformLabels)))) {
     params.waveform = kWaveforms[selected];
     changed = true;
   }
   float frequency = static_cast<float>(params.frequencyHz);
-  ImGui::SetNextItemWidth(240);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18.0f);
   if (ImGui::SliderFloat("Frequency", &frequency, 20.0f, 20000.0f, "%.1f Hz", ImGuiSliderFlags_Logarithmic)) {
     params.frequencyHz = frequency;
     changed = true;
   }
   float level = static_cast<float>(params.levelDb);
-  ImGui::SetNextItemWidth(240);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18.0f);
   if (ImGui::SliderFloat("Level", &level, -60.0f, 0.0f, "%.1f dBFS")) {
     params.levelDb = level;
     changed = true;

@@ -31,7 +31,7 @@ AudioRing::AudioRing(ChannelCount channels, FrameCount capacityFrames)
 }
 
 bool AudioRing::tryPushBlock(const float* const* channelData, FrameCount frames,
-                             SourcePosition firstPosition) noexcept {
+                             const SourcePosition* positions) noexcept {
   if (indices_.writableFrames() < frames) return false;
   const FrameCount cap = capacity();
   const FrameCount start = indices_.writePosition() & indices_.mask();
@@ -42,8 +42,7 @@ bool AudioRing::tryPushBlock(const float* const* channelData, FrameCount frames,
     std::memcpy(channel, channelData[c] + first, (frames - first) * sizeof(float));
   }
   for (FrameCount i = 0; i < frames; ++i) {
-    positions_[(start + i) & indices_.mask()] =
-        firstPosition == kNoSourcePosition ? kNoSourcePosition : firstPosition + static_cast<SourcePosition>(i);
+    positions_[(start + i) & indices_.mask()] = positions != nullptr ? positions[i] : kNoSourcePosition;
   }
   indices_.commitWrite(frames);
   return true;

@@ -101,6 +101,80 @@ void Engine::resetStatistics() {
   send(command);
 }
 
+void Engine::sendFlag(Command::Type type, bool flag, std::uint32_t index) {
+  Command command;
+  command.type = type;
+  command.flag = flag;
+  command.index = index;
+  send(command);
+}
+
+void Engine::loadTrack(std::shared_ptr<const Track> track) {
+  if (track && sampleRate_ > 0.0 && track->sampleRate() != sampleRate_) {
+    throw core::InvalidArgument("\"" + track->name() + "\" was decoded for " + std::to_string(track->sampleRate()) +
+                                " Hz but the audio output runs at " + std::to_string(sampleRate_) +
+                                " Hz; import it again");
+  }
+  Command command;
+  command.type = Command::Type::LoadTrack;
+  command.track = track.get();
+  send(command);
+  if (track) lent_.push_back(track);
+  loaded_ = std::move(track);
+}
+
+void Engine::play() { sendFlag(Command::Type::Play, true); }
+void Engine::pause() { sendFlag(Command::Type::Pause, false); }
+void Engine::stop() { sendFlag(Command::Type::Stop, false); }
+void Engine::setLooping(bool looping) { sendFlag(Command::Type::SetLooping, looping); }
+void Engine::setSourceMute(std::size_t source, bool mute) {
+  sendFlag(Command::Type::SetSourceMute, mute, static_cast<std::uint32_t>(source));
+}
+void Engine::setSourceSolo(std::size_t source, bool solo) {
+  sendFlag(Command::Type::SetSourceSolo, solo, static_cast<std::uint32_t>(source));
+}
+
+void Engine::setSourceGainDb(std::size_t source, double gainDb) {
+  if (!(gainDb >= -120.0 && gainDb <= 12.0)) {
+    throw core::InvalidArgument("source gain must be between -120 and +12 dB, got " + std::to_string(gainDb));
+  }
+  Command command;
+  command.type = Command::Type::SetSourceGain;
+  command.index = static_cast<std::uint32_t>(source);
+  command.value = dsp::dbToGain(gainDb);
+  send(command);
+}
+
+void Engine::seek(double seconds) {
+  if (!loaded_) throw core::Error("no track is loaded");
+  if (!std::isfinite(seconds) || seconds < 0.0) {
+    throw core::InvalidArgument("seek position must be 0 s or later, got " + std::to_string(seconds));
+  }
+  Command command;
+  command.type = Command::Type::Seek;
+  command.frame = static_cast<std::uint64_t>(std::llround(seconds * loaded_->sampleRate()));
+  send(command);
+}
+
+std::size_t Engine::collectReleasedTracks() {
+  std::size_t released = 0;
+  Notice notice;
+  while (notices_.tryPop(notice)) {
+    if (notice.type != Notice::Type::TrackReleased) continue;
+    const auto found = std::find_if(lent_.begin(), lent_.end(),
+                                    [&](const std::shared_ptr<const Track>& t) { return t.get() == notice.track; });
+    if (found != lent_.end()) {
+      lent_.erase(found);  // one lending per LoadTrack: erase one
+      ++released;
+    }
+  }
+  return released;
+}
+
+bool Engine::isLent(TrackId id) const noexcept {
+  return std::any_of(lent_.begin(), lent_.end(), [&](const std::shared_ptr<const Track>& t) { return t->id() == id; });
+}
+
 void Engine::setTargetLatency(double seconds) {
   checkLatency(seconds);
   targetLatencySeconds_.store(seconds, std::memory_order_relaxed);
@@ -121,10 +195,22 @@ void Engine::renderLoop() noexcept {
   }
 }
 
+void Engine::handBack(const Track* track) noexcept {
+  // Oldest first: retry releases that found the notice queue full.
+  while (unsentReleaseCount_ > 0 && notices_.tryPush(Notice{Notice::Type::TrackReleased, unsentReleases_[0]})) {
+    std::copy(unsentReleases_.begin() + 1, unsentReleases_.begin() + unsentReleaseCount_, unsentReleases_.begin());
+    --unsentReleaseCount_;
+  }
+  if (track == nullptr) return;
+  if (unsentReleaseCount_ == 0 && notices_.tryPush(Notice{Notice::Type::TrackReleased, track})) return;
+  if (unsentReleaseCount_ < unsentReleases_.size()) unsentReleases_[unsentReleaseCount_++] = track;
+}
+
 void Engine::applyCommands(EngineStatus& status) noexcept {
+  handBack(nullptr);
   Command command;
   while (commands_.tryPop(command)) {
-    renderer_.apply(command);
+    if (const Track* previous = renderer_.apply(command)) handBack(previous);
     ++status.commandsApplied;
     if (command.type == Command::Type::ResetStatistics) {
       status.renderLoadMax = 0.0;
@@ -142,12 +228,18 @@ bool Engine::renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) n
 
   const auto begin = Clock::now();
   const RenderedBlock rendered = renderer_.render(block);
-  ring.tryPushBlock(rendered.audio.channels, rendered.audio.numFrames, rendered.firstPosition);
+  ring.tryPushBlock(rendered.audio.channels, rendered.audio.numFrames, rendered.positions);
   const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
   const double load = seconds * renderer_.spec().sampleRate / block;
 
   ++status.blocksRendered;
   status.framesRendered = status.blocksRendered * block;
+  const Player& player = renderer_.player();
+  status.trackId = player.track() != nullptr ? player.track()->id() : kNoTrack;
+  status.trackFrames = player.track() != nullptr ? player.track()->frames() : 0;
+  status.positionFrames = player.position();
+  status.playing = player.playing();
+  status.looping = player.looping();
   if (!rendered.wasFinite) ++status.nonFiniteBlocks;
   status.renderLoadAverage += kLoadSmoothing * (load - status.renderLoadAverage);
   status.renderLoadMax = std::max(status.renderLoadMax, load);

@@ -16,15 +16,18 @@ void Renderer::prepare(const dsp::ProcessSpec& spec) {
   spec_ = spec;
   mixStorage_ = std::make_unique<float[]>(std::size_t{spec.channels} * spec.maxBlockFrames);
   for (ChannelCount c = 0; c < spec.channels; ++c) mixChannels_[c] = mixStorage_.get() + std::size_t{c} * spec.maxBlockFrames;
+  positions_ = std::make_unique<SourcePosition[]>(spec.maxBlockFrames);
+  player_.prepare(spec);
   prepareProcessors();
 }
 
 void Renderer::prepareProcessors() noexcept {
   generator_.prepare(spec_);
   chain_.prepare(spec_);
+  player_.setSampleRate(spec_.sampleRate);
 }
 
-void Renderer::apply(const Command& command) noexcept {
+const Track* Renderer::apply(const Command& command) noexcept {
   switch (command.type) {
     case Command::Type::SetGenerator: generator_.setParams(command.generator); break;
     case Command::Type::SetMasterGain: chain_.setMasterGain(command.value); break;
@@ -33,7 +36,21 @@ void Renderer::apply(const Command& command) noexcept {
       prepareProcessors();
       break;
     case Command::Type::ResetStatistics: break;  // the engine's counters, not the renderer's
+    case Command::Type::LoadTrack: {
+      const Track* previous = player_.track();
+      player_.setTrack(command.track);
+      return previous;
+    }
+    case Command::Type::Play: player_.play(); break;
+    case Command::Type::Pause: player_.pause(); break;
+    case Command::Type::Stop: player_.stop(); break;
+    case Command::Type::Seek: player_.seek(command.frame); break;
+    case Command::Type::SetLooping: player_.setLooping(command.flag); break;
+    case Command::Type::SetSourceGain: player_.setSourceGain(command.index, command.value); break;
+    case Command::Type::SetSourceMute: player_.setSourceMute(command.index, command.flag); break;
+    case Command::Type::SetSourceSolo: player_.setSourceSolo(command.index, command.flag); break;
   }
+  return nullptr;
 }
 
 RenderedBlock Renderer::render(FrameCount frames) noexcept {
@@ -41,9 +58,10 @@ RenderedBlock Renderer::render(FrameCount frames) noexcept {
   frames = std::min(frames, spec_.maxBlockFrames);
   const dsp::AudioBlock mix{mixChannels_, spec_.channels, frames};
   clear(mix);
+  player_.process(mix, positions_.get());
   generator_.processAdding(mix);
   const bool finite = chain_.process(mix);
-  return RenderedBlock{mix, kNoSourcePosition, finite};
+  return RenderedBlock{mix, positions_.get(), finite};
 }
 
 }  // namespace woodshed::engine

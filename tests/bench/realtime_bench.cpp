@@ -52,7 +52,7 @@ void benchRender(const char* label, dsp::Waveform waveform) {
   for (int i = 0; i < 20000; ++i) {
     const auto begin = Clock::now();
     const auto block = renderer.render(kBlock);
-    ring.tryPushBlock(block.audio.channels, kBlock, block.firstPosition);
+    ring.tryPushBlock(block.audio.channels, kBlock, block.positions);
     us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - begin).count());
     ring.tryPopBlock(out, kBlock, nullptr);
   }
@@ -70,7 +70,7 @@ void benchRingThroughput() {
   constexpr int kBlocks = 200000;
   const auto begin = Clock::now();
   for (int i = 0; i < kBlocks; ++i) {
-    ring.tryPushBlock(in, 128, i);
+    ring.tryPushBlock(in, 128, nullptr);
     ring.tryPopBlock(out, 128, nullptr);
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();

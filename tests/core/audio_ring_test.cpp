@@ -20,8 +20,9 @@ TEST(AudioRing, CarriesPlanarFramesAndTheirSourcePositions) {
   AudioRing ring(2, 8);
   float left[6] = {0, 1, 2, 3, 4, 5}, right[6] = {10, 11, 12, 13, 14, 15};
   const float* in[2] = {left, right};
-  ASSERT_TRUE(ring.tryPushBlock(in, 6, 1000));
-  EXPECT_FALSE(ring.tryPushBlock(in, 3, 2000)) << "a block that does not fit is refused whole";
+  const SourcePosition from1000[6] = {1000, 1001, 1002, 1003, 1004, 1005};
+  ASSERT_TRUE(ring.tryPushBlock(in, 6, from1000));
+  EXPECT_FALSE(ring.tryPushBlock(in, 3, from1000)) << "a block that does not fit is refused whole";
   float outL[4], outR[4];
   float* out[2] = {outL, outR};
   SourcePosition positions[4];
@@ -31,7 +32,7 @@ TEST(AudioRing, CarriesPlanarFramesAndTheirSourcePositions) {
   EXPECT_EQ(positions[0], 1000);
   EXPECT_EQ(positions[3], 1003);
   // This block wraps around the end of storage.
-  ASSERT_TRUE(ring.tryPushBlock(in, 5, kNoSourcePosition));
+  ASSERT_TRUE(ring.tryPushBlock(in, 5, nullptr));
   ASSERT_EQ(ring.tryPopBlock(out, 4, positions), 4u);
   EXPECT_EQ(outL[0], 4.0f);
   EXPECT_EQ(positions[1], 1005);
@@ -46,7 +47,8 @@ TEST(AudioRing, LayoutPointsAtTheLiveCountersAndStorage) {
   EXPECT_EQ(layout.channels, 2u);
   float l[3] = {0.5f, 0.25f, 0.125f};
   const float* in[2] = {l, l};
-  ASSERT_TRUE(ring.tryPushBlock(in, 3, 7));
+  const SourcePosition from7[3] = {7, 8, 9};
+  ASSERT_TRUE(ring.tryPushBlock(in, 3, from7));
   const auto* write = reinterpret_cast<const std::atomic<std::uint32_t>*>(layout.writeCounter);
   EXPECT_EQ(write->load(), 3u);
   const auto* samples = reinterpret_cast<const float*>(layout.samples);
@@ -61,15 +63,17 @@ TEST(AudioRing, StreamsTenMillionFramesIntactBetweenThreads) {
     std::mt19937 rng(7);
     std::uniform_int_distribution<FrameCount> chunk(1, 512);
     std::vector<float> l(512), r(512);
+    std::vector<SourcePosition> positions(512);
     std::uint64_t next = 0;
     while (next < kTotal) {
       const auto n = static_cast<FrameCount>(std::min<std::uint64_t>(chunk(rng), kTotal - next));
       for (FrameCount i = 0; i < n; ++i) {
         l[i] = static_cast<float>((next + i) % 65536);
         r[i] = -l[i];
+        positions[i] = static_cast<SourcePosition>((next + i) % 1'000'000'000);
       }
       const float* in[2] = {l.data(), r.data()};
-      while (!ring.tryPushBlock(in, n, static_cast<SourcePosition>(next % 1'000'000'000))) std::this_thread::yield();
+      while (!ring.tryPushBlock(in, n, positions.data())) std::this_thread::yield();
       next += n;
     }
   });

@@ -41,6 +41,9 @@ struct LevelCase {
 
 std::string caseName(const ::testing::TestParamInfo<LevelCase>& info) { return toString(info.param.waveform); }
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const LevelCase& c, std::ostream* os) { *os << toString(c.waveform); }
+
 class GeneratorLevel : public ::testing::TestWithParam<LevelCase> {};
 
 // AES17: every waveform at -12 dBFS has the RMS of a sine peaking at -12 dBFS. The level is

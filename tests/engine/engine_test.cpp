@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "support/signal_analysis.h"
+#include "support/test_tracks.h"
 
 namespace woodshed::engine {
 namespace {
@@ -107,6 +108,82 @@ TEST(Engine, RetunesToANewSampleRate) {
   const std::size_t from = 96000 / 5;  // past frames rendered at the old rate
   EXPECT_NEAR(test::zeroCrossingFrequency(played.data() + from, played.size() - from, 96000.0), 440.0, 0.2);
   EXPECT_EQ(engine.status().sampleRate, 96000.0);
+}
+
+}  // namespace
+}  // namespace woodshed::engine
+
+namespace woodshed::engine {
+namespace {
+
+TEST(EngineTracks, PlaysALoadedTrackAndTracesEveryFrameToItsPosition) {
+  core::MemoryBudget budget("test budget", 64 << 20);
+  auto track = std::make_shared<Track>(7, "ramp", std::vector<TrackSource>{{"mix", test::rampPcm(budget, 441000)}});
+  Engine engine;
+  engine.start(44100.0);
+  engine.loadTrack(track);
+  engine.seek(2.0);
+  engine.play();
+  std::this_thread::sleep_for(60ms);
+  float left[128], right[128];
+  float* out[2] = {left, right};
+  SourcePosition positions[128];
+  std::size_t checked = 0, mismatches = 0;
+  SourcePosition previous = kNoSourcePosition;
+  for (int block = 0; block < 100; ++block) {
+    const FrameCount n = engine.ring().tryPopBlock(out, 128, positions);
+    for (FrameCount i = 0; i < n; ++i) {
+      if (positions[i] == kNoSourcePosition) continue;
+      if (previous != kNoSourcePosition) mismatches += positions[i] != previous + 1;
+      previous = positions[i];
+      if (positions[i] > 88200 + 300) {  // past the fade-in
+        mismatches += std::fabs(left[i] - test::storedRampSample(positions[i], 0)) > 1e-6f;
+        ++checked;
+      }
+    }
+    std::this_thread::sleep_for(2ms);
+  }
+  EXPECT_GT(checked, 5000u);
+  EXPECT_EQ(mismatches, 0u);
+  const EngineStatus status = engine.status();
+  EXPECT_EQ(status.trackId, 7u);
+  EXPECT_TRUE(status.playing);
+  EXPECT_GT(status.positionFrames, 88200u);
+}
+
+TEST(EngineTracks, HandsTracksBackWhenReplacedOrUnloaded) {
+  core::MemoryBudget budget("test budget", 64 << 20);
+  Engine engine;
+  engine.start(44100.0);
+  std::weak_ptr<const Track> first;
+  {
+    auto track = std::make_shared<const Track>(1, "a", std::vector<TrackSource>{{"mix", test::rampPcm(budget, 44100)}});
+    first = track;
+    engine.loadTrack(track);
+  }
+  engine.loadTrack(std::make_shared<const Track>(2, "b", std::vector<TrackSource>{{"mix", test::rampPcm(budget, 44100)}}));
+  for (int i = 0; i < 1000 && engine.isLent(1); ++i) {
+    engine.collectReleasedTracks();
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_FALSE(engine.isLent(1));
+  EXPECT_TRUE(first.expired()) << "the replaced track's memory is freed";
+  engine.loadTrack(nullptr);
+  for (int i = 0; i < 1000 && engine.isLent(2); ++i) {
+    engine.collectReleasedTracks();
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_FALSE(engine.isLent(2));
+  EXPECT_EQ(budget.usedBytes(), 0u);
+}
+
+TEST(EngineTracks, RefusesATrackDecodedForAnotherRate) {
+  core::MemoryBudget budget("test budget", 64 << 20);
+  Engine engine;
+  engine.start(44100.0);
+  auto track = std::make_shared<const Track>(1, "a.wav", std::vector<TrackSource>{{"mix", test::rampPcm(budget, 100, 2, 48000.0)}});
+  EXPECT_THROW(engine.loadTrack(track), core::InvalidArgument);
+  EXPECT_THROW(engine.seek(1.0), core::Error) << "nothing loaded";
 }
 
 }  // namespace

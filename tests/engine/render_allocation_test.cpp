@@ -13,6 +13,7 @@
 #include "woodshed/core/audio_ring.h"
 #include "woodshed/engine/engine.h"
 #include "woodshed/engine/renderer.h"
+#include "support/test_tracks.h"
 
 namespace {
 std::atomic<bool> gCounting{false};
@@ -77,8 +78,46 @@ TEST(RenderAllocation, RendererAndRingNeverAllocateAfterPrepare) {
       renderer.apply(rate);
     }
     const RenderedBlock rendered = renderer.render(block % 3 == 0 ? 128 : 37);
-    ASSERT_TRUE(ring.tryPushBlock(rendered.audio.channels, rendered.audio.numFrames, rendered.firstPosition));
+    ASSERT_TRUE(ring.tryPushBlock(rendered.audio.channels, rendered.audio.numFrames, rendered.positions));
     ring.tryPopBlock(out, rendered.audio.numFrames, nullptr);
+  }
+  EXPECT_EQ(window.count(), 0);
+}
+
+TEST(RenderAllocation, PlayingSeekingAndLoopingATrackNeverAllocates) {
+  core::MemoryBudget budget("test budget", 64 << 20);
+  auto track = std::make_shared<Track>(
+      1, "two sources",
+      std::vector<TrackSource>{{"mix", test::rampPcm(budget, 30000)}, {"mono", test::rampPcm(budget, 30000, 1)}});
+  Renderer renderer;
+  renderer.prepare(dsp::ProcessSpec{44100.0, 128, 2});
+  auto command = [&](Command::Type type, std::uint64_t frame = 0, bool flag = false) {
+    Command c;
+    c.type = type;
+    c.frame = frame;
+    c.flag = flag;
+    c.track = track.get();
+    c.index = 1;
+    c.value = 0.5;
+    return c;
+  };
+
+  AllocationWindow window;
+  renderer.apply(command(Command::Type::LoadTrack));
+  renderer.apply(command(Command::Type::SetLooping, 0, true));
+  renderer.apply(command(Command::Type::Play));
+  for (int block = 0; block < 5000; ++block) {
+    switch (block % 500) {
+      case 100: renderer.apply(command(Command::Type::Seek, 29000)); break;
+      case 200: renderer.apply(command(Command::Type::SetSourceMute, 0, true)); break;
+      case 250: renderer.apply(command(Command::Type::SetSourceSolo, 0, true)); break;
+      case 300: renderer.apply(command(Command::Type::SetSourceGain)); break;
+      case 400: renderer.apply(command(Command::Type::Pause)); break;
+      case 450: renderer.apply(command(Command::Type::Play)); break;
+      default: break;
+    }
+    const RenderedBlock rendered = renderer.render(128);
+    ASSERT_NE(rendered.positions, nullptr);
   }
   EXPECT_EQ(window.count(), 0);
 }

@@ -57,10 +57,9 @@ class AudioRing {
   FrameCount writableFrames() const noexcept { return indices_.writableFrames(); }
 
   /// Producer: writes one block of `frames` planar frames (channelData[c] for each channel)
-  /// whose first frame came from `firstPosition` (consecutive after it, or kNoSourcePosition
-  /// for all), all or nothing. Render thread: wait-free, no allocation.
-  bool tryPushBlock(const float* const* channelData, FrameCount frames,
-                    SourcePosition firstPosition) noexcept;
+  /// and the source position of each (`positions`, or null for kNoSourcePosition), all or
+  /// nothing. Render thread: wait-free, no allocation.
+  bool tryPushBlock(const float* const* channelData, FrameCount frames, const SourcePosition* positions) noexcept;
 
   /// Consumer: frames ready to read. Wait-free.
   FrameCount readableFrames() const noexcept { return indices_.readableFrames(); }

@@ -13,10 +13,12 @@
 //
 // The destructor stops and joins the render thread; the web app never destroys its engine.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "woodshed/core/audio_ring.h"
 #include "woodshed/core/spsc_ring_buffer.h"
@@ -41,6 +43,11 @@ struct EngineStatus {
   std::uint32_t nonFiniteBlocks = 0;  ///< blocks the NaN/Inf guard silenced
   std::uint32_t commandsApplied = 0;
   SampleRate sampleRate = 0.0;
+  TrackId trackId = kNoTrack;        ///< the track the render thread plays
+  std::uint64_t positionFrames = 0;  ///< its transport position
+  std::uint64_t trackFrames = 0;
+  bool playing = false;
+  bool looping = false;
 };
 
 class Engine {
@@ -72,6 +79,30 @@ class Engine {
   void setMasterGainDb(double gainDb);
   void resetStatistics();
 
+  /// Main thread. Lends `track` to the render thread, which makes it current (paused at 0);
+  /// null unloads. The Engine keeps the track alive until the render thread hands it back
+  /// (collectReleasedTracks). Throws InvalidArgument if the track was decoded for another
+  /// sample rate than the engine runs at, LimitExceeded when the command queue is full.
+  void loadTrack(std::shared_ptr<const Track> track);
+  void play();
+  void pause();
+  /// Pauses and returns to the start.
+  void stop();
+  /// Moves the current track's transport to `seconds` (clamped to the track).
+  void seek(double seconds);
+  void setLooping(bool looping);
+  /// Mixer of the current track's sources: gain in dB, mute, solo.
+  void setSourceGainDb(std::size_t source, double gainDb);
+  void setSourceMute(std::size_t source, bool mute);
+  void setSourceSolo(std::size_t source, bool solo);
+
+  /// Main thread: drops the tracks the render thread has handed back. Returns how many.
+  std::size_t collectReleasedTracks();
+  /// Main thread: true while the render thread may still use the track.
+  bool isLent(TrackId id) const noexcept;
+  /// Main thread: the track most recently given to loadTrack (it may not be playing yet).
+  const std::shared_ptr<const Track>& loadedTrack() const noexcept { return loaded_; }
+
   /// Main thread. Target fill of the ring; throws InvalidArgument outside the limits.
   void setTargetLatency(double seconds);
   double targetLatencySeconds() const noexcept;
@@ -87,15 +118,24 @@ class Engine {
 
  private:
   void send(const Command& command);
+  void sendFlag(Command::Type type, bool flag, std::uint32_t index = 0);
   // Render thread only.
   void renderLoop() noexcept;
   void applyCommands(EngineStatus& status) noexcept;
+  void handBack(const Track* track) noexcept;
   bool renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) noexcept;
   void sleepWhileAtLeast(FrameCount targetFrames) noexcept;
 
   EngineConfig config_;
   std::unique_ptr<core::AudioRing> ring_;
   core::SpscRingBuffer<Command> commands_{kCommandQueueCapacity};
+  core::SpscRingBuffer<Notice> notices_{kCommandQueueCapacity};
+  // Render thread: releases waiting for room in notices_.
+  std::array<const Track*, kCommandQueueCapacity> unsentReleases_{};
+  std::size_t unsentReleaseCount_ = 0;
+  // Main thread: tracks lent to the render thread, and the newest one loaded.
+  std::vector<std::shared_ptr<const Track>> lent_;
+  std::shared_ptr<const Track> loaded_;
   core::TripleBuffer<EngineStatus> status_;
   Renderer renderer_;
   std::atomic<double> targetLatencySeconds_;

@@ -4,8 +4,8 @@
 //   sources -> [time-stretch / pitch-shift stage, per track; later] -> mixer -> OutputChain
 //
 // A source writes planar audio for a block; the mixer sums sources into the mix bus; the
-// output chain makes it safe to play. Today the only source is the signal generator; tracks
-// (a set of synchronized sources on one clock) arrive with playback and plug in here.
+// output chain makes it safe to play. The sources are the current track's (through the
+// Player, which owns transport and mixer) and the signal generator.
 //
 // prepare() allocates the scratch buffers; everything after it (apply, render, changing the
 // sample rate) is noexcept and allocation-free. A Renderer is used by one thread at a time.
@@ -17,13 +17,14 @@
 #include "woodshed/dsp/signal_generator.h"
 #include "woodshed/engine/commands.h"
 #include "woodshed/engine/output_chain.h"
+#include "woodshed/engine/player.h"
 
 namespace woodshed::engine {
 
-/// A block the renderer produced: planar channels and the source position of its first frame.
+/// A block the renderer produced: planar channels and the track position of every frame.
 struct RenderedBlock {
   dsp::AudioBlock audio;
-  SourcePosition firstPosition = kNoSourcePosition;
+  const SourcePosition* positions = nullptr;
   bool wasFinite = true;  ///< false when the NaN guard silenced this block
 };
 
@@ -32,8 +33,9 @@ class Renderer {
   /// Allocates buffers for blocks of up to spec.maxBlockFrames frames. May throw.
   void prepare(const dsp::ProcessSpec& spec);
 
-  /// Applies one command. Render thread: no allocation.
-  void apply(const Command& command) noexcept;
+  /// Applies one command. Returns the track a LoadTrack replaced (the caller hands it back to
+  /// the main thread), or null. Render thread: no allocation.
+  const Track* apply(const Command& command) noexcept;
 
   /// Renders `frames` (<= maxBlockFrames) frames. The returned view stays valid until the
   /// next call. Render thread: no allocation, no locks, no waiting.
@@ -41,6 +43,7 @@ class Renderer {
 
   const dsp::ProcessSpec& spec() const noexcept { return spec_; }
   const dsp::GeneratorParams& generatorParams() const noexcept { return generator_.params(); }
+  const Player& player() const noexcept { return player_; }
 
  private:
   void prepareProcessors() noexcept;
@@ -48,6 +51,8 @@ class Renderer {
   dsp::ProcessSpec spec_{};
   std::unique_ptr<float[]> mixStorage_;
   float* mixChannels_[8] = {};
+  std::unique_ptr<SourcePosition[]> positions_;
+  Player player_;
   dsp::SignalGenerator generator_;
   OutputChain chain_;
 };

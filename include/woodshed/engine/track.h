@@ -1,0 +1,52 @@
+#pragma once
+// A track: one or more synchronized sources played on one clock. Today a decoded song is one
+// source; stem separation will add a track's stems as more sources of the same length.
+//
+// A Track is immutable once built. The main thread's library owns it through a shared_ptr,
+// jobs (the waveform) hold shared_ptrs while they run, and the render thread plays it through
+// a raw pointer the Engine lends it and takes back (see Engine::loadTrack).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "woodshed/dsp/pcm_buffer.h"
+
+namespace woodshed::engine {
+
+using TrackId = std::uint32_t;
+inline constexpr TrackId kNoTrack = 0;
+
+struct TrackSource {
+  std::string name;
+  std::shared_ptr<const dsp::PcmBuffer> pcm;
+};
+
+class Track {
+ public:
+  /// Limit: sources per track (a song plus its stems).
+  static constexpr std::size_t kMaxSources = 8;
+
+  /// Throws InvalidArgument unless there are 1..kMaxSources sources of equal length and rate.
+  Track(TrackId id, std::string name, std::vector<TrackSource> sources);
+
+  TrackId id() const noexcept { return id_; }
+  const std::string& name() const noexcept { return name_; }
+  std::uint64_t frames() const noexcept { return frames_; }
+  SampleRate sampleRate() const noexcept { return sampleRate_; }
+  double durationSeconds() const noexcept { return static_cast<double>(frames_) / sampleRate_; }
+  /// Channels of the widest source.
+  ChannelCount channels() const noexcept;
+  const std::vector<TrackSource>& sources() const noexcept { return sources_; }
+  std::uint64_t bytes() const noexcept;
+
+ private:
+  TrackId id_;
+  std::string name_;
+  std::vector<TrackSource> sources_;
+  std::uint64_t frames_ = 0;
+  SampleRate sampleRate_ = 0.0;
+};
+
+}  // namespace woodshed::engine

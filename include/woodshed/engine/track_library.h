@@ -1,0 +1,96 @@
+#pragma once
+// The tracks Woodshed holds in memory: imports in progress, decoded tracks, and their waveform
+// overviews (computed on the thread pool). Main thread only; nothing here blocks.
+//
+// An import is begin -> write... -> commit (or cancel). Until commit nothing is visible and a
+// cancel or failure releases everything; a track appears in the list only once all of its
+// audio is in memory. Removing a track drops the library's reference; its memory returns when
+// the engine and any running job have let go of it too.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "woodshed/core/memory_budget.h"
+#include "woodshed/core/thread_pool.h"
+#include "woodshed/dsp/waveform_overview.h"
+#include "woodshed/engine/track.h"
+
+namespace woodshed::engine {
+
+struct TrackInfo {
+  TrackId id = kNoTrack;
+  std::string name;
+  double durationSeconds = 0.0;
+  SampleRate sampleRate = 0.0;
+  ChannelCount channels = 0;
+  std::uint64_t bytes = 0;
+  bool waveformReady = false;
+  double waveformProgress = 0.0;
+};
+
+class TrackLibrary {
+ public:
+  using ImportId = std::uint32_t;
+
+  /// Limit: the longest track, in minutes of audio at any sample rate.
+  static constexpr double kMaxTrackMinutes = 30.0;
+  /// Limit: memory for decoded audio. 16-bit stereo at 48 kHz takes 11.5 MB a minute, so this
+  /// holds a 30-minute track four and a half times over (a song and its stems).
+  static constexpr std::uint64_t kDefaultBudgetBytes = std::uint64_t{1536} << 20;
+  /// Limit: tracks in memory at once, and imports open at once.
+  static constexpr std::size_t kMaxTracks = 500;
+  static constexpr std::size_t kMaxOpenImports = 8;
+
+  explicit TrackLibrary(core::ThreadPool& pool, std::uint64_t budgetBytes = kDefaultBudgetBytes);
+  ~TrackLibrary();
+
+  /// Reserves memory for a decoded file. Throws LimitExceeded (too long, over budget, too
+  /// many) or InvalidArgument (no channels, no frames, bad rate) with a message naming why.
+  ImportId beginImport(std::string name, ChannelCount channels, std::uint64_t frames, SampleRate sampleRate);
+  /// Converts and stores samples; throws InvalidArgument for NaN/Inf samples or a bad range.
+  void writeImport(ImportId import, ChannelCount channel, std::uint64_t offset, const float* samples,
+                   std::uint64_t count);
+  /// Makes the import a track and starts its waveform job.
+  TrackId commitImport(ImportId import);
+  /// Drops an open import and its memory. Unknown ids are ignored.
+  void cancelImport(ImportId import) noexcept;
+
+  std::shared_ptr<const Track> find(TrackId id) const noexcept;
+  std::vector<TrackInfo> list() const;
+  /// Drops the track (and cancels its waveform job). Returns false for an unknown id.
+  bool remove(TrackId id);
+  /// The waveform overview once its job has finished, else null.
+  std::shared_ptr<const dsp::WaveformOverview> waveform(TrackId id) const noexcept;
+  /// Collects finished waveform jobs; call once per frame.
+  void poll();
+
+  const core::MemoryBudget& budget() const noexcept { return budget_; }
+  std::size_t openImports() const noexcept { return imports_.size(); }
+
+ private:
+  struct WaveformResult {
+    std::shared_ptr<const dsp::WaveformOverview> overview;
+  };
+  struct Entry {
+    std::shared_ptr<const Track> track;
+    core::JobHandle job;
+    std::shared_ptr<WaveformResult> result;
+    std::shared_ptr<const dsp::WaveformOverview> waveform;
+  };
+  struct Import {
+    std::string name;
+    std::shared_ptr<dsp::PcmBuffer> pcm;
+  };
+
+  core::ThreadPool& pool_;
+  core::MemoryBudget budget_;
+  std::map<TrackId, Entry> tracks_;
+  std::map<ImportId, Import> imports_;
+  TrackId nextTrackId_ = 1;
+  ImportId nextImportId_ = 1;
+};
+
+}  // namespace woodshed::engine

@@ -1,0 +1,35 @@
+#include "woodshed/engine/track.h"
+
+#include <algorithm>
+
+#include "woodshed/core/error.h"
+
+namespace woodshed::engine {
+
+Track::Track(TrackId id, std::string name, std::vector<TrackSource> sources)
+    : id_(id), name_(std::move(name)), sources_(std::move(sources)) {
+  if (sources_.empty() || sources_.size() > kMaxSources) {
+    throw core::InvalidArgument("a track has 1 to " + std::to_string(kMaxSources) + " sources");
+  }
+  frames_ = sources_.front().pcm->frames();
+  sampleRate_ = sources_.front().pcm->sampleRate();
+  for (const TrackSource& source : sources_) {
+    if (!source.pcm || source.pcm->frames() != frames_ || source.pcm->sampleRate() != sampleRate_) {
+      throw core::InvalidArgument("the sources of a track must have the same length and sample rate");
+    }
+  }
+}
+
+ChannelCount Track::channels() const noexcept {
+  ChannelCount channels = 1;
+  for (const TrackSource& source : sources_) channels = std::max(channels, source.pcm->channels());
+  return channels;
+}
+
+std::uint64_t Track::bytes() const noexcept {
+  std::uint64_t bytes = 0;
+  for (const TrackSource& source : sources_) bytes += source.pcm->bytes();
+  return bytes;
+}
+
+}  // namespace woodshed::engine

@@ -1,0 +1,119 @@
+#include "woodshed/engine/track_library.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "woodshed/core/error.h"
+
+namespace woodshed::engine {
+
+namespace {
+std::string minutes(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f minutes", seconds / 60.0);
+  return text;
+}
+}  // namespace
+
+TrackLibrary::TrackLibrary(core::ThreadPool& pool, std::uint64_t budgetBytes)
+    : pool_(pool), budget_("audio memory budget", budgetBytes) {}
+
+TrackLibrary::~TrackLibrary() {
+  for (auto& [id, entry] : tracks_) {
+    if (entry.job.valid()) entry.job.cancel();
+  }
+}
+
+TrackLibrary::ImportId TrackLibrary::beginImport(std::string name, ChannelCount channels, std::uint64_t frames,
+                                                 SampleRate sampleRate) {
+  if (!(sampleRate > 0.0) || !std::isfinite(sampleRate)) throw core::InvalidArgument("the audio has no valid sample rate");
+  const double seconds = static_cast<double>(frames) / sampleRate;
+  if (seconds > kMaxTrackMinutes * 60.0) {
+    throw core::LimitExceeded("track length", static_cast<std::uint64_t>(kMaxTrackMinutes),
+                              "it is " + minutes(seconds) + " long; Woodshed takes tracks up to " +
+                                  minutes(kMaxTrackMinutes * 60.0));
+  }
+  if (tracks_.size() + imports_.size() >= kMaxTracks) {
+    throw core::LimitExceeded("tracks in memory", kMaxTracks,
+                              "Woodshed holds at most " + std::to_string(kMaxTracks) + " tracks; unload one first");
+  }
+  if (imports_.size() >= kMaxOpenImports) {
+    throw core::LimitExceeded("open imports", kMaxOpenImports, "too many imports at once; wait for one to finish");
+  }
+  auto pcm = std::make_shared<dsp::PcmBuffer>(channels, frames, sampleRate, budget_);
+  const ImportId id = nextImportId_++;
+  imports_.emplace(id, Import{std::move(name), std::move(pcm)});
+  return id;
+}
+
+void TrackLibrary::writeImport(ImportId import, ChannelCount channel, std::uint64_t offset, const float* samples,
+                               std::uint64_t count) {
+  const auto found = imports_.find(import);
+  if (found == imports_.end()) throw core::InvalidArgument("no such import (it was cancelled or finished)");
+  found->second.pcm->write(channel, offset, samples, count);
+}
+
+TrackId TrackLibrary::commitImport(ImportId import) {
+  const auto found = imports_.find(import);
+  if (found == imports_.end()) throw core::InvalidArgument("no such import (it was cancelled or finished)");
+  const TrackId id = nextTrackId_++;
+  auto track = std::make_shared<const Track>(id, found->second.name,
+                                             std::vector<TrackSource>{{"mix", std::move(found->second.pcm)}});
+  imports_.erase(found);
+
+  Entry entry;
+  entry.track = track;
+  entry.result = std::make_shared<WaveformResult>();
+  // The job holds the track (and so its audio) until it ends, even if the track is removed.
+  entry.job = pool_.submit("waveform of " + track->name(),
+                           [track, result = entry.result](core::JobContext& context) {
+                             result->overview = std::make_shared<const dsp::WaveformOverview>(
+                                 dsp::WaveformOverview::build(*track->sources().front().pcm, &context));
+                           });
+  tracks_.emplace(id, std::move(entry));
+  return id;
+}
+
+void TrackLibrary::cancelImport(ImportId import) noexcept { imports_.erase(import); }
+
+std::shared_ptr<const Track> TrackLibrary::find(TrackId id) const noexcept {
+  const auto found = tracks_.find(id);
+  return found == tracks_.end() ? nullptr : found->second.track;
+}
+
+std::vector<TrackInfo> TrackLibrary::list() const {
+  std::vector<TrackInfo> infos;
+  infos.reserve(tracks_.size());
+  for (const auto& [id, entry] : tracks_) {
+    const Track& track = *entry.track;
+    infos.push_back(TrackInfo{id, track.name(), track.durationSeconds(), track.sampleRate(), track.channels(),
+                              track.bytes(), entry.waveform != nullptr,
+                              entry.waveform != nullptr ? 1.0 : (entry.job.valid() ? entry.job.progress() : 0.0)});
+  }
+  return infos;
+}
+
+bool TrackLibrary::remove(TrackId id) {
+  const auto found = tracks_.find(id);
+  if (found == tracks_.end()) return false;
+  if (found->second.job.valid()) found->second.job.cancel();
+  tracks_.erase(found);
+  return true;
+}
+
+std::shared_ptr<const dsp::WaveformOverview> TrackLibrary::waveform(TrackId id) const noexcept {
+  const auto found = tracks_.find(id);
+  return found == tracks_.end() ? nullptr : found->second.waveform;
+}
+
+void TrackLibrary::poll() {
+  for (auto& [id, entry] : tracks_) {
+    if (!entry.job.valid() || !entry.job.isFinished()) continue;
+    // The job wrote its result before publishing its final status; isFinished() acquired it.
+    if (entry.job.status() == core::JobStatus::Succeeded) entry.waveform = entry.result->overview;
+    entry.job = core::JobHandle();
+    entry.result.reset();
+  }
+}
+
+}  // namespace woodshed::engine

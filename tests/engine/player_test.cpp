@@ -1,0 +1,171 @@
+#include "woodshed/engine/player.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "support/test_tracks.h"
+
+namespace woodshed::engine {
+namespace {
+
+constexpr double kRate = 44100.0;
+constexpr FrameCount kBlock = 128;
+const auto kFadeFrames = static_cast<std::size_t>(Player::kFadeSeconds * kRate) + 1;
+
+// Renders `frames` through the player in blocks; returns left, right and positions.
+struct Rendered {
+  std::vector<float> left, right;
+  std::vector<SourcePosition> positions;
+};
+
+Rendered render(Player& player, std::size_t frames, FrameCount block = kBlock) {
+  Rendered out;
+  std::vector<float> l(block), r(block);
+  std::vector<SourcePosition> p(block);
+  for (std::size_t done = 0; done < frames; done += block) {
+    const auto n = static_cast<FrameCount>(std::min<std::size_t>(block, frames - done));
+    std::fill(l.begin(), l.end(), 0.0f);
+    std::fill(r.begin(), r.end(), 0.0f);
+    float* channels[2] = {l.data(), r.data()};
+    player.process(dsp::AudioBlock{channels, 2, n}, p.data());
+    out.left.insert(out.left.end(), l.begin(), l.begin() + n);
+    out.right.insert(out.right.end(), r.begin(), r.begin() + n);
+    out.positions.insert(out.positions.end(), p.begin(), p.begin() + n);
+  }
+  return out;
+}
+
+class PlayerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { player.prepare(dsp::ProcessSpec{kRate, kBlock, 2}); }
+  std::shared_ptr<Track> rampTrack(std::uint64_t frames) {
+    return std::make_shared<Track>(1, "ramp", std::vector<TrackSource>{{"mix", test::rampPcm(budget, frames)}});
+  }
+  // After the fade-in, every frame must be the track's own sample at its recorded position.
+  void expectFramesMatchPositions(const Rendered& out, std::size_t from, std::size_t to) {
+    std::size_t mismatches = 0;
+    for (std::size_t i = from; i < to; ++i) {
+      const auto position = static_cast<std::uint64_t>(out.positions[i]);
+      mismatches += std::fabs(out.left[i] - test::storedRampSample(position, 0)) > 1e-6f;
+      mismatches += std::fabs(out.right[i] - test::storedRampSample(position, 1)) > 1e-6f;
+    }
+    EXPECT_EQ(mismatches, 0u);
+  }
+
+  core::MemoryBudget budget{"test budget", 256 << 20};
+  Player player;
+};
+
+TEST_F(PlayerTest, PlaysFramesInOrderAndBitExactAfterTheFadeIn) {
+  auto track = rampTrack(50000);
+  player.setTrack(track.get());
+  player.play();
+  const Rendered out = render(player, 20000);
+  for (std::size_t i = 0; i < out.positions.size(); ++i) ASSERT_EQ(out.positions[i], static_cast<SourcePosition>(i));
+  expectFramesMatchPositions(out, kFadeFrames, out.positions.size());
+  EXPECT_LT(std::fabs(out.left[0]), 0.01f) << "starts from silence (fade-in), no click";
+  EXPECT_EQ(player.position(), 20000u);
+}
+
+TEST_F(PlayerTest, SeekingWhilePausedIsExactAndImmediate) {
+  auto track = rampTrack(100000);
+  player.setTrack(track.get());
+  player.seek(54321);
+  EXPECT_EQ(player.position(), 54321u);
+  player.play();
+  const Rendered out = render(player, 1000);
+  EXPECT_EQ(out.positions[0], 54321);
+  EXPECT_EQ(out.positions[999], 54321 + 999);
+}
+
+TEST_F(PlayerTest, SeekingWhilePlayingFadesOutThenLandsOnTheExactFrame) {
+  auto track = rampTrack(100000);
+  player.setTrack(track.get());
+  player.play();
+  render(player, 1000);
+  player.seek(70000);
+  const Rendered out = render(player, 2000);
+  // Fade-out frames continue from 1000; then the next frame is exactly 70000.
+  std::size_t jump = 0;
+  while (jump < out.positions.size() && out.positions[jump] != 70000) ++jump;
+  ASSERT_LT(jump, out.positions.size()) << "never reached the seek target";
+  EXPECT_LE(jump, kFadeFrames) << "the jump waits only for the fade-out";
+  for (std::size_t i = 0; i < jump; ++i) EXPECT_EQ(out.positions[i], static_cast<SourcePosition>(1000 + i));
+  for (std::size_t i = jump; i < out.positions.size(); ++i) {
+    ASSERT_EQ(out.positions[i], static_cast<SourcePosition>(70000 + i - jump));
+  }
+  expectFramesMatchPositions(out, jump + kFadeFrames, out.positions.size());
+}
+
+TEST_F(PlayerTest, LoopsAtTheExactEndFrameInsideABlock) {
+  auto track = rampTrack(1000);  // ends mid-block (1000 = 7 x 128 + 104)
+  player.setTrack(track.get());
+  player.setLooping(true);
+  player.play();
+  const Rendered out = render(player, 3500);
+  for (std::size_t i = 0; i < out.positions.size(); ++i) {
+    ASSERT_EQ(out.positions[i], static_cast<SourcePosition>(i % 1000)) << i;
+  }
+  expectFramesMatchPositions(out, kFadeFrames, out.positions.size());
+  EXPECT_TRUE(player.playing());
+}
+
+TEST_F(PlayerTest, StopsAtTheEndWithoutLoop) {
+  auto track = rampTrack(1000);
+  player.setTrack(track.get());
+  player.play();
+  const Rendered out = render(player, 2000);
+  EXPECT_EQ(out.positions[999], 999);
+  for (std::size_t i = 1000; i < 2000; ++i) ASSERT_EQ(out.positions[i], kNoSourcePosition);
+  for (std::size_t i = 1000; i < 2000; ++i) ASSERT_EQ(out.left[i], 0.0f);
+  EXPECT_FALSE(player.playing());
+  player.play();  // play after the end starts over
+  EXPECT_EQ(render(player, 10).positions[0], 0);
+}
+
+TEST_F(PlayerTest, PauseFadesOutAndHolds) {
+  auto track = rampTrack(100000);
+  player.setTrack(track.get());
+  player.play();
+  render(player, 5000);
+  player.pause();
+  const Rendered out = render(player, 2000);
+  std::size_t sounding = 0;
+  while (sounding < out.positions.size() && out.positions[sounding] != kNoSourcePosition) ++sounding;
+  EXPECT_LE(sounding, kFadeFrames);
+  EXPECT_EQ(player.position(), 5000u + sounding);
+  for (std::size_t i = 1; i < sounding; ++i) {
+    EXPECT_LE(std::fabs(out.left[i] - out.left[i - 1]), 0.01f) << "no click while fading out";
+  }
+}
+
+TEST_F(PlayerTest, MixerGainMuteAndSoloReallyToggle) {
+  // Two mono sources, constant 0.25 and 0.5, on both output channels.
+  auto track = std::make_shared<Track>(
+      2, "two sources",
+      std::vector<TrackSource>{{"a", test::constantPcm(budget, 200000, 0.25f)}, {"b", test::constantPcm(budget, 200000, 0.5f)}});
+  player.setTrack(track.get());
+  player.play();
+  auto settled = [&] {
+    const Rendered out = render(player, 4096);  // 93 ms: past the 20 ms gain ramps
+    EXPECT_NEAR(out.left.back(), out.right.back(), 1e-6f) << "mono sources play on both channels";
+    return out.left.back();
+  };
+  EXPECT_NEAR(settled(), 0.75f, 1e-4f);
+  player.setSourceMute(1, true);
+  EXPECT_NEAR(settled(), 0.25f, 1e-4f);
+  player.setSourceMute(1, false);
+  player.setSourceSolo(1, true);
+  EXPECT_NEAR(settled(), 0.5f, 1e-4f);
+  player.setSourceSolo(0, true);
+  EXPECT_NEAR(settled(), 0.75f, 1e-4f);
+  player.setSourceSolo(0, false);
+  player.setSourceSolo(1, false);
+  player.setSourceGain(0, 0.5);
+  EXPECT_NEAR(settled(), 0.625f, 1e-4f);
+}
+
+}  // namespace
+}  // namespace woodshed::engine

@@ -1,0 +1,100 @@
+#include "woodshed/engine/track_library.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <thread>
+#include <vector>
+
+#include "woodshed/core/error.h"
+
+namespace woodshed::engine {
+namespace {
+
+using namespace std::chrono_literals;
+
+TrackId importSilence(TrackLibrary& library, std::uint64_t frames, ChannelCount channels = 2) {
+  const auto import = library.beginImport("silence.wav", channels, frames, 48000.0);
+  std::vector<float> samples(frames, 0.0f);
+  for (ChannelCount c = 0; c < channels; ++c) library.writeImport(import, c, 0, samples.data(), frames);
+  return library.commitImport(import);
+}
+
+void waitForWaveform(TrackLibrary& library, TrackId id) {
+  for (int i = 0; i < 10000 && !library.waveform(id); ++i) {
+    library.poll();
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
+TEST(TrackLibrary, ImportsTracksWithTheirWaveform) {
+  core::ThreadPool pool(2);
+  TrackLibrary library(pool);
+  const TrackId id = importSilence(library, 48000 * 3);
+  waitForWaveform(library, id);
+  ASSERT_NE(library.waveform(id), nullptr);
+  const auto tracks = library.list();
+  ASSERT_EQ(tracks.size(), 1u);
+  EXPECT_EQ(tracks[0].name, "silence.wav");
+  EXPECT_DOUBLE_EQ(tracks[0].durationSeconds, 3.0);
+  EXPECT_EQ(tracks[0].channels, 2u);
+  EXPECT_EQ(tracks[0].bytes, 48000u * 3 * 2 * 2);
+  EXPECT_TRUE(tracks[0].waveformReady);
+}
+
+TEST(TrackLibrary, RefusesTracksLongerThanTheLimitBeforeAllocating) {
+  core::ThreadPool pool(1);
+  TrackLibrary library(pool);
+  const auto frames = static_cast<std::uint64_t>((TrackLibrary::kMaxTrackMinutes * 60 + 1) * 48000);
+  try {
+    library.beginImport("long.flac", 2, frames, 48000.0);
+    FAIL() << "accepted";
+  } catch (const core::LimitExceeded& e) {
+    EXPECT_EQ(e.limitName(), "track length");
+    EXPECT_NE(std::string(e.what()).find("up to 30.0 minutes"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(library.budget().usedBytes(), 0u);
+  // The longest accepted track fits the budget.
+  const auto longest = static_cast<std::uint64_t>(TrackLibrary::kMaxTrackMinutes * 60 * 48000);
+  const auto import = library.beginImport("longest.flac", 2, longest, 48000.0);
+  EXPECT_EQ(library.budget().usedBytes(), longest * 4);
+  library.cancelImport(import);
+  EXPECT_EQ(library.budget().usedBytes(), 0u);
+}
+
+TEST(TrackLibrary, RefusesWhatTheBudgetCannotHoldWithoutLosingWhatIsLoaded) {
+  core::ThreadPool pool(1);
+  TrackLibrary library(pool, 10'000'000);
+  const TrackId kept = importSilence(library, 1'000'000);  // 4 MB
+  EXPECT_THROW(library.beginImport("big.wav", 2, 2'000'000, 48000.0), core::LimitExceeded);
+  ASSERT_NE(library.find(kept), nullptr);
+  EXPECT_EQ(library.budget().usedBytes(), 4'000'000u);
+}
+
+TEST(TrackLibrary, FailedOrCancelledImportsLeaveNothingBehind) {
+  core::ThreadPool pool(1);
+  TrackLibrary library(pool);
+  const auto import = library.beginImport("broken.wav", 1, 1000, 48000.0);
+  std::vector<float> samples(1000, std::numeric_limits<float>::quiet_NaN());
+  EXPECT_THROW(library.writeImport(import, 0, 0, samples.data(), 1000), core::InvalidArgument);
+  library.cancelImport(import);
+  EXPECT_TRUE(library.list().empty());
+  EXPECT_EQ(library.openImports(), 0u);
+  EXPECT_EQ(library.budget().usedBytes(), 0u);
+}
+
+TEST(TrackLibrary, RemovingTracksReturnsAllTheirMemory) {
+  core::ThreadPool pool(2);
+  TrackLibrary library(pool);
+  for (int cycle = 0; cycle < 50; ++cycle) {
+    const TrackId id = importSilence(library, 480000);
+    if (cycle % 2 == 0) waitForWaveform(library, id);  // and half the time while its job runs
+    ASSERT_TRUE(library.remove(id));
+  }
+  for (int i = 0; i < 1000 && library.budget().usedBytes() != 0; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(library.budget().usedBytes(), 0u);
+  EXPECT_TRUE(library.list().empty());
+}
+
+}  // namespace
+}  // namespace woodshed::engine

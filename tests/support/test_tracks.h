@@ -1,0 +1,45 @@
+#pragma once
+// Tracks made at test time: each sample encodes its frame, so any output sample tells where in
+// the track it came from.
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "woodshed/core/memory_budget.h"
+#include "woodshed/engine/track.h"
+
+namespace woodshed::test {
+
+/// The value track frame `frame` holds on channel `channel` (distinct per frame, in -0.9..0.9).
+inline float rampSample(std::uint64_t frame, ChannelCount channel) {
+  const float x = static_cast<float>(frame % 1000) / 1000.0f * 1.8f - 0.9f;
+  return channel == 0 ? x : -x;
+}
+
+/// The int16 round trip of rampSample, as the player outputs it.
+inline float storedRampSample(std::uint64_t frame, ChannelCount channel) {
+  return static_cast<float>(std::lrint(rampSample(frame, channel) * 32767.0f)) / 32767.0f;
+}
+
+inline std::shared_ptr<dsp::PcmBuffer> rampPcm(core::MemoryBudget& budget, std::uint64_t frames,
+                                               ChannelCount channels = 2, SampleRate rate = 44100.0) {
+  auto pcm = std::make_shared<dsp::PcmBuffer>(channels, frames, rate, budget);
+  std::vector<float> samples(frames);
+  for (ChannelCount c = 0; c < channels; ++c) {
+    for (std::uint64_t i = 0; i < frames; ++i) samples[i] = rampSample(i, c);
+    pcm->write(c, 0, samples.data(), frames);
+  }
+  return pcm;
+}
+
+/// A buffer holding one constant value, for mixer tests.
+inline std::shared_ptr<dsp::PcmBuffer> constantPcm(core::MemoryBudget& budget, std::uint64_t frames, float value,
+                                                   ChannelCount channels = 1, SampleRate rate = 44100.0) {
+  auto pcm = std::make_shared<dsp::PcmBuffer>(channels, frames, rate, budget);
+  std::vector<float> samples(frames, value);
+  for (ChannelCount c = 0; c < channels; ++c) pcm->write(c, 0, samples.data(), frames);
+  return pcm;
+}
+
+}  // namespace woodshed::test
