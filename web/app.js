@@ -2,6 +2,7 @@
 // and publishes the automation API as window.woodshed (see woodshed-api.js).
 
 import { AudioOutput } from './audio-output.js';
+import { ImportQueue } from './import.js';
 import { WoodshedApi } from './woodshed-api.js';
 
 const testMode = new URLSearchParams(location.search).has('test');
@@ -41,6 +42,36 @@ function startAudioOnFirstGesture() {
   for (const type of events) window.addEventListener(type, onGesture, true);
 }
 
+// Files the user opens or drops are imported; the first one becomes current if nothing is.
+// Failures show in the app (the import reports them); nothing else changes.
+function importFromUser(files) {
+  if (files.length === 0) return;
+  api.importFiles(files).catch(() => []).then(async () => {
+    const state = await api.state();
+    if (state.trackId !== null) return;
+    const tracks = await api.tracks();
+    const names = new Set(Array.from(files, (file) => file.name));
+    const first = tracks.find((track) => names.has(track.name));
+    if (first) await api.load(first.id);
+  }).catch(() => {});
+}
+
+function acceptFilesFromTheUser() {
+  const input = document.getElementById('file-input');
+  input.addEventListener('change', () => {
+    importFromUser(Array.from(input.files));
+    input.value = '';
+  });
+  window.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  window.addEventListener('drop', (event) => {
+    event.preventDefault();
+    importFromUser(Array.from(event.dataTransfer.files));
+  });
+}
+
 async function boot() {
   const problem = isolationProblem();
   if (problem) {
@@ -52,6 +83,8 @@ async function boot() {
   const host = {
     requestAudioStart: () => { api.start().catch(() => {}); },
     requestAudioStop: () => { api.stop().catch(() => {}); },
+    requestOpenFiles: () => document.getElementById('file-input').click(),
+    requestCancelImport: (key) => { api.cancelImports(key).catch(() => {}); },
   };
   let appReady;
   let appFailed;
@@ -68,7 +101,8 @@ async function boot() {
   });
   await appStarted;
   const output = new AudioOutput(module);
-  api.attach(module, output);
+  api.attach(module, output, new ImportQueue(module, output));
+  acceptFilesFromTheUser();
   document.getElementById('loading').hidden = true;
   canvas.focus();
   startAudioOnFirstGesture();

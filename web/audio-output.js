@@ -20,6 +20,7 @@ export class AudioOutput {
   #context = null;
   #node = null;
   #starting = null;
+  #creating = null;
   #capturing = false;
   state = 'off';
   message = '';
@@ -54,11 +55,22 @@ export class AudioOutput {
     if (context === this.#context) this.#setState('suspended');
   }
 
+  /**
+   * The AudioContext, created (with its worklet, not yet running) if there is none. Decoding
+   * uses it so files are resampled to the rate the engine plays at.
+   */
+  async ensureContext() {
+    if (!this.#context) {
+      this.#creating ??= this.#create().finally(() => { this.#creating = null; });
+      await this.#creating;
+    }
+    return this.#context;
+  }
+
   async #start() {
     this.#setState('starting');
     try {
-      if (!this.#context) await this.#create();
-      const context = this.#context;
+      const context = await this.ensureContext();
       await context.resume();
       if (context.state !== 'running') {
         throw new Error(`the audio device did not start (the AudioContext is ${context.state})`);

@@ -7,6 +7,12 @@
 //   await woodshed.setMasterGain(db)
 //   await woodshed.stats()                      engine, worklet and memory figures (see stats())
 //   await woodshed.captureOutput(seconds)       what the worklet really played, up to 30 s
+//   await woodshed.importFiles(files)           File objects or {name, bytes}; resolves with track ids
+//   await woodshed.tracks()                     [{id, name, duration, sampleRate, channels, ...}]
+//   await woodshed.load(id) / unload(id)        make a track current (paused at 0) / free it
+//   await woodshed.play() / pause() / stop()    the current track's transport
+//   await woodshed.seek(seconds), setLoop(on)
+//   await woodshed.state()                      {trackId, positionSeconds, durationSeconds, playing, looping, lastError}
 //
 // Every call into C++ goes through one exception boundary: a failure comes back as a rejected
 // promise with the engine's message, and the engine stays usable.
@@ -15,6 +21,8 @@ const STATS_FIELDS = [
   'sampleRate', 'framesRendered', 'framesPlayed', 'underruns', 'ringFillFrames', 'targetLatencyMs',
   'renderLoadAvg', 'renderLoadMax', 'heapBytesInUse', 'heapCapacity', 'threads', 'nonFiniteBlocks',
 ];
+
+const STATE_FIELDS = ['trackId', 'positionSeconds', 'durationSeconds', 'playing', 'looping'];
 
 const GENERATOR_TYPES = ['sine', 'square', 'triangle', 'saw', 'white', 'pink', 'sweep'];
 
@@ -30,6 +38,8 @@ export function callEntry(module, name, argTypes, args) {
 export class WoodshedApi {
   #module = null;
   #output = null;
+  #imports = null;
+  #lastError = null;
   #testMode;
   #resolveReady;
   #rejectReady;
@@ -48,9 +58,10 @@ export class WoodshedApi {
   }
 
   /** Connects the API to the loaded module (app.js). */
-  attach(module, output) {
+  attach(module, output, imports) {
     this.#module = module;
     this.#output = output;
+    this.#imports = imports;
     if (this.#testMode) module._ws_enable_fault_injection(1);
   }
 
@@ -134,6 +145,89 @@ export class WoodshedApi {
     return this.#output.capture(seconds);
   }
 
+  /**
+   * Imports audio files; resolves with their track ids, or rejects with the first failure's
+   * message ("name: reason") once every file is done. Files that worked stay imported.
+   * @param {Iterable<File | {name: string, bytes: ArrayBuffer | ArrayBufferView}>} files
+   */
+  async importFiles(files) {
+    await this.ready;
+    const results = await Promise.allSettled(this.#imports.enqueue(files));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) {
+      this.#lastError = failed.reason.message;
+      throw failed.reason;
+    }
+    return results.map((r) => r.value);
+  }
+
+  /** Cancels imports in progress or waiting (all when no key is given). */
+  async cancelImports(key = null) {
+    await this.ready;
+    for (const pending of this.#imports.pending) {
+      if (key === null || key === pending) this.#imports.cancel(pending);
+    }
+  }
+
+  /** The tracks in memory: [{id, name, duration, sampleRate, channels, bytes, waveformReady}]. */
+  async tracks() {
+    await this.ready;
+    this.#call('ws_tracks', [], []);
+    return JSON.parse(this.#module.UTF8ToString(this.#module._ws_result_text()));
+  }
+
+  /** Makes a track current, paused at its start. */
+  async load(trackId) { await this.#transport('ws_load', ['number'], [trackId]); }
+
+  /** Frees a track's memory; if it is current, nothing is current afterwards. */
+  async unload(trackId) { await this.#transport('ws_unload', ['number'], [trackId]); }
+
+  /** Plays the current track (starting audio output if it is off). */
+  async play() {
+    await this.ready;
+    if (this.#output.state !== 'running') await this.#output.start();
+    await this.#transport('ws_play', [], []);
+  }
+
+  async pause() { await this.#transport('ws_pause', [], []); }
+
+  /** Pauses and returns to the start. */
+  async stop() { await this.#transport('ws_stop', [], []); }
+
+  /** Moves to `seconds` in the current track, sample-accurately. */
+  async seek(seconds) { await this.#transport('ws_seek', ['number'], [seconds]); }
+
+  /** Loops the whole current track (and the ones loaded after). */
+  async setLoop(enabled) { await this.#transport('ws_set_loop', ['number'], [enabled ? 1 : 0]); }
+
+  /** {trackId (null when none), positionSeconds, durationSeconds, playing, looping, lastError}. */
+  async state() {
+    await this.ready;
+    const module = this.#module;
+    this.#call('ws_state', [], []);
+    const values = new Float64Array(module.HEAPU8.buffer, module._ws_state_block(), STATE_FIELDS.length);
+    const state = Object.fromEntries(STATE_FIELDS.map((field, i) => [field, values[i]]));
+    state.trackId = state.trackId === 0 ? null : state.trackId;
+    state.playing = state.playing !== 0;
+    state.looping = state.looping !== 0;
+    state.lastError = this.#lastError;
+    return state;
+  }
+
+  async #transport(name, types, args) {
+    await this.ready;
+    this.#call(name, types, args);
+  }
+
+  #call(name, types, args) {
+    try {
+      callEntry(this.#module, name, types, args);
+    } catch (error) {
+      this.#lastError = error.message;
+      throw error;
+    }
+  }
+
   #callGenerator(spec, enabled) {
     callEntry(this.#module, 'ws_set_generator', ['string', 'number', 'number', 'number'],
       [spec.type, spec.frequency, spec.levelDb, enabled ? 1 : 0]);
@@ -152,6 +246,19 @@ export class WoodshedApi {
       audioCounts: () => ({ ...this.#output.counts }),
       /** Calls ws_notify_audio_state with the current state (to exercise that entry). */
       notifyAudioState: () => this.#output.reportState(),
+      /** Calls an entry with harmless arguments, as the app's own plumbing does. */
+      invoke: (entry) => {
+        const calls = {
+          ws_import_progress: [['number', 'number', 'number', 'string'], [0, 0, 0, 'probe']],
+          ws_import_done: [['number'], [0]],
+          ws_import_cancel: [['number'], [0]],
+          ws_import_write: [['number', 'number', 'number', 'number'], [0, 0, 0, 0]],
+          ws_import_commit: [['number'], [0]],
+          ws_report_error: [['string'], ['']],
+        };
+        if (!calls[entry]) throw new Error(`no harmless call for ${entry}`);
+        callEntry(this.#module, entry, ...calls[entry]);
+      },
     };
   }
 }

@@ -2,6 +2,10 @@
 
 #include <imgui.h>
 
+#include <string>
+
+#include "woodshed/core/error.h"
+
 #include "app/panels.h"
 
 namespace woodshed::app {
@@ -18,7 +22,65 @@ const char* toString(AudioState state) noexcept {
   return "unknown";
 }
 
-App::App(PlatformServices& platform, unsigned poolThreads) : platform_(platform), pool_(poolThreads) {}
+const char* toString(ImportProgress::Stage stage) noexcept {
+  switch (stage) {
+    case ImportProgress::Stage::Waiting: return "waiting";
+    case ImportProgress::Stage::Reading: return "reading";
+    case ImportProgress::Stage::Decoding: return "decoding";
+    case ImportProgress::Stage::Storing: return "storing";
+    case ImportProgress::Stage::PreparingWaveform: return "preparing the waveform";
+  }
+  return "";
+}
+
+App::App(PlatformServices& platform, unsigned poolThreads)
+    : platform_(platform), pool_(poolThreads), library_(pool_) {}
+
+void App::poll() {
+  library_.poll();
+  engine_.collectReleasedTracks();
+}
+
+void App::load(engine::TrackId id) {
+  std::shared_ptr<const engine::Track> track = library_.find(id);
+  if (!track) throw core::InvalidArgument("no track with id " + std::to_string(id));
+  engine_.loadTrack(std::move(track));
+  if (looping_) engine_.setLooping(true);
+  waveformZoom = 1.0;
+  waveformStartFrame = 0;
+  sourceControls.fill(SourceControls{});
+}
+
+void App::unload(engine::TrackId id) {
+  const auto current = engine_.loadedTrack();
+  if (!library_.remove(id)) throw core::InvalidArgument("no track with id " + std::to_string(id));
+  if (current && current->id() == id) engine_.loadTrack(nullptr);
+}
+
+double App::positionSeconds() noexcept {
+  const auto current = engine_.loadedTrack();
+  if (!current) return 0.0;
+  const engine::EngineStatus status = engine_.status();
+  if (status.trackId != current->id()) return 0.0;
+  return static_cast<double>(status.positionFrames) / current->sampleRate();
+}
+
+bool App::playing() noexcept {
+  const auto current = engine_.loadedTrack();
+  const engine::EngineStatus status = engine_.status();
+  return current && status.trackId == current->id() && status.playing && audio_.state == AudioState::Running;
+}
+
+void App::setLooping(bool looping) {
+  engine_.setLooping(looping);
+  looping_ = looping;
+}
+
+void App::play() {
+  if (!engine_.loadedTrack()) throw core::Error("no track is loaded; import or choose one first");
+  if (audio_.state != AudioState::Running && audio_.state != AudioState::Starting) platform_.requestAudioStart();
+  engine_.play();
+}
 
 void App::setGenerator(const dsp::GeneratorParams& params) {
   engine_.setGenerator(params);
@@ -34,13 +96,25 @@ double App::totalOutputLatencyMs() noexcept {
 }
 
 void App::drawFrame(float width, float height) {
+  poll();
   const float statusHeight = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().WindowPadding.y * 2.0f;
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImVec2(width, height - statusHeight));
   ImGui::Begin("Woodshed", nullptr,
                ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings);
-  drawAudioPanel(*this);
+  if (ImGui::BeginTable("##layout", 2, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV)) {
+    ImGui::TableSetupColumn("library", ImGuiTableColumnFlags_WidthStretch, 0.32f);
+    ImGui::TableSetupColumn("main", ImGuiTableColumnFlags_WidthStretch, 0.68f);
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    drawLibraryPanel(*this);
+    ImGui::TableSetColumnIndex(1);
+    drawTransportPanel(*this);
+    ImGui::Spacing();
+    drawAudioPanel(*this);
+    ImGui::EndTable();
+  }
   ImGui::End();
   drawStatusBar(*this, ImVec2(0, height - statusHeight), ImVec2(width, statusHeight));
 }

@@ -3,13 +3,17 @@
 // draws one ImGui frame at a time. Main thread only; it never blocks (the engine and the pool
 // are driven through their non-blocking methods).
 
+#include <array>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/platform_services.h"
 #include "woodshed/core/thread_pool.h"
 #include "woodshed/dsp/signal_generator.h"
 #include "woodshed/engine/engine.h"
+#include "woodshed/engine/track_library.h"
 
 namespace woodshed::app {
 
@@ -23,13 +27,61 @@ struct AudioOutputInfo {
   std::string message;           ///< why, for Failed
 };
 
+/// An import the page is working on (reading, decoding...), as the UI shows it.
+struct ImportProgress {
+  enum class Stage : int { Waiting, Reading, Decoding, Storing, PreparingWaveform };
+  std::string name;
+  Stage stage = Stage::Waiting;
+  double fraction = 0.0;  ///< of the current stage, or -1 when unknown
+};
+
+const char* toString(ImportProgress::Stage stage) noexcept;
+
 class App {
  public:
   App(PlatformServices& platform, unsigned poolThreads);
 
   engine::Engine& engine() noexcept { return engine_; }
   core::ThreadPool& pool() noexcept { return pool_; }
+  engine::TrackLibrary& library() noexcept { return library_; }
   PlatformServices& platform() noexcept { return platform_; }
+
+  /// Housekeeping once per frame and before answering the JS API: finished waveform jobs,
+  /// tracks the render thread handed back.
+  void poll();
+
+  /// Makes a track current (paused at its start). Throws InvalidArgument for an unknown id.
+  void load(engine::TrackId id);
+  /// Removes a track from memory; if it is current, nothing is current afterwards.
+  void unload(engine::TrackId id);
+  /// The current track, or null.
+  std::shared_ptr<const engine::Track> currentTrack() const noexcept { return engine_.loadedTrack(); }
+  /// Transport position of the current track in seconds, as last published by the render thread.
+  double positionSeconds() noexcept;
+  bool playing() noexcept;
+  bool looping() const noexcept { return looping_; }
+  void setLooping(bool looping);
+  /// Starts playback (asking the platform for audio output first if it is not running).
+  void play();
+
+  /// Imports in progress, keyed by the page's import id.
+  std::map<std::uint32_t, ImportProgress>& imports() noexcept { return imports_; }
+
+  /// The last error to show the user ("" for none), e.g. why an import failed.
+  const std::string& lastError() const noexcept { return lastError_; }
+  void setLastError(std::string message) { lastError_ = std::move(message); }
+
+  /// The mixer controls of the current track's sources, as the UI shows them.
+  struct SourceControls {
+    float gainDb = 0.0f;
+    bool mute = false;
+    bool solo = false;
+  };
+  std::array<SourceControls, engine::Track::kMaxSources> sourceControls{};
+
+  /// Waveform view of the current track: visible range in frames (0 = whole track).
+  double waveformZoom = 1.0;      ///< 1 = whole track; 2 = half of it, ...
+  double waveformStartFrame = 0;  ///< first visible frame
 
   /// Threads Woodshed runs besides the main thread: the render thread and the pool.
   unsigned threadCount() const noexcept { return pool_.threadCount() + 1; }
@@ -56,6 +108,10 @@ class App {
   PlatformServices& platform_;
   core::ThreadPool pool_;
   engine::Engine engine_;
+  engine::TrackLibrary library_;
+  std::map<std::uint32_t, ImportProgress> imports_;
+  std::string lastError_;
+  bool looping_ = false;
   AudioOutputInfo audio_;
   dsp::GeneratorParams generator_{};
 };

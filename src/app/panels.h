@@ -9,6 +9,10 @@ class App;
 
 /// Audio output and the signal generator: start/stop, waveform, frequency, level, latency.
 void drawAudioPanel(App& app);
+/// Tracks in memory and imports in progress: open files, choose, unload, cancel.
+void drawLibraryPanel(App& app);
+/// The current track: transport, position, loop, waveform (zoom, click or drag to seek), mixer.
+void drawTransportPanel(App& app);
 /// The bottom bar: version, isolation, threads, memory, audio state and health.
 void drawStatusBar(App& app, ImVec2 position, ImVec2 size);
 

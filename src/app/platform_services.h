@@ -3,6 +3,7 @@
 // browser; tests or a native shell could implement it otherwise. Main thread only.
 
 #include <cstddef>
+#include <cstdint>
 
 namespace woodshed::app {
 
@@ -20,6 +21,10 @@ class PlatformServices {
   virtual void requestAudioStart() = 0;
   /// Asks to stop audio output; the outcome arrives later through App::onAudioState.
   virtual void requestAudioStop() = 0;
+  /// Opens the platform's file picker for audio files; chosen files are imported.
+  virtual void requestOpenFiles() = 0;
+  /// Cancels an import the platform is working on (its id from ImportProgress).
+  virtual void requestCancelImport(std::uint32_t importId) = 0;
 
   virtual bool crossOriginIsolated() const = 0;
   /// Bytes currently allocated with malloc/new.

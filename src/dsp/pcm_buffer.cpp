@@ -17,7 +17,7 @@ PcmBuffer::PcmBuffer(ChannelCount channels, std::uint64_t frames, SampleRate sam
   if (!(sampleRate > 0.0)) throw core::InvalidArgument("the audio has no valid sample rate");
   const std::uint64_t bytes = std::uint64_t{channels} * frames * sizeof(std::int16_t);
   reservation_ = budget.reserve(bytes, "this track");
-  data_ = std::make_unique<std::int16_t[]>(std::size_t{channels} * frames);
+  data_ = std::make_unique<std::int16_t[]>(static_cast<std::size_t>(std::uint64_t{channels} * frames));
 }
 
 void PcmBuffer::write(ChannelCount channel, std::uint64_t offset, const float* samples, std::uint64_t count) {

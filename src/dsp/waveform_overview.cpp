@@ -13,7 +13,7 @@ WaveformOverview WaveformOverview::build(const PcmBuffer& pcm, core::JobContext*
   WaveformOverview overview;
   overview.frames_ = pcm.frames();
   const std::uint64_t buckets = (pcm.frames() + kBaseBucketFrames - 1) / kBaseBucketFrames;
-  std::vector<Peak> base(buckets, Peak{std::numeric_limits<std::int16_t>::max(), std::numeric_limits<std::int16_t>::min()});
+  std::vector<Peak> base(static_cast<std::size_t>(buckets), Peak{std::numeric_limits<std::int16_t>::max(), std::numeric_limits<std::int16_t>::min()});
   for (ChannelCount c = 0; c < pcm.channels(); ++c) {
     const std::int16_t* samples = pcm.channel(c);
     for (std::uint64_t start = 0; start < pcm.frames(); start += kCheckEveryFrames) {
@@ -24,7 +24,7 @@ WaveformOverview WaveformOverview::build(const PcmBuffer& pcm, core::JobContext*
       }
       const std::uint64_t end = std::min<std::uint64_t>(pcm.frames(), start + kCheckEveryFrames);
       for (std::uint64_t i = start; i < end; ++i) {
-        Peak& peak = base[i / kBaseBucketFrames];
+        Peak& peak = base[static_cast<std::size_t>(i / kBaseBucketFrames)];
         peak.min = std::min(peak.min, samples[i]);
         peak.max = std::max(peak.max, samples[i]);
       }

@@ -25,9 +25,9 @@ inline float storedRampSample(std::uint64_t frame, ChannelCount channel) {
 inline std::shared_ptr<dsp::PcmBuffer> rampPcm(core::MemoryBudget& budget, std::uint64_t frames,
                                                ChannelCount channels = 2, SampleRate rate = 44100.0) {
   auto pcm = std::make_shared<dsp::PcmBuffer>(channels, frames, rate, budget);
-  std::vector<float> samples(frames);
+  std::vector<float> samples(static_cast<std::size_t>(frames));
   for (ChannelCount c = 0; c < channels; ++c) {
-    for (std::uint64_t i = 0; i < frames; ++i) samples[i] = rampSample(i, c);
+    for (std::size_t i = 0; i < samples.size(); ++i) samples[i] = rampSample(i, c);
     pcm->write(c, 0, samples.data(), frames);
   }
   return pcm;
@@ -37,7 +37,7 @@ inline std::shared_ptr<dsp::PcmBuffer> rampPcm(core::MemoryBudget& budget, std::
 inline std::shared_ptr<dsp::PcmBuffer> constantPcm(core::MemoryBudget& budget, std::uint64_t frames, float value,
                                                    ChannelCount channels = 1, SampleRate rate = 44100.0) {
   auto pcm = std::make_shared<dsp::PcmBuffer>(channels, frames, rate, budget);
-  std::vector<float> samples(frames, value);
+  std::vector<float> samples(static_cast<std::size_t>(frames), value);
   for (ChannelCount c = 0; c < channels; ++c) pcm->write(c, 0, samples.data(), frames);
   return pcm;
 }

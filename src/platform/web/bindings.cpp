@@ -6,6 +6,7 @@
 #include <emscripten.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "platform/web/web_platform.h"
@@ -17,7 +18,49 @@ using woodshed::core::callAtBoundary;
 namespace {
 
 constexpr const char* kEntries =
-    "ws_audio_prepare,ws_notify_audio_state,ws_set_generator,ws_set_target_latency,ws_set_master_gain_db,ws_stats";
+    "ws_audio_prepare,ws_notify_audio_state,ws_set_generator,ws_set_target_latency,ws_set_master_gain_db,ws_stats,"
+    "ws_import_begin,ws_import_write,ws_import_commit,ws_import_cancel,ws_import_progress,ws_import_done,"
+    "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_stop,ws_seek,ws_set_loop,ws_state";
+
+// Frames JS copies per ws_import_write call (through gImportScratch).
+constexpr std::size_t kImportChunkFrames = 1 << 16;
+float gImportScratch[kImportChunkFrames];
+
+// The numeric or text result of the last successful call that has one (ws_result_*).
+double gResultNumber = 0.0;
+std::string gResultText;
+
+// Laid out for JS (web/woodshed-api.js reads it as a Float64Array): keep in step.
+struct State {
+  double trackId;
+  double positionSeconds;
+  double durationSeconds;
+  double playing;
+  double looping;
+};
+State gState;
+
+void appendJsonString(std::string& out, const std::string& text) {
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+          out += escaped;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
 
 // Laid out for JS (web/woodshed-api.js reads it as a Float64Array): keep in step.
 struct Stats {
@@ -123,6 +166,136 @@ EMSCRIPTEN_KEEPALIVE int ws_stats() {
 }
 
 EMSCRIPTEN_KEEPALIVE const Stats* ws_stats_block() { return &gStats; }
+
+EMSCRIPTEN_KEEPALIVE double ws_result_number() { return gResultNumber; }
+EMSCRIPTEN_KEEPALIVE const char* ws_result_text() { return gResultText.c_str(); }
+EMSCRIPTEN_KEEPALIVE float* ws_import_scratch() { return gImportScratch; }
+EMSCRIPTEN_KEEPALIVE double ws_import_chunk_frames() { return kImportChunkFrames; }
+
+/// Reserves memory for a decoded file; the import's id is in ws_result_number().
+EMSCRIPTEN_KEEPALIVE int ws_import_begin(const char* name, int channels, double frames, double sampleRate) {
+  return status(callAtBoundary("ws_import_begin", [&] {
+    if (channels < 1 || !(frames >= 1.0) || frames > 9.0e15) {
+      throw woodshed::core::InvalidArgument(channels < 1 ? "the file has no audio channels" : "the file has no audio");
+    }
+    gResultNumber = app().library().beginImport(name ? name : "", static_cast<woodshed::ChannelCount>(channels),
+                                                static_cast<std::uint64_t>(frames), sampleRate);
+  }));
+}
+
+/// Stores `count` frames of channel `channel` from ws_import_scratch() at frame `offset`.
+EMSCRIPTEN_KEEPALIVE int ws_import_write(std::uint32_t import, int channel, double offset, int count) {
+  return status(callAtBoundary("ws_import_write", [&] {
+    if (count < 0 || static_cast<std::size_t>(count) > kImportChunkFrames || channel < 0) {
+      throw woodshed::core::InvalidArgument("bad import chunk");
+    }
+    app().library().writeImport(import, static_cast<woodshed::ChannelCount>(channel), static_cast<std::uint64_t>(offset),
+                                gImportScratch, static_cast<std::uint64_t>(count));
+  }));
+}
+
+/// Makes the import a track; its id is in ws_result_number().
+EMSCRIPTEN_KEEPALIVE int ws_import_commit(std::uint32_t import) {
+  return status(callAtBoundary("ws_import_commit", [&] { gResultNumber = app().library().commitImport(import); }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_import_cancel(std::uint32_t import) {
+  return status(callAtBoundary("ws_import_cancel", [&] { app().library().cancelImport(import); }));
+}
+
+/// The page reports an import's stage (app::ImportProgress::Stage) and progress (-1: unknown).
+EMSCRIPTEN_KEEPALIVE int ws_import_progress(std::uint32_t key, int stage, double fraction, const char* name) {
+  return status(callAtBoundary("ws_import_progress", [&] {
+    if (stage < 0 || stage > static_cast<int>(woodshed::app::ImportProgress::Stage::PreparingWaveform)) {
+      throw woodshed::core::InvalidArgument("unknown import stage " + std::to_string(stage));
+    }
+    auto& progress = app().imports()[key];
+    progress.name = name ? name : "";
+    progress.stage = static_cast<woodshed::app::ImportProgress::Stage>(stage);
+    progress.fraction = fraction;
+  }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_import_done(std::uint32_t key) {
+  return status(callAtBoundary("ws_import_done", [&] { app().imports().erase(key); }));
+}
+
+/// Shows an error from the page (a file that failed to import...) in the app.
+EMSCRIPTEN_KEEPALIVE int ws_report_error(const char* message) {
+  return status(callAtBoundary("ws_report_error", [&] { app().setLastError(message ? message : ""); }));
+}
+
+/// The tracks in memory as JSON, in ws_result_text().
+EMSCRIPTEN_KEEPALIVE int ws_tracks() {
+  return status(callAtBoundary("ws_tracks", [&] {
+    woodshed::app::App& a = app();
+    a.poll();
+    std::string json = "[";
+    for (const woodshed::engine::TrackInfo& track : a.library().list()) {
+      if (json.size() > 1) json += ',';
+      char numbers[256];
+      std::snprintf(numbers, sizeof numbers,
+                    "\"id\":%u,\"duration\":%.6f,\"sampleRate\":%.0f,\"channels\":%u,\"bytes\":%llu,"
+                    "\"waveformReady\":%s,\"waveformProgress\":%.3f,\"name\":",
+                    track.id, track.durationSeconds, track.sampleRate, track.channels,
+                    static_cast<unsigned long long>(track.bytes), track.waveformReady ? "true" : "false",
+                    track.waveformProgress);
+      json += '{';
+      json += numbers;
+      appendJsonString(json, track.name);
+      json += '}';
+    }
+    json += ']';
+    gResultText = std::move(json);
+  }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_load(std::uint32_t track) {
+  return status(callAtBoundary("ws_load", [&] { app().load(track); }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_unload(std::uint32_t track) {
+  return status(callAtBoundary("ws_unload", [&] {
+    app().unload(track);
+    app().poll();
+  }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_play() { return status(callAtBoundary("ws_play", [&] { app().play(); })); }
+EMSCRIPTEN_KEEPALIVE int ws_pause() { return status(callAtBoundary("ws_pause", [&] { app().engine().pause(); })); }
+EMSCRIPTEN_KEEPALIVE int ws_stop() { return status(callAtBoundary("ws_stop", [&] { app().engine().stop(); })); }
+
+EMSCRIPTEN_KEEPALIVE int ws_seek(double seconds) {
+  return status(callAtBoundary("ws_seek", [&] {
+    const auto track = app().currentTrack();
+    if (!track) throw woodshed::core::Error("no track is loaded");
+    if (!(seconds >= 0.0 && seconds <= track->durationSeconds())) {
+      throw woodshed::core::InvalidArgument("seek position must be between 0 and " +
+                                            std::to_string(track->durationSeconds()) + " s");
+    }
+    app().engine().seek(seconds);
+  }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_set_loop(int looping) {
+  return status(callAtBoundary("ws_set_loop", [&] { app().setLooping(looping != 0); }));
+}
+
+/// Fills the transport state block; its address comes from ws_state_block().
+EMSCRIPTEN_KEEPALIVE int ws_state() {
+  return status(callAtBoundary("ws_state", [&] {
+    woodshed::app::App& a = app();
+    a.poll();
+    const auto track = a.currentTrack();
+    gState.trackId = track ? track->id() : 0;
+    gState.positionSeconds = a.positionSeconds();
+    gState.durationSeconds = track ? track->durationSeconds() : 0.0;
+    gState.playing = a.playing() ? 1.0 : 0.0;
+    gState.looping = a.looping() ? 1.0 : 0.0;
+  }));
+}
+
+EMSCRIPTEN_KEEPALIVE const State* ws_state_block() { return &gState; }
 
 /// Test hook: enabled only when the page was opened with the test flag.
 EMSCRIPTEN_KEEPALIVE void ws_enable_fault_injection(int enabled) {

@@ -17,11 +17,15 @@ std::unique_ptr<app::App> gApp;
 // ws_notify_audio_state.
 EM_JS(void, js_request_audio_start, (), { Module.host.requestAudioStart(); });
 EM_JS(void, js_request_audio_stop, (), { Module.host.requestAudioStop(); });
+EM_JS(void, js_request_open_files, (), { Module.host.requestOpenFiles(); });
+EM_JS(void, js_request_cancel_import, (std::uint32_t id), { Module.host.requestCancelImport(id); });
 EM_JS(int, js_cross_origin_isolated, (), { return (typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated) ? 1 : 0; });
 EM_JS(int, js_preallocated_workers, (), { return PThread.unusedWorkers.length; });
 
 void WebPlatform::requestAudioStart() { js_request_audio_start(); }
 void WebPlatform::requestAudioStop() { js_request_audio_stop(); }
+void WebPlatform::requestOpenFiles() { js_request_open_files(); }
+void WebPlatform::requestCancelImport(std::uint32_t importId) { js_request_cancel_import(importId); }
 bool WebPlatform::crossOriginIsolated() const { return js_cross_origin_isolated() != 0; }
 std::size_t WebPlatform::heapBytesInUse() const { return static_cast<std::size_t>(mallinfo().uordblks); }
 std::size_t WebPlatform::heapCapacity() const { return emscripten_get_heap_size(); }

@@ -10,6 +10,8 @@ class WebPlatform final : public app::PlatformServices {
  public:
   void requestAudioStart() override;
   void requestAudioStop() override;
+  void requestOpenFiles() override;
+  void requestCancelImport(std::uint32_t importId) override;
   bool crossOriginIsolated() const override;
   std::size_t heapBytesInUse() const override;
   std::size_t heapCapacity() const override;

@@ -1,0 +1,154 @@
+#include <algorithm>
+#include <cmath>
+#include <exception>
+
+#include "app/app.h"
+#include "app/format.h"
+#include "app/panels.h"
+
+namespace woodshed::app {
+
+namespace {
+
+const ImU32 kWaveColour = IM_COL32(224, 164, 88, 255);
+const ImU32 kPlayheadColour = IM_COL32(255, 255, 255, 230);
+const ImU32 kBackground = IM_COL32(28, 28, 34, 255);
+constexpr double kMaxZoom = 4096.0;
+
+// Runs an action from a control; an error shows in the library panel instead of throwing.
+template <typename Action>
+void attempt(App& app, Action&& action) {
+  try {
+    action();
+  } catch (const std::exception& e) {
+    app.setLastError(e.what());
+  }
+}
+
+void seekTo(App& app, double seconds) {
+  const auto track = app.currentTrack();
+  if (!track) return;
+  attempt(app, [&] { app.engine().seek(std::clamp(seconds, 0.0, track->durationSeconds())); });
+}
+
+// ImGui 1.86 takes the backend's key index for its named keys.
+bool keyPressed(ImGuiKey key, bool repeat) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(key), repeat); }
+
+// Space plays or pauses; Left/Right seek 5 s (Shift: 1 s). Not while typing in a field.
+void handleKeys(App& app, bool playing) {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput || !app.currentTrack()) return;
+  if (keyPressed(ImGuiKey_Space, false)) {
+    attempt(app, [&] { playing ? app.engine().pause() : app.play(); });
+  }
+  const double step = io.KeyShift ? 1.0 : 5.0;
+  if (keyPressed(ImGuiKey_LeftArrow, true)) seekTo(app, app.positionSeconds() - step);
+  if (keyPressed(ImGuiKey_RightArrow, true)) seekTo(app, app.positionSeconds() + step);
+}
+
+void drawWaveform(App& app, const engine::Track& track) {
+  const float height = ImGui::GetFontSize() * 8.0f;
+  const ImVec2 size(ImGui::GetContentRegionAvail().x, height);
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("##waveform", size);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  draw->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), kBackground);
+
+  const double frames = static_cast<double>(track.frames());
+  const double visible = frames / app.waveformZoom;
+  app.waveformStartFrame = std::clamp(app.waveformStartFrame, 0.0, std::max(0.0, frames - visible));
+  const double framesPerPixel = visible / std::max(1.0f, size.x);
+  auto frameAt = [&](float x) { return app.waveformStartFrame + (x - origin.x) * framesPerPixel; };
+
+  const auto overview = app.library().waveform(track.id());
+  const float middle = origin.y + size.y * 0.5f;
+  if (overview) {
+    for (float x = 0; x < size.x; x += 1.0f) {
+      const auto begin = static_cast<std::uint64_t>(std::max(0.0, frameAt(origin.x + x)));
+      const auto end = static_cast<std::uint64_t>(std::max(0.0, frameAt(origin.x + x + 1.0f)));
+      const dsp::WaveformOverview::Peak peak = overview->peakBetween(begin, std::max(end, begin + 1));
+      const float top = middle - static_cast<float>(peak.max) / 32767.0f * size.y * 0.48f;
+      const float bottom = middle - static_cast<float>(peak.min) / 32767.0f * size.y * 0.48f;
+      draw->AddLine(ImVec2(origin.x + x, top), ImVec2(origin.x + x, std::max(bottom, top + 1.0f)), kWaveColour);
+    }
+  } else {
+    const auto tracks = app.library().list();
+    const auto info = std::find_if(tracks.begin(), tracks.end(), [&](const auto& t) { return t.id == track.id(); });
+    const double progress = info != tracks.end() ? info->waveformProgress : 0.0;
+    char text[64];
+    std::snprintf(text, sizeof text, "preparing the waveform: %.0f%%", 100.0 * progress);
+    draw->AddText(ImVec2(origin.x + 8.0f, middle - ImGui::GetFontSize() * 0.5f), IM_COL32(200, 200, 200, 255), text);
+  }
+
+  const double position = app.positionSeconds() * track.sampleRate();
+  const float playheadX = origin.x + static_cast<float>((position - app.waveformStartFrame) / framesPerPixel);
+  if (playheadX >= origin.x && playheadX <= origin.x + size.x) {
+    draw->AddLine(ImVec2(playheadX, origin.y), ImVec2(playheadX, origin.y + size.y), kPlayheadColour, 2.0f);
+  }
+
+  // Click or drag to seek; the wheel zooms around the pointer.
+  if (ImGui::IsItemActive() && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+    seekTo(app, frameAt(ImGui::GetIO().MousePos.x) / track.sampleRate());
+  }
+  if (ImGui::IsItemHovered() && ImGui::GetIO().MouseWheel != 0.0f) {
+    const double anchor = frameAt(ImGui::GetIO().MousePos.x);
+    const double zoom = std::clamp(app.waveformZoom * std::pow(1.25, ImGui::GetIO().MouseWheel), 1.0, kMaxZoom);
+    app.waveformStartFrame = anchor - (anchor - app.waveformStartFrame) * app.waveformZoom / zoom;
+    app.waveformZoom = zoom;
+  }
+}
+
+void drawMixer(App& app, const engine::Track& track) {
+  const auto& sources = track.sources();
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    ImGui::PushID(static_cast<int>(i));
+    App::SourceControls& controls = app.sourceControls[i];
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
+    if (ImGui::SliderFloat(sources[i].name.c_str(), &controls.gainDb, -60.0f, 12.0f, "%.1f dB")) {
+      attempt(app, [&] { app.engine().setSourceGainDb(i, controls.gainDb); });
+    }
+    ImGui::SameLine();
+    if (ImGui::Checkbox("Mute", &controls.mute)) attempt(app, [&] { app.engine().setSourceMute(i, controls.mute); });
+    ImGui::SameLine();
+    if (ImGui::Checkbox("Solo", &controls.solo)) attempt(app, [&] { app.engine().setSourceSolo(i, controls.solo); });
+    ImGui::PopID();
+  }
+}
+
+}  // namespace
+
+void drawTransportPanel(App& app) {
+  const auto track = app.currentTrack();
+  if (!track) {
+    ImGui::TextUnformatted("No song loaded");
+    ImGui::TextDisabled("Open or drop a song (MP3, Ogg, Opus, FLAC, WAV, M4A) to play it.");
+    ImGui::Separator();
+    return;
+  }
+  const bool playing = app.playing();
+  ImGui::TextUnformatted(track->name().c_str());
+  ImGui::Separator();
+  if (ImGui::Button(playing ? "Pause" : "Play", ImVec2(ImGui::GetFontSize() * 5.0f, 0))) {
+    attempt(app, [&] { playing ? app.engine().pause() : app.play(); });
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Stop")) attempt(app, [&] { app.engine().stop(); });
+  ImGui::SameLine();
+  bool looping = app.looping();
+  if (ImGui::Checkbox("Loop", &looping)) attempt(app, [&] { app.setLooping(looping); });
+  ImGui::SameLine();
+  ImGui::Text("%s / %s", formatTime(app.positionSeconds()).c_str(), formatTime(track->durationSeconds()).c_str());
+  ImGui::SameLine();
+  float zoom = static_cast<float>(app.waveformZoom);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8.0f);
+  if (ImGui::SliderFloat("Zoom", &zoom, 1.0f, static_cast<float>(kMaxZoom), "%.0fx", ImGuiSliderFlags_Logarithmic)) {
+    const double centre = app.waveformStartFrame + static_cast<double>(track->frames()) / app.waveformZoom * 0.5;
+    app.waveformZoom = zoom;
+    app.waveformStartFrame = centre - static_cast<double>(track->frames()) / zoom * 0.5;
+  }
+  drawWaveform(app, *track);
+  drawMixer(app, *track);
+  handleKeys(app, playing);
+}
+
+}  // namespace woodshed::app
