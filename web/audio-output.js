@@ -192,7 +192,8 @@ export class AudioOutput {
       const sampleRate = this.#context.sampleRate;
       const frames = Math.round(seconds * sampleRate);
       const buffer = new SharedArrayBuffer(CAPTURE_HEADER_BYTES + 2 * frames * 4);
-      const header = new Int32Array(buffer, 0, 4);  // state, frames written, source frame at start
+      // state, frames written, source frame at start, underruns during the capture
+      const header = new Int32Array(buffer, 0, 4);
       header[0] = CAPTURE_ARMED;
       this.#node.port.postMessage({ type: 'capture', buffer, frames });
       const deadline = performance.now() + seconds * 1000 + 5000;
@@ -203,7 +204,12 @@ export class AudioOutput {
       const left = new Float32Array(buffer, CAPTURE_HEADER_BYTES, frames).slice();
       const right = new Float32Array(buffer, CAPTURE_HEADER_BYTES + frames * 4, frames).slice();
       const sourceFrame = Atomics.load(header, 2);
-      return { sampleRate, channels: [left, right], sourceFrameAtStart: sourceFrame < 0 ? null : sourceFrame };
+      return {
+        sampleRate,
+        channels: [left, right],
+        sourceFrameAtStart: sourceFrame < 0 ? null : sourceFrame,
+        underruns: Atomics.load(header, 3),
+      };
     } finally {
       this.#capturing = false;
     }

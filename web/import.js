@@ -39,6 +39,40 @@ function decodeFailure(bytes) {
   return 'it is not an audio file this browser can read';
 }
 
+// WAV headers can be checked before decoding: promises the file does not keep (a truncated file,
+// a header claiming 4 GB) and nonsense (no channels, a rate of 0) get their own messages.
+function wavProblem(buffer) {
+  const view = new DataView(buffer);
+  const text = (offset, length) => String.fromCharCode(...new Uint8Array(buffer, offset, length));
+  if (buffer.byteLength < 12 || text(0, 4) !== 'RIFF' || text(8, 4) !== 'WAVE') return null;
+  let format = null;
+  for (let offset = 12; offset + 8 <= buffer.byteLength;) {
+    const id = text(offset, 4);
+    const size = view.getUint32(offset + 4, true);
+    if (id === 'fmt ') {
+      if (size < 16 || offset + 24 > buffer.byteLength) return 'its WAV header is damaged';
+      format = {
+        channels: view.getUint16(offset + 10, true),
+        rate: view.getUint32(offset + 12, true),
+        blockAlign: view.getUint16(offset + 20, true),
+      };
+      if (format.channels === 0) return 'its WAV header says it has no audio channels';
+      if (format.rate === 0) return 'its WAV header gives a sample rate of 0';
+    } else if (id === 'data') {
+      if (!format) return 'its WAV header is damaged (audio data before the format)';
+      const held = buffer.byteLength - (offset + 8);
+      const streamed = size === 0 || size === 0xffffffff;  // written before the length was known
+      if (!streamed && size > held) {
+        const seconds = (bytes) => `${(bytes / Math.max(1, format.blockAlign) / format.rate).toFixed(1)} s`;
+        return `it is truncated: its header promises ${seconds(size)} of audio but the file holds ${seconds(held)}`;
+      }
+      return null;
+    }
+    offset += 8 + size + (size & 1);
+  }
+  return 'its WAV header has no audio data';
+}
+
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 export class ImportQueue {
@@ -114,6 +148,8 @@ export class ImportQueue {
   async #run(job) {
     const bytes = await this.#read(job);
     this.#check(job);
+    const problem = wavProblem(bytes);
+    if (problem) throw new Error(problem);
     this.#report(job, STAGE.decoding, -1);
     const audio = await this.#decode(bytes);
     this.#check(job);

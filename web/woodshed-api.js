@@ -138,7 +138,8 @@ export class WoodshedApi {
 
   /**
    * Records the next `seconds` (at most 30) of what the worklet outputs.
-   * @returns {Promise<{sampleRate: number, channels: Float32Array[], sourceFrameAtStart: number|null}>}
+   * `underruns` counts the render quanta in the capture that found the ring empty (gaps).
+   * @returns {Promise<{sampleRate: number, channels: Float32Array[], sourceFrameAtStart: number|null, underruns: number}>}
    */
   async captureOutput(seconds) {
     await this.ready;

@@ -85,6 +85,7 @@ class WoodshedOutputProcessor extends AudioWorkletProcessor {
     const header = this.captureHeader;
     const written = header[1];
     if (written === 0) header[2] = fromRing > 0 ? this.i32[this.positionsIndex + ringStart] : -1;
+    if (fromRing < frames) header[3] += 1;  // an underrun inside the capture: it has a gap
     const count = Math.min(frames, this.captureFrames - written);
     const left = output[0];
     const right = output.length > 1 ? output[1] : output[0];

@@ -1,0 +1,99 @@
+// Test audio made at test time with ffmpeg (Debian's): pink and brown noise, different on each
+// channel, so a captured stretch can only match the source at one offset and one channel order.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const mediaDir = mkdtempSync(path.join(tmpdir(), 'woodshed-media-'));
+
+/** Encoder arguments and file extension per format. */
+export const FORMATS = {
+  wav16: { ext: 'wav', args: ['-c:a', 'pcm_s16le'] },
+  wav24: { ext: 'wav', args: ['-c:a', 'pcm_s24le'] },
+  wavFloat: { ext: 'wav', args: ['-c:a', 'pcm_f32le'] },
+  flac: { ext: 'flac', args: ['-c:a', 'flac'] },
+  mp3: { ext: 'mp3', args: ['-c:a', 'libmp3lame', '-b:a', '192k'] },
+  vorbis: { ext: 'ogg', args: ['-c:a', 'libvorbis', '-q:a', '5'] },
+  opus: { ext: 'opus', args: ['-c:a', 'libopus', '-b:a', '128k'] },
+  aac: { ext: 'm4a', args: ['-c:a', 'aac', '-b:a', '192k'] },
+};
+
+/**
+ * Writes `seconds` of noise in `format` at `rate` Hz with `channels` channels; returns the path.
+ * `signal` may be 'noise' (default) or 'sine' (a 440 Hz tone, which compresses well).
+ */
+export function makeAudio({ format, rate, channels, seconds, signal = 'noise', name = null }) {
+  const { ext, args } = FORMATS[format];
+  const file = path.join(mediaDir, name ?? `${format}-${rate}-${channels}ch-${seconds}s.${ext}`);
+  const source = (seed, colour) => (signal === 'sine'
+    ? `sine=f=${440 + seed}:r=${rate}:d=${seconds},volume=0.3`
+    : `anoisesrc=d=${seconds}:c=${colour}:r=${rate}:a=0.3:seed=${seed}`);
+  const graph = channels === 1
+    ? `${source(7, 'pink')}[out]`
+    : `${source(7, 'pink')}[l];${source(11, 'brown')}[r];[l][r]amerge=inputs=2[out]`;
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-filter_complex', graph, '-map', '[out]',
+    '-ar', String(rate), ...args, file]);
+  return file;
+}
+
+/** The file's bytes as base64, to hand to the page (testAudio.fromBase64 turns it back). */
+export function base64Of(file) {
+  return readFileSync(file).toString('base64');
+}
+
+/**
+ * Installs window.testAudio in the page: decoding a reference with the browser's own decoder
+ * at the output's rate, and comparing captured output with it at a given source frame.
+ */
+export async function installPageHelpers(page) {
+  await page.evaluate(() => {
+    window.testAudio = {
+      fromBase64(base64) {
+        const text = atob(base64);
+        const bytes = new Uint8Array(text.length);
+        for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+        return bytes;
+      },
+      /** The file decoded as the app decodes it (same decoder, same rate): the reference. */
+      async decode(bytes, sampleRate) {
+        const context = new OfflineAudioContext(1, 1, sampleRate);
+        return context.decodeAudioData(bytes.slice().buffer);
+      },
+      /**
+       * Correlation and level difference between captured[from...] and the reference channel
+       * starting at `sourceFrame`, over `frames` frames.
+       */
+      compare(captured, reference, sourceFrame, from, frames) {
+        let xy = 0;
+        let xx = 0;
+        let yy = 0;
+        let maxDiff = 0;
+        for (let i = 0; i < frames; i++) {
+          const x = captured[from + i];
+          const y = reference[sourceFrame + i];
+          xy += x * y;
+          xx += x * x;
+          yy += y * y;
+          maxDiff = Math.max(maxDiff, Math.abs(x - y));
+        }
+        return { correlation: xy / Math.sqrt(xx * yy), levelDb: 10 * Math.log10(xx / yy), maxDiff };
+      },
+      /**
+       * captureOutput, repeated (up to 3 times) while a capture has an underrun in it: a gap
+       * shifts everything after it, and frame-exact comparisons need gap-free audio. Gaps seen
+       * are counted in testAudio.gapsSeen.
+       */
+      async captureWithoutGaps(seconds) {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const captured = await window.woodshed.captureOutput(seconds);
+          if (captured.underruns === 0) return captured;
+          window.testAudio.gapsSeen += captured.underruns;
+        }
+        throw new Error('three captures in a row had underruns');
+      },
+      gapsSeen: 0,
+    };
+  });
+}

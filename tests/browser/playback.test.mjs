@@ -1,0 +1,301 @@
+// Playback as a musician uses it: import files of every format and many sample rates, play
+// them, seek, loop; bad files are refused with a reason while the current song keeps playing;
+// memory comes back after unloading.
+
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { openApp, startServer } from './harness.mjs';
+import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
+
+// Imports a file given as base64 through window.woodshed.importFiles; returns the track id.
+async function importBase64(page, name, base64) {
+  return page.evaluate(async ([n, b]) => {
+    const [id] = await window.woodshed.importFiles([{ name: n, bytes: window.testAudio.fromBase64(b) }]);
+    return id;
+  }, [name, base64]);
+}
+
+// Plays `id` from `fromSeconds` (looping) and compares one captured second with the
+// reference decode, frame by frame at the position the worklet reports.
+async function playAndCompare(page, id, base64, fromSeconds = 0.5) {
+  return page.evaluate(async ([trackId, b, from]) => {
+    const w = window.woodshed;
+    await w.load(trackId);
+    await w.setLoop(true);
+    await w.seek(from);
+    await w.play();
+    await new Promise((r) => setTimeout(r, 250));
+    const captured = await window.testAudio.captureWithoutGaps(1);
+    await w.pause();
+    const reference = await window.testAudio.decode(window.testAudio.fromBase64(b), captured.sampleRate);
+    const skip = 64;  // past anything the fade-in touches
+    const frames = captured.channels[0].length - skip;
+    const channels = [0, 1].map((c) => window.testAudio.compare(
+      captured.channels[c],
+      reference.getChannelData(Math.min(c, reference.numberOfChannels - 1)),
+      captured.sourceFrameAtStart + skip, skip, frames));
+    return { sourceFrameAtStart: captured.sourceFrameAtStart, sampleRate: captured.sampleRate, channels };
+  }, [id, base64, fromSeconds]);
+}
+
+function assertMatches(result, label) {
+  assert.notEqual(result.sourceFrameAtStart, null, `${label}: the captured audio has a source position`);
+  for (const [c, channel] of result.channels.entries()) {
+    assert.ok(channel.correlation > 0.99, `${label} channel ${c}: correlation ${channel.correlation}`);
+    assert.ok(Math.abs(channel.levelDb) < 0.5, `${label} channel ${c}: level differs by ${channel.levelDb} dB`);
+  }
+}
+
+describe('playback', () => {
+  let server;
+  let browser;
+  let page;
+  before(async () => {
+    server = await startServer();
+    browser = await openApp(server.url);
+    page = browser.page;
+    await installPageHelpers(page);
+    await page.evaluate(() => window.woodshed.start());
+  });
+  after(async () => {
+    const gaps = await page?.evaluate(() => window.testAudio.gapsSeen);
+    if (gaps) console.log(`[ measure  ] captures retried for underruns: ${gaps} underrun quanta seen`);
+    await browser?.close();
+    await server?.stop();
+  });
+  // Every test starts with no tracks, whatever the previous one left.
+  afterEach(async () => {
+    await page.evaluate(async () => {
+      await window.woodshed.cancelImports();
+      for (const track of await window.woodshed.tracks()) await window.woodshed.unload(track.id);
+    });
+  });
+
+  const cases = [
+    { format: 'wav16', rate: 44100, channels: 2 },
+    { format: 'wav24', rate: 48000, channels: 2 },
+    { format: 'wavFloat', rate: 96000, channels: 2 },
+    { format: 'wav16', rate: 8000, channels: 1 },
+    { format: 'flac', rate: 22050, channels: 1 },
+    { format: 'flac', rate: 96000, channels: 2 },
+    { format: 'mp3', rate: 44100, channels: 2 },
+    { format: 'mp3', rate: 22050, channels: 1 },
+    { format: 'vorbis', rate: 48000, channels: 2 },
+    { format: 'opus', rate: 48000, channels: 2 },
+    { format: 'aac', rate: 44100, channels: 2 },
+  ];
+  for (const c of cases) {
+    const label = `${c.format} ${c.rate / 1000} kHz ${c.channels === 1 ? 'mono' : 'stereo'}`;
+    test(`${label} imports and plays what it holds`, async () => {
+      const file = makeAudio({ ...c, seconds: 4 });
+      const base64 = base64Of(file);
+      const id = await importBase64(page, `${label}.${file.split('.').pop()}`, base64);
+      const tracks = await page.evaluate(() => window.woodshed.tracks());
+      const track = tracks.find((t) => t.id === id);
+      assert.equal(track.channels, c.channels);
+      assert.ok(Math.abs(track.duration - 4) < 0.1, `duration ${track.duration}`);
+      assertMatches(await playAndCompare(page, id, base64), label);
+      await page.evaluate((trackId) => window.woodshed.unload(trackId), id);
+    });
+  }
+
+  test('seeking is sample-accurate and heard within 100 ms', async () => {
+    const file = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 20, name: 'seek.wav' });
+    const base64 = base64Of(file);
+    const id = await importBase64(page, 'seek.wav', base64);
+    const measure = () => page.evaluate(async ([trackId, b]) => {
+      const w = window.woodshed;
+      await w.load(trackId);
+      await w.play();
+      await new Promise((r) => setTimeout(r, 300));
+      const pending = w.captureOutput(0.5);
+      const target = 12.345;
+      await w.seek(target);
+      const captured = await pending;
+      if (captured.underruns > 0) return { gap: true };
+      const reference = (await window.testAudio.decode(window.testAudio.fromBase64(b), captured.sampleRate)).getChannelData(0);
+      // Where in the capture does the audio from the seek target begin?
+      const targetFrame = Math.round(target * captured.sampleRate);
+      const fade = Math.ceil(0.005 * captured.sampleRate) + 1;
+      let best = { at: -1, correlation: 0 };
+      for (let at = 0; at < captured.channels[0].length - 4096; at++) {
+        const { correlation } = window.testAudio.compare(captured.channels[0], reference, targetFrame + fade, at + fade, 2048);
+        if (correlation > best.correlation) best = { at, correlation };
+      }
+      // And a capture after the seek settles starts exactly where the worklet says.
+      await new Promise((r) => setTimeout(r, 200));
+      const later = await window.testAudio.captureWithoutGaps(0.5);
+      const exact = window.testAudio.compare(later.channels[0], reference, later.sourceFrameAtStart, 0, later.channels[0].length);
+      await w.pause();
+      return { delayMs: (1000 * best.at) / captured.sampleRate, correlation: best.correlation, exact, laterStart: later.sourceFrameAtStart / later.sampleRate };
+    }, [id, base64]);
+    let result = await measure();
+    for (let attempt = 1; attempt < 3 && result.gap; attempt++) result = await measure();
+    assert.ok(!result.gap, 'three seek measurements in a row had underruns');
+    console.log(`[ measure  ] seek heard after ${result.delayMs.toFixed(1)} ms; exact-position correlation ${result.exact.correlation}`);
+    assert.ok(result.correlation > 0.999, `after the seek the audio is the target's: ${result.correlation}`);
+    assert.ok(result.delayMs <= 100, `heard ${result.delayMs} ms after seek() resolved`);
+    assert.ok(result.exact.correlation > 0.9999 && result.exact.maxDiff < 1e-3, JSON.stringify(result.exact));
+    assert.ok(result.laterStart > 12.345 && result.laterStart < 13.5, `later capture starts at ${result.laterStart} s`);
+    await page.evaluate((trackId) => window.woodshed.unload(trackId), id);
+  });
+
+  test('loop wraps the whole track without a gap', async () => {
+    const file = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 2, name: 'loop.wav' });
+    const base64 = base64Of(file);
+    const id = await importBase64(page, 'loop.wav', base64);
+    const result = await page.evaluate(async ([trackId, b]) => {
+      const w = window.woodshed;
+      await w.load(trackId);
+      await w.setLoop(true);
+      await w.seek(1.5);
+      await w.play();
+      await new Promise((r) => setTimeout(r, 150));
+      const captured = await window.testAudio.captureWithoutGaps(1.5);  // crosses the end at least once
+      const reference = (await window.testAudio.decode(window.testAudio.fromBase64(b), captured.sampleRate)).getChannelData(0);
+      const length = reference.length;
+      let worst = 1;
+      // Compare in 1000-frame pieces, wrapping the source position at the track's end.
+      for (let at = 0; at + 1000 <= captured.channels[0].length; at += 1000) {
+        const source = (captured.sourceFrameAtStart + at) % length;
+        if (source + 1000 > length) continue;  // the piece that straddles the wrap is checked by its neighbours
+        worst = Math.min(worst, window.testAudio.compare(captured.channels[0], reference, source, at, 1000).correlation);
+      }
+      const state = await w.state();
+      await w.pause();
+      return { worst, playing: state.playing };
+    }, [id, base64]);
+    assert.ok(result.worst > 0.999, `worst correlation across the loop: ${result.worst}`);
+    assert.equal(result.playing, true, 'still playing after the end');
+    await page.evaluate((trackId) => window.woodshed.unload(trackId), id);
+  });
+
+  test('bad files are refused with the file name and the reason, and the song keeps playing', async () => {
+    const good = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 30, name: 'keeps-playing.wav' });
+    const goodBase64 = base64Of(good);
+    const id = await importBase64(page, 'keeps-playing.wav', goodBase64);
+    const wavFloat = makeAudio({ format: 'wavFloat', rate: 44100, channels: 1, seconds: 1, name: 'nan.wav' });
+    const cut = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 2, name: 'cut.wav' });
+    const result = await page.evaluate(async ([trackId, goodB, floatB, cutB]) => {
+      const w = window.woodshed;
+      const bytes = (b) => window.testAudio.fromBase64(b);
+      await w.load(trackId);
+      await w.play();
+      const attempts = {};
+      const tryImport = async (label, name, data) => {
+        try {
+          await w.importFiles([{ name, bytes: data }]);
+          attempts[label] = 'accepted';
+        } catch (error) {
+          attempts[label] = error.message;
+        }
+      };
+      const floatWav = bytes(floatB);
+      const nanWav = floatWav.slice();
+      new DataView(nanWav.buffer).setFloat32(nanWav.length - 4 * 1000, NaN, true);
+      const cutWav = bytes(cutB);
+      const claims4GB = cutWav.slice();
+      const view = new DataView(claims4GB.buffer);
+      for (let offset = 12; offset < 200; offset++) {
+        if (String.fromCharCode(...claims4GB.subarray(offset, offset + 4)) === 'data') { view.setUint32(offset + 4, 0xfffffff0, true); break; }
+      }
+      const noChannels = cutWav.slice();
+      new DataView(noChannels.buffer).setUint16(22, 0, true);
+      const rateZero = cutWav.slice();
+      new DataView(rateZero.buffer).setUint32(24, 0, true);
+      const random = new Uint8Array(50000);
+      let seed = 12345;
+      for (let i = 0; i < random.length; i++) { seed = (seed * 1103515245 + 12345) >>> 0; random[i] = seed >>> 24; }
+      await tryImport('empty', 'empty.wav', new Uint8Array(0));
+      await tryImport('random', 'noise.bin', random);
+      await tryImport('text', 'lyrics.mp3', new TextEncoder().encode('Verse 1: la la la\nChorus: oh oh oh\n'));
+      await tryImport('cut', 'half.wav', cutWav.slice(0, cutWav.length / 2));
+      await tryImport('claims4GB', 'huge.wav', claims4GB);
+      await tryImport('noChannels', 'nochannels.wav', noChannels);
+      await tryImport('rateZero', 'ratezero.wav', rateZero);
+      await tryImport('nan', 'nan.wav', nanWav);
+      const state = await w.state();
+      const tracks = await w.tracks();
+      const captured = await window.testAudio.captureWithoutGaps(1);
+      const reference = await window.testAudio.decode(bytes(goodB), captured.sampleRate);
+      const match = window.testAudio.compare(captured.channels[0], reference.getChannelData(0), captured.sourceFrameAtStart, 0, captured.channels[0].length);
+      await w.pause();
+      return { attempts, state, trackCount: tracks.length, match };
+    }, [id, goodBase64, base64Of(wavFloat), base64Of(cut)]);
+    const a = result.attempts;
+    assert.match(a.empty, /^empty\.wav: the file is empty$/);
+    assert.match(a.random, /^noise\.bin: it is not an audio file this browser can read$/);
+    assert.match(a.text, /^lyrics\.mp3: it is a text file, not audio$/);
+    assert.match(a.cut, /^half\.wav: it is truncated: its header promises 2\.0 s of audio but the file holds 1\.0 s$/);
+    assert.match(a.claims4GB, /^huge\.wav: it is truncated: its header promises 24347\.\d s of audio/);
+    assert.match(a.noChannels, /^nochannels\.wav: its WAV header says it has no audio channels$/);
+    assert.match(a.rateZero, /^ratezero\.wav: its WAV header gives a sample rate of 0$/);
+    assert.match(a.nan, /^nan\.wav: the audio contains invalid samples \(NaN or infinity\), the first at 0\.97\d s$/);
+    assert.equal(result.state.trackId, id, 'the current track did not change');
+    assert.equal(result.state.playing, true, 'and it is still playing');
+    assert.equal(result.trackCount, 1, 'no half-imported track appeared');
+    assert.match(result.state.lastError, /nan\.wav/);
+    assert.ok(result.match.correlation > 0.999, `the output is still the song: ${JSON.stringify(result.match)}`);
+    await page.evaluate((trackId) => window.woodshed.unload(trackId), id);
+  });
+
+  test('50 import and unload cycles give the memory back', async () => {
+    const file = makeAudio({ format: 'flac', rate: 44100, channels: 2, seconds: 10, name: 'cycle.flac' });
+    const result = await page.evaluate(async (b) => {
+      const w = window.woodshed;
+      const bytes = window.testAudio.fromBase64(b);
+      const heap = [];
+      for (let cycle = 0; cycle < 50; cycle++) {
+        const [id] = await w.importFiles([{ name: 'cycle.flac', bytes }]);
+        await w.load(id);
+        await w.unload(id);
+        await new Promise((r) => setTimeout(r, 20));  // the render thread hands the track back
+        await w.state();
+        heap.push((await w.stats()).heapBytesInUse);
+      }
+      return { heap, tracks: (await w.tracks()).length };
+    }, base64Of(file));
+    const first = result.heap[0];
+    const last = result.heap[result.heap.length - 1];
+    console.log(`[ measure  ] heap after cycle 1: ${(first / 1e6).toFixed(2)} MB, after cycle 50: ${(last / 1e6).toFixed(2)} MB`);
+    assert.equal(result.tracks, 0);
+    assert.ok(Math.abs(last - first) < 1e6, `heap grew from ${first} to ${last} bytes`);
+  });
+
+  test('cancelling an import leaves nothing behind', async () => {
+    const file = makeAudio({ format: 'flac', rate: 44100, channels: 2, seconds: 120, name: 'cancel.flac' });
+    const result = await page.evaluate(async (b) => {
+      const w = window.woodshed;
+      const before = await w.tracks();
+      const pending = w.importFiles([{ name: 'cancel.flac', bytes: window.testAudio.fromBase64(b) }]);
+      await new Promise((r) => setTimeout(r, 30));
+      await w.cancelImports();
+      let message = 'accepted';
+      try { await pending; } catch (error) { message = error.message; }
+      return { message, before: before.length, after: (await w.tracks()).length };
+    }, base64Of(file));
+    assert.equal(result.message, 'cancel.flac: import cancelled');
+    assert.equal(result.after, result.before);
+  });
+
+  test('imports queue: extra files beyond the limit are refused with a message', async () => {
+    const file = makeAudio({ format: 'wav16', rate: 8000, channels: 1, seconds: 1, name: 'tiny.wav' });
+    const result = await page.evaluate(async (b) => {
+      const w = window.woodshed;
+      const bytes = window.testAudio.fromBase64(b);
+      const files = Array.from({ length: 12 }, (_, i) => ({ name: `tiny-${i}.wav`, bytes }));
+      let message = null;
+      try { await w.importFiles(files); } catch (error) { message = error.message; }
+      const tracks = await w.tracks();
+      for (const t of tracks) await w.unload(t.id);
+      return { message, imported: tracks.length };
+    }, base64Of(file));
+    // One decodes while eight wait; the rest are refused at once.
+    assert.match(result.message, /tiny-\d+\.wav: 8 imports are already waiting/);
+    assert.equal(result.imported, 9);
+  });
+
+  test('no console errors during the session', () => {
+    assert.deepEqual(browser.errors, []);
+  });
+});
