@@ -72,6 +72,32 @@ function acceptFilesFromTheUser() {
   });
 }
 
+// Space plays or pauses; Left/Right seek 5 s (Shift: 1 s). Handled here rather than in ImGui
+// 1.86, which misses a key pressed and released between two frames. Never while typing.
+function handleShortcuts(module) {
+  window.addEventListener('keydown', (event) => {
+    const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement
+      || module._ws_wants_text_input() !== 0;
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    const seekBy = async (seconds) => {
+      const state = await api.state();
+      if (state.trackId === null) return;
+      await api.seek(Math.min(Math.max(0, state.positionSeconds + seconds), state.durationSeconds));
+    };
+    let action = null;
+    if (event.key === ' ' && !event.repeat) {
+      action = async () => ((await api.state()).playing ? api.pause() : api.play());
+    } else if (event.key === 'ArrowLeft') {
+      action = () => seekBy(event.shiftKey ? -1 : -5);
+    } else if (event.key === 'ArrowRight') {
+      action = () => seekBy(event.shiftKey ? 1 : 5);
+    }
+    if (!action) return;
+    event.preventDefault();
+    action().catch(() => {});  // failures are in state().lastError and on screen
+  });
+}
+
 async function boot() {
   const problem = isolationProblem();
   if (problem) {
@@ -96,6 +122,7 @@ async function boot() {
   const module = await createWoodshed({
     canvas,
     host,
+    lastInputTime: performance.now(),
     onAppReady: () => appReady(),
     onAppFailed: (message) => appFailed(message),
   });
@@ -103,6 +130,12 @@ async function boot() {
   const output = new AudioOutput(module);
   api.attach(module, output, new ImportQueue(module, output));
   acceptFilesFromTheUser();
+  handleShortcuts(module);
+  // The app draws at full rate only while the user interacts (src/platform/web/main.cpp).
+  const noteInput = () => { module.lastInputTime = performance.now(); };
+  for (const type of ['pointermove', 'pointerdown', 'pointerup', 'keydown', 'keyup', 'wheel', 'resize', 'focus']) {
+    window.addEventListener(type, noteInput, { passive: true, capture: true });
+  }
   document.getElementById('loading').hidden = true;
   canvas.focus();
   startAudioOnFirstGesture();

@@ -247,6 +247,12 @@ export class WoodshedApi {
       audioCounts: () => ({ ...this.#output.counts }),
       /** Calls ws_notify_audio_state with the current state (to exercise that entry). */
       notifyAudioState: () => this.#output.reportState(),
+      /** Where the waveform is on the page, in CSS pixels: {x, y, width, height}. */
+      waveformRect: () => {
+        const [x, y, width, height] = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_waveform_rect(), 4);
+        const ratio = window.devicePixelRatio || 1;
+        return { x: x / ratio, y: y / ratio, width: width / ratio, height: height / ratio };
+      },
       /** Calls an entry with harmless arguments, as the app's own plumbing does. */
       invoke: (entry) => {
         const calls = {

@@ -82,6 +82,8 @@ class App {
   /// Waveform view of the current track: visible range in frames (0 = whole track).
   double waveformZoom = 1.0;      ///< 1 = whole track; 2 = half of it, ...
   double waveformStartFrame = 0;  ///< first visible frame
+  /// Where the waveform was last drawn (x, y, width, height in canvas pixels), for tests.
+  std::array<double, 4> waveformRect{};
 
   /// Threads Woodshed runs besides the main thread: the render thread and the pool.
   unsigned threadCount() const noexcept { return pool_.threadCount() + 1; }

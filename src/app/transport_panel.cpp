@@ -31,26 +31,12 @@ void seekTo(App& app, double seconds) {
   attempt(app, [&] { app.engine().seek(std::clamp(seconds, 0.0, track->durationSeconds())); });
 }
 
-// ImGui 1.86 takes the backend's key index for its named keys.
-bool keyPressed(ImGuiKey key, bool repeat) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(key), repeat); }
-
-// Space plays or pauses; Left/Right seek 5 s (Shift: 1 s). Not while typing in a field.
-void handleKeys(App& app, bool playing) {
-  const ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput || !app.currentTrack()) return;
-  if (keyPressed(ImGuiKey_Space, false)) {
-    attempt(app, [&] { playing ? app.engine().pause() : app.play(); });
-  }
-  const double step = io.KeyShift ? 1.0 : 5.0;
-  if (keyPressed(ImGuiKey_LeftArrow, true)) seekTo(app, app.positionSeconds() - step);
-  if (keyPressed(ImGuiKey_RightArrow, true)) seekTo(app, app.positionSeconds() + step);
-}
-
 void drawWaveform(App& app, const engine::Track& track) {
   const float height = ImGui::GetFontSize() * 8.0f;
   const ImVec2 size(ImGui::GetContentRegionAvail().x, height);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("##waveform", size);
+  app.waveformRect = {origin.x, origin.y, size.x, size.y};
   ImDrawList* draw = ImGui::GetWindowDrawList();
   draw->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), kBackground);
 
@@ -148,7 +134,6 @@ void drawTransportPanel(App& app) {
   }
   drawWaveform(app, *track);
   drawMixer(app, *track);
-  handleKeys(app, playing);
 }
 
 }  // namespace woodshed::app

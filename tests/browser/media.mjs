@@ -28,11 +28,14 @@ export function makeAudio({ format, rate, channels, seconds, signal = 'noise', n
   const { ext, args } = FORMATS[format];
   const file = path.join(mediaDir, name ?? `${format}-${rate}-${channels}ch-${seconds}s.${ext}`);
   const source = (seed, colour) => (signal === 'sine'
-    ? `sine=f=${440 + seed}:r=${rate}:d=${seconds},volume=0.3`
+    ? `sine=f=${440 + seed}:r=${rate}:d=${seconds}`
     : `anoisesrc=d=${seconds}:c=${colour}:r=${rate}:a=0.3:seed=${seed}`);
+  // ffmpeg's sine has amplitude 1/8; 2.4 makes it 0.3 like the noise. After amerge, which
+  // cannot choose formats when volume comes first.
+  const level = signal === 'sine' ? ',volume=2.4' : '';
   const graph = channels === 1
-    ? `${source(7, 'pink')}[out]`
-    : `${source(7, 'pink')}[l];${source(11, 'brown')}[r];[l][r]amerge=inputs=2[out]`;
+    ? `${source(7, 'pink')}${level}[out]`
+    : `${source(7, 'pink')}[l];${source(11, 'brown')}[r];[l][r]amerge=inputs=2${level}[out]`;
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-filter_complex', graph, '-map', '[out]',
     '-ar', String(rate), ...args, file]);
   return file;

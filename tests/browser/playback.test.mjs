@@ -295,6 +295,37 @@ describe('playback', () => {
     assert.equal(result.imported, 9);
   });
 
+  test('clicking the waveform and the arrow keys seek; Space plays and pauses', async () => {
+    const file = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 60, name: 'keys.wav' });
+    const id = await importBase64(page, 'keys.wav', base64Of(file));
+    await page.evaluate(async (trackId) => {
+      await window.woodshed.load(trackId);
+      await window.woodshed.pause();
+    }, id);
+    await page.waitForTimeout(200);  // a frame draws the waveform
+    const rect = await page.evaluate(() => window.woodshed.test.waveformRect());
+    assert.ok(rect.width > 100 && rect.height > 20, JSON.stringify(rect));
+    const position = async () => (await page.evaluate(() => window.woodshed.state())).positionSeconds;
+    const settle = () => page.waitForTimeout(150);
+    await page.mouse.click(rect.x + rect.width * 0.5, rect.y + rect.height / 2);
+    await settle();
+    const clicked = await position();
+    assert.ok(Math.abs(clicked - 30) < 60 / rect.width * 2, `a click in the middle seeks to ${clicked} s`);
+    await page.keyboard.press('ArrowRight');
+    await settle();
+    assert.ok(Math.abs(await position() - (clicked + 5)) < 0.05, 'Right seeks 5 s forward');
+    await page.keyboard.press('Shift+ArrowLeft');
+    await settle();
+    assert.ok(Math.abs(await position() - (clicked + 4)) < 0.05, 'Shift+Left seeks 1 s back');
+    await page.keyboard.press('Space');
+    await page.waitForTimeout(500);
+    const playing = await page.evaluate(() => window.woodshed.state());
+    assert.equal(playing.playing, true, 'Space plays');
+    await page.keyboard.press('Space');
+    await settle();
+    assert.equal((await page.evaluate(() => window.woodshed.state())).playing, false, 'Space pauses');
+  });
+
   test('no console errors during the session', () => {
     assert.deepEqual(browser.errors, []);
   });

@@ -297,6 +297,11 @@ EMSCRIPTEN_KEEPALIVE int ws_state() {
 
 EMSCRIPTEN_KEEPALIVE const State* ws_state_block() { return &gState; }
 
+/// Test hook: where the waveform was last drawn, {x, y, width, height} in canvas pixels.
+EMSCRIPTEN_KEEPALIVE const double* ws_waveform_rect() {
+  return woodshed::web::hasApp() ? woodshed::web::theApp().waveformRect.data() : nullptr;
+}
+
 /// Test hook: enabled only when the page was opened with the test flag.
 EMSCRIPTEN_KEEPALIVE void ws_enable_fault_injection(int enabled) {
   woodshed::core::setFaultInjectionEnabled(enabled != 0);

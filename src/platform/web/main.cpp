@@ -91,8 +91,34 @@ void updateCursor() {
   }
 }
 
+// Frame pacing: full rate while the user interacts, fewer frames otherwise. Drawing is the
+// page's biggest CPU cost (WebGL may be software-rendered), and the audio threads share the
+// cores with it.
+constexpr double kInteractiveSeconds = 1.0;   // full rate this long after any input
+constexpr double kPlayingFrameSeconds = 1.0 / 30.0;  // the playhead still moves smoothly
+constexpr double kIdleFrameSeconds = 0.25;
+
+EM_JS(double, js_seconds_since_input, (), {
+  return (performance.now() - (Module.lastInputTime || 0)) / 1000;
+});
+
+bool shouldDraw(const Frame& frame) {
+  static double lastDrawn = 0.0;
+  const double now = emscripten_get_now() / 1000.0;
+  double interval = kIdleFrameSeconds;
+  if (js_seconds_since_input() < kInteractiveSeconds || frame.backingWidth == 0) {
+    interval = 0.0;
+  } else if (woodshed::web::theApp().playing() || !woodshed::web::theApp().imports().empty()) {
+    interval = kPlayingFrameSeconds;
+  }
+  if (now - lastDrawn < interval) return false;
+  lastDrawn = now;
+  return true;
+}
+
 void drawFrame(void*) {
   Frame& frame = gFrame;
+  if (!shouldDraw(frame)) return;
   fitCanvas(frame);
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
@@ -108,6 +134,15 @@ void drawFrame(void*) {
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }
+
+}  // namespace
+
+/// True while an ImGui text field has the keyboard: the page's shortcuts stand back.
+extern "C" EMSCRIPTEN_KEEPALIVE int ws_wants_text_input() {
+  return ImGui::GetCurrentContext() != nullptr && ImGui::GetIO().WantTextInput ? 1 : 0;
+}
+
+namespace {
 
 // Tells the page that the app is ready for calls (web/app.js waits for it).
 EM_JS(void, js_app_ready, (), { if (Module.onAppReady) Module.onAppReady(); });

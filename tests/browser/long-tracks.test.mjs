@@ -1,0 +1,82 @@
+// The longest tracks: a 20-minute song imports (through the file picker) and plays; the first
+// length past the limit is refused with a message and changes nothing. Also times a 5-minute
+// MP3 from file to playable, for the README.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { openApp, startServer } from './harness.mjs';
+import { makeAudio } from './media.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await openApp(server.url);
+  await browser.page.evaluate(() => window.woodshed.start());
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// Chooses `file` in the page's file picker and waits until the import finished (or failed).
+async function pickFile(page, file) {
+  const before = await page.evaluate(() => window.woodshed.tracks());
+  const started = Date.now();
+  await page.setInputFiles('#file-input', file);
+  for (;;) {
+    const state = await page.evaluate(async () => ({ tracks: await window.woodshed.tracks(), stats: await window.woodshed.stats() }));
+    const added = state.tracks.filter((t) => !before.some((b) => b.id === t.id));
+    if (added.length > 0 && added[0].waveformReady) return { track: added[0], seconds: (Date.now() - started) / 1000, stats: state.stats };
+    const error = await page.evaluate(async () => (await window.woodshed.state()).lastError);
+    if (error && error.includes(file.split('/').pop())) return { error, seconds: (Date.now() - started) / 1000 };
+    if (Date.now() - started > 240000) throw new Error('import did not finish in 4 minutes');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('a 5-minute MP3 becomes playable quickly (figure for the README)', { timeout: 300000 }, async () => {
+  const { page } = browser;
+  const file = makeAudio({ format: 'mp3', rate: 44100, channels: 2, seconds: 300, name: 'five-minutes.mp3' });
+  const result = await pickFile(page, file);
+  assert.ok(result.track, result.error);
+  console.log(`[ measure  ] 5-minute MP3: file to playable (read, decode, store, waveform) in ${result.seconds.toFixed(2)} s`);
+  const state = await page.evaluate(() => window.woodshed.state());
+  assert.equal(state.trackId, result.track.id, 'the picked file became current: nothing was loaded before');
+  await page.evaluate((id) => window.woodshed.unload(id), result.track.id);
+});
+
+test('a 20-minute track imports and plays; 31 minutes is refused cleanly', { timeout: 600000 }, async () => {
+  const { page } = browser;
+  const twenty = makeAudio({ format: 'flac', rate: 48000, channels: 2, seconds: 1200, signal: 'sine', name: 'twenty-minutes.flac' });
+  const heapBefore = (await page.evaluate(() => window.woodshed.stats())).heapBytesInUse;
+  const imported = await pickFile(page, twenty);
+  assert.ok(imported.track, imported.error);
+  assert.ok(Math.abs(imported.track.duration - 1200) < 0.1);
+  const perMinute = (imported.stats.heapBytesInUse - heapBefore) / 20;
+  console.log(`[ measure  ] 20-minute FLAC imported in ${imported.seconds.toFixed(1)} s; heap ${(perMinute / 1e6).toFixed(2)} MB per minute of stereo audio at ${imported.track.sampleRate} Hz`);
+  const played = await page.evaluate(async (id) => {
+    const w = window.woodshed;
+    await w.load(id);
+    await w.seek(19 * 60 + 30);
+    await w.play();
+    await new Promise((r) => setTimeout(r, 300));
+    const captured = await w.captureOutput(0.5);
+    let sum = 0;
+    for (const x of captured.channels[0]) sum += x * x;
+    return { rms: Math.sqrt(sum / captured.channels[0].length), position: captured.sourceFrameAtStart / captured.sampleRate };
+  }, imported.track.id);
+  assert.ok(played.position > 19 * 60 + 30 && played.position < 19 * 60 + 32, `plays near the end: ${played.position} s`);
+  assert.ok(Math.abs(20 * Math.log10(played.rms * Math.SQRT2) - 20 * Math.log10(0.3)) < 0.5, `level ${played.rms}`);
+
+  const thirtyOne = makeAudio({ format: 'flac', rate: 48000, channels: 2, seconds: 31 * 60, signal: 'sine', name: 'thirty-one-minutes.flac' });
+  const refused = await pickFile(page, thirtyOne);
+  assert.equal(refused.track, undefined);
+  assert.match(refused.error, /^thirty-one-minutes\.flac: it is 31\.0 minutes long; Woodshed takes tracks up to 30\.0 minutes$/);
+  const after = await page.evaluate(async () => ({ state: await window.woodshed.state(), tracks: await window.woodshed.tracks() }));
+  assert.equal(after.state.trackId, imported.track.id, 'the 20-minute track is still current');
+  assert.equal(after.state.playing, true, 'and still playing');
+  assert.equal(after.tracks.length, 1);
+  await page.evaluate((id) => window.woodshed.unload(id), imported.track.id);
+  assert.deepEqual(browser.errors, []);
+});
