@@ -19,11 +19,57 @@ function explainUnsupported(reason) {
   show('unsupported');
 }
 
+const RELOAD_GUARD = 'woodshed-reloaded-for-isolation';
+
+/**
+ * Registers the service worker, which keeps the app for offline use and, on hosts that do not
+ * send COOP/COEP, adds those headers itself. A page that is not isolated yet reloads once the
+ * worker controls it; a flag in sessionStorage allows one such reload per visit, so a loop is
+ * impossible. Returns why isolation cannot come from the worker, or null.
+ */
+async function ensureServiceWorker() {
+  if (!('serviceWorker' in navigator)) return 'This browser offers no service worker here (a private window may disable them).';
+  let registration;
+  try {
+    registration = await navigator.serviceWorker.register('sw.js', { scope: './' });
+  } catch (error) {
+    if (!globalThis.crossOriginIsolated) return `The service worker could not be installed (${error.message}).`;
+    return null;  // isolated by the server's headers: the app runs, just not offline
+  }
+  if (globalThis.crossOriginIsolated) {
+    sessionStorage.removeItem(RELOAD_GUARD);
+    return null;
+  }
+  if (!registration || !(registration.installing || registration.waiting || registration.active)) {
+    return 'Service workers are blocked for this page.';
+  }
+  if (sessionStorage.getItem(RELOAD_GUARD)) {
+    sessionStorage.removeItem(RELOAD_GUARD);  // a manual reload may try once more
+    return 'The service worker took over but the page is still not isolated.';
+  }
+  document.getElementById('loading').textContent = 'Preparing Woodshed to run offline\u2026';
+  if (!navigator.serviceWorker.controller) {
+    // The first install downloads the app for offline use, then takes control.
+    const installing = registration.installing;
+    const failed = await new Promise((resolve) => {
+      navigator.serviceWorker.addEventListener('controllerchange', () => resolve(false), { once: true });
+      installing?.addEventListener('statechange', () => {
+        if (installing.state === 'redundant') resolve(true);
+      });
+      setTimeout(() => resolve(true), 60000);
+    });
+    if (failed) return 'The service worker could not finish installing (is the connection down?).';
+  }
+  sessionStorage.setItem(RELOAD_GUARD, '1');
+  location.reload();
+  return new Promise(() => {});  // the reload replaces this page
+}
+
 /** Why this page cannot run Woodshed, or null when it can. */
-function isolationProblem() {
+function isolationProblem(serviceWorkerProblem) {
   if (typeof SharedArrayBuffer === 'undefined' || !globalThis.crossOriginIsolated) {
     return 'This page is not cross-origin isolated, so the browser does not allow the shared memory '
-      + 'Woodshed needs for its audio threads.';
+      + `Woodshed needs for its audio threads.${serviceWorkerProblem ? ` ${serviceWorkerProblem}` : ''}`;
   }
   if (typeof AudioWorkletNode === 'undefined') {
     return 'This browser has no AudioWorklet, which Woodshed uses to play sound.';
@@ -99,7 +145,7 @@ function handleShortcuts(module) {
 }
 
 async function boot() {
-  const problem = isolationProblem();
+  const problem = isolationProblem(await ensureServiceWorker());
   if (problem) {
     explainUnsupported(problem);
     throw new Error(problem);
@@ -125,6 +171,7 @@ async function boot() {
     lastInputTime: performance.now(),
     onAppReady: () => appReady(),
     onAppFailed: (message) => appFailed(message),
+    onFirstFrame: () => api.noteFirstFrame(performance.now()),
   });
   await appStarted;
   const output = new AudioOutput(module);

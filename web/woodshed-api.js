@@ -10,7 +10,7 @@
 //   await woodshed.importFiles(files)           File objects or {name, bytes}; resolves with track ids
 //   await woodshed.tracks()                     [{id, name, duration, sampleRate, channels, ...}]
 //   await woodshed.load(id) / unload(id)        make a track current (paused at 0) / free it
-//   await woodshed.play() / pause() / stop()    the current track's transport
+//   await woodshed.play() / pause()             the current track's transport
 //   await woodshed.seek(seconds), setLoop(on)
 //   await woodshed.state()                      {trackId, positionSeconds, durationSeconds, playing, looping, lastError}
 //
@@ -40,6 +40,9 @@ export class WoodshedApi {
   #output = null;
   #imports = null;
   #lastError = null;
+  #firstFrameMs = null;
+  // Whether a service worker served this page load (read before the first one claims the page).
+  #controlledAtLoad = typeof navigator !== 'undefined' && navigator.serviceWorker?.controller != null;
   #testMode;
   #resolveReady;
   #rejectReady;
@@ -66,6 +69,14 @@ export class WoodshedApi {
   }
 
   resolveReady() { this.#resolveReady(); }
+
+  /** Milliseconds from navigation to the app's first drawn frame (null before it). */
+  noteFirstFrame(milliseconds) { this.#firstFrameMs ??= milliseconds; }
+
+  /** {firstFrameMs, servedByServiceWorker}: how this page load went. */
+  timing() {
+    return { firstFrameMs: this.#firstFrameMs, servedByServiceWorker: this.#controlledAtLoad };
+  }
   rejectReady(error) { this.#rejectReady(error); }
 
   /** The app's version. */
@@ -191,9 +202,6 @@ export class WoodshedApi {
   }
 
   async pause() { await this.#transport('ws_pause', [], []); }
-
-  /** Pauses and returns to the start. */
-  async stop() { await this.#transport('ws_stop', [], []); }
 
   /** Moves to `seconds` in the current track, sample-accurately. */
   async seek(seconds) { await this.#transport('ws_seek', ['number'], [seconds]); }

@@ -61,9 +61,10 @@ export async function startServer({ plain = false } = {}) {
 
 /**
  * Launches headless Chromium with a fresh profile and opens `url`, recording console errors
- * and uncaught page errors. Close with `browser.close()`.
+ * and uncaught page errors. `serviceWorkers: 'block'` stands for a browser without them.
+ * Close with `browser.close()`.
  */
-export async function openPage(url, { viewport = { width: 1200, height: 700 }, deviceScaleFactor = 1 } = {}) {
+export async function openPage(url, { viewport = { width: 1200, height: 700 }, deviceScaleFactor = 1, serviceWorkers = 'allow' } = {}) {
   const profile = mkdtempSync(path.join(tmpdir(), 'woodshed-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.WOODSHED_CHROMIUM ?? '/usr/bin/chromium',
@@ -71,6 +72,7 @@ export async function openPage(url, { viewport = { width: 1200, height: 700 }, d
     args: CHROMIUM_ARGS,
     viewport,
     deviceScaleFactor,
+    serviceWorkers,
   });
   const page = context.pages()[0] ?? await context.newPage();
   const errors = [];

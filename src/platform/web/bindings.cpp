@@ -20,7 +20,7 @@ namespace {
 constexpr const char* kEntries =
     "ws_audio_prepare,ws_notify_audio_state,ws_set_generator,ws_set_target_latency,ws_set_master_gain_db,ws_stats,"
     "ws_import_begin,ws_import_write,ws_import_commit,ws_import_cancel,ws_import_progress,ws_import_done,"
-    "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_stop,ws_seek,ws_set_loop,ws_state";
+    "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_seek,ws_set_loop,ws_state";
 
 // Frames JS copies per ws_import_write call (through gImportScratch).
 constexpr std::size_t kImportChunkFrames = 1 << 16;
@@ -263,7 +263,6 @@ EMSCRIPTEN_KEEPALIVE int ws_unload(std::uint32_t track) {
 
 EMSCRIPTEN_KEEPALIVE int ws_play() { return status(callAtBoundary("ws_play", [&] { app().play(); })); }
 EMSCRIPTEN_KEEPALIVE int ws_pause() { return status(callAtBoundary("ws_pause", [&] { app().engine().pause(); })); }
-EMSCRIPTEN_KEEPALIVE int ws_stop() { return status(callAtBoundary("ws_stop", [&] { app().engine().stop(); })); }
 
 EMSCRIPTEN_KEEPALIVE int ws_seek(double seconds) {
   return status(callAtBoundary("ws_seek", [&] {

@@ -91,6 +91,9 @@ void updateCursor() {
   }
 }
 
+// Lets the page time its first drawn frame (web/app.js).
+EM_JS(void, js_first_frame, (), { if (Module.onFirstFrame) Module.onFirstFrame(); });
+
 // Frame pacing: full rate while the user interacts, fewer frames otherwise. Drawing is the
 // page's biggest CPU cost (WebGL may be software-rendered), and the audio threads share the
 // cores with it.
@@ -133,6 +136,11 @@ void drawFrame(void*) {
   glClearColor(0.09f, 0.09f, 0.11f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  static bool first = true;
+  if (first) {
+    first = false;
+    js_first_frame();
+  }
 }
 
 }  // namespace

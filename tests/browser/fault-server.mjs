@@ -1,0 +1,115 @@
+// A test server for the built app that serves it under a sub-path with no isolation headers
+// (as a plain static host would) and can be told to misbehave: answer the .wasm with an error,
+// an HTML page, a redirect or a truncated body, and publish a new service-worker version.
+// A fixture for the offline tests, not a server for the app (that is tools/serve).
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { appDir } from './harness.mjs';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.webmanifest': 'application/manifest+json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+/** SHA-256 (hex) of a built app file. */
+export function appFileHash(relative) {
+  return createHash('sha256').update(readFileSync(path.join(appDir, relative))).digest('hex');
+}
+
+/**
+ * Starts the server on a free port. `control.wasmFault` (null, '500', '404', 'html',
+ * 'redirect', 'truncated') poisons woodshed.wasm; `control.version` (a string) makes sw.js a
+ * new version whose precache wants a new woodshed.wasm.
+ */
+export async function startFaultServer({ prefix = '/woodshed/' } = {}) {
+  const control = { wasmFault: null, version: null };
+  const sockets = new Set();
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url, 'http://127.0.0.1');
+    if (!url.pathname.startsWith(prefix)) {
+      response.writeHead(404, { 'Content-Type': 'text/plain' });
+      response.end('not here');
+      return;
+    }
+    let relative = decodeURIComponent(url.pathname.slice(prefix.length));
+    if (relative === '' || relative.endsWith('/')) relative += 'index.html';
+    const file = path.join(appDir, relative);
+    if (!file.startsWith(appDir + path.sep)) {
+      response.writeHead(403).end();
+      return;
+    }
+    if (relative === 'woodshed.wasm' && control.wasmFault) {
+      poison(control.wasmFault, file, response);
+      return;
+    }
+    let body;
+    try {
+      body = readFileSync(file);
+    } catch {
+      response.writeHead(404, { 'Content-Type': 'text/plain' });
+      response.end('not found');
+      return;
+    }
+    if (relative === 'sw.js' && control.version) {
+      // The same worker with a different revision for the wasm: a new version to install.
+      body = Buffer.from(body.toString().replace(/("revision":")([^"]+)(","url":"woodshed\.wasm")/,
+        `$1${control.version}$3`).replace(/("url":"woodshed\.wasm","revision":")([^"]+)/, `$1${control.version}`));
+    }
+    response.writeHead(200, {
+      'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Length': body.length,
+      'Cache-Control': 'no-cache',
+    });
+    response.end(body);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}${prefix}`,
+    control,
+    stop: () => new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(resolve);
+    }),
+  };
+}
+
+function poison(fault, file, response) {
+  switch (fault) {
+    case '500':
+      response.writeHead(500, { 'Content-Type': 'text/plain' });
+      response.end('internal server error');
+      break;
+    case '404':
+      response.writeHead(404, { 'Content-Type': 'text/html' });
+      response.end('<html><body>Not found</body></html>');
+      break;
+    case 'html':  // a captive portal or a misconfigured host: 200, but a web page
+      response.writeHead(200, { 'Content-Type': 'text/html' });
+      response.end('<!doctype html><html><body>Please log in to the network</body></html>');
+      break;
+    case 'redirect':
+      response.writeHead(302, { Location: './index.html' });
+      response.end();
+      break;
+    case 'truncated': {
+      const body = readFileSync(file);
+      response.writeHead(200, { 'Content-Type': 'application/wasm', 'Content-Length': body.length });
+      response.write(body.subarray(0, body.length >> 1), () => response.socket.destroy());
+      break;
+    }
+    default:
+      throw new Error(`unknown fault ${fault}`);
+  }
+}

@@ -1,0 +1,61 @@
+// Builds the service worker for a built app directory: injects the precache manifest (every
+// app-shell file with a content revision) into web/sw.js and copies Workbox beside it.
+// Fails when any app-shell file would be left out of the precache: Workbox skips files over
+// maximumFileSizeToCacheInBytes with only a warning, and an app missing its .wasm offline is
+// broken.
+//
+//   node tools/lib/build-sw.mjs <source sw.js> <app directory>
+
+import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { copyWorkboxLibraries, getManifest, injectManifest } from 'workbox-build';
+
+const [swSource, appDir] = process.argv.slice(2);
+if (!swSource || !appDir) {
+  console.error('usage: node tools/lib/build-sw.mjs <source sw.js> <app directory>');
+  process.exit(2);
+}
+
+/** Largest file the precache takes; the app's .wasm is well below it. */
+const MAX_PRECACHED_BYTES = 32 * 1024 * 1024;
+const SHELL_FILES = '**/*.{html,js,wasm,css,webmanifest,png,svg}';
+const NOT_SHELL = ['sw.js', 'workbox/**'];
+
+function listShellFiles(dir, prefix = '') {
+  const files = [];
+  for (const entry of readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
+    const relative = path.posix.join(prefix, entry.name);
+    if (entry.isDirectory()) {
+      if (relative !== 'workbox') files.push(...listShellFiles(dir, relative));
+    } else if (relative !== 'sw.js' && /\.(html|js|wasm|css|webmanifest|png|svg)$/.test(relative)) {
+      files.push(relative);
+    }
+  }
+  return files;
+}
+
+const workboxDir = path.join(appDir, 'workbox');
+rmSync(workboxDir, { recursive: true, force: true });
+const copied = await copyWorkboxLibraries(appDir);
+renameSync(path.join(appDir, copied), workboxDir);
+
+const options = {
+  globDirectory: appDir,
+  globPatterns: [SHELL_FILES],
+  globIgnores: NOT_SHELL,
+  maximumFileSizeToCacheInBytes: MAX_PRECACHED_BYTES,
+};
+const { manifestEntries } = await getManifest(options);
+const { count, size, warnings } = await injectManifest({ ...options, swSrc: swSource, swDest: path.join(appDir, 'sw.js') });
+
+const precached = new Set(manifestEntries.map((entry) => entry.url));
+const missing = listShellFiles(appDir).filter((file) => !precached.has(file));
+if (warnings.length > 0 || missing.length > 0) {
+  for (const warning of warnings) console.error(`service worker build: ${warning}`);
+  for (const file of missing) {
+    console.error(`service worker build: ${file} (${statSync(path.join(appDir, file)).size} bytes) would not be precached`);
+  }
+  rmSync(path.join(appDir, 'sw.js'), { force: true });
+  process.exit(1);
+}
+console.log(`service worker: ${count} files precached, ${(size / 1024).toFixed(0)} KiB`);
