@@ -3,7 +3,8 @@
 
 import { AudioOutput } from './audio-output.js';
 import { ImportQueue } from './import.js';
-import { WoodshedApi } from './woodshed-api.js';
+import { Library } from './library.js';
+import { WoodshedApi, callEntry } from './woodshed-api.js';
 
 const testMode = new URLSearchParams(location.search).has('test');
 const api = new WoodshedApi({ testMode });
@@ -90,22 +91,20 @@ function startAudioOnFirstGesture() {
 
 // Files the user opens or drops are imported; the first one becomes current if nothing is.
 // Failures show in the app (the import reports them); nothing else changes.
-function importFromUser(files) {
+function importFromUser(files, library) {
   if (files.length === 0) return;
-  api.importFiles(files).catch(() => []).then(async () => {
-    const state = await api.state();
-    if (state.trackId !== null) return;
-    const tracks = await api.tracks();
-    const names = new Set(Array.from(files, (file) => file.name));
-    const first = tracks.find((track) => names.has(track.name));
-    if (first) await api.load(first.id);
+  library.askToPersist();  // a user gesture: the moment to ask for storage that is kept
+  const attempts = Array.from(files, (file) => api.importFiles([file]).then(([id]) => id, () => null));
+  Promise.all(attempts).then(async (ids) => {
+    const first = ids.find((id) => id !== null);
+    if (first && (await api.state()).trackId === null) await api.load(first);
   }).catch(() => {});
 }
 
-function acceptFilesFromTheUser() {
+function acceptFilesFromTheUser(library) {
   const input = document.getElementById('file-input');
   input.addEventListener('change', () => {
-    importFromUser(Array.from(input.files));
+    importFromUser(Array.from(input.files), library);
     input.value = '';
   });
   window.addEventListener('dragover', (event) => {
@@ -114,7 +113,7 @@ function acceptFilesFromTheUser() {
   });
   window.addEventListener('drop', (event) => {
     event.preventDefault();
-    importFromUser(Array.from(event.dataTransfer.files));
+    importFromUser(Array.from(event.dataTransfer.files), library);
   });
 }
 
@@ -157,6 +156,10 @@ async function boot() {
     requestAudioStop: () => { api.stop().catch(() => {}); },
     requestOpenFiles: () => document.getElementById('file-input').click(),
     requestCancelImport: (key) => { api.cancelImports(key).catch(() => {}); },
+    // The library panel's actions; failures show in the app through state().lastError.
+    libraryLoad: (id) => { api.load(id).catch(() => {}); },
+    libraryRemove: (id) => { api.remove(id).catch(() => {}); },
+    libraryRename: (id, name) => { api.rename(id, name).catch(() => {}); },
   };
   let appReady;
   let appFailed;
@@ -175,8 +178,21 @@ async function boot() {
   });
   await appStarted;
   const output = new AudioOutput(module);
-  api.attach(module, output, new ImportQueue(module, output));
-  acceptFilesFromTheUser();
+  const library = await Library.open();
+  const { temporaryFiles, filesWithoutRecords, recordsWithoutFiles } = library.repaired;
+  if (temporaryFiles + filesWithoutRecords + recordsWithoutFiles > 0) {
+    const notice = `The library was repaired: removed ${temporaryFiles} unfinished file(s), ${filesWithoutRecords} `
+      + `file(s) without a record and ${recordsWithoutFiles} record(s) without a file.`;
+    console.info(notice);
+    callEntry(module, 'ws_report_error', ['string'], [notice]);
+  }
+  api.attach(module, output, new ImportQueue(module, output, library), library);
+  try {
+    await api.restoreSession();
+  } catch (error) {
+    console.warn(`Woodshed could not reopen the last song: ${error.message}`);
+  }
+  acceptFilesFromTheUser(library);
   handleShortcuts(module);
   // The app draws at full rate only while the user interacts (src/platform/web/main.cpp).
   const noteInput = () => { module.lastInputTime = performance.now(); };

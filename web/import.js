@@ -3,6 +3,7 @@
 // cancelled at any stage and then leaves nothing behind. The current track never changes here:
 // a new track only appears in the list once all of its audio is in the engine.
 
+import { CancelledError, contentHash } from './library.js';
 import { callEntry } from './woodshed-api.js';
 
 /** Limit: files waiting behind the one being imported. */
@@ -10,11 +11,19 @@ export const MAX_WAITING_IMPORTS = 8;
 /** Limit: the largest file read (a 30-minute 24-bit stereo WAV at 96 kHz is about 1 GB). */
 export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
-const STAGE = { waiting: 0, reading: 1, decoding: 2, storing: 3, preparingWaveform: 4 };
+const STAGE = { waiting: 0, reading: 1, decoding: 2, storing: 3, preparingWaveform: 4, saving: 5 };
 const YIELD_EVERY_CHUNKS = 16;
 
-class Cancelled extends Error {
-  constructor() { super('import cancelled'); }
+const Cancelled = CancelledError;
+
+// What the library calls the file's format.
+function formatOf(name, bytes) {
+  const kind = sniff(bytes);
+  const extension = name.toLowerCase().split('.').pop();
+  if (kind === 'Ogg') return extension === 'opus' ? 'Opus' : 'Ogg Vorbis';
+  if (kind === 'MP3 or AAC') return extension === 'aac' ? 'AAC' : 'MP3';
+  if (kind === 'MP4/M4A') return 'M4A';
+  return kind ?? extension.toUpperCase();
 }
 
 // Names what the first bytes look like, to explain a decoding failure.
@@ -84,28 +93,49 @@ export class ImportQueue {
   #running = false;
   #scratch;
 
+  #library;
+
   /**
    * @param module the wasm module
    * @param output the AudioOutput (decoding happens at its context's sample rate)
+   * @param library the persistent Library new songs are saved to
    */
-  constructor(module, output) {
+  constructor(module, output, library) {
     this.#module = module;
     this.#output = output;
+    this.#library = library;
     // Static storage in C++, below the initial memory size, so the view never goes stale.
     this.#scratch = new Float32Array(module.HEAPU8.buffer, module._ws_import_scratch(), module._ws_import_chunk_frames());
   }
 
   /**
    * Queues files (File objects or {name, bytes}); returns one promise per file, resolving to
-   * its track id or rejecting with an Error whose message names the file and the reason.
+   * {id, engineTrackId} (engineTrackId null when the song was already in the library and was
+   * not decoded again) or rejecting with an Error whose message names the file and the reason.
    */
   enqueue(files) {
+    return this.#enqueue(files, true);
+  }
+
+  /**
+   * Decodes a song already in the library into the engine (to play it); resolves to its
+   * engine track id. It queues behind imports like any file.
+   */
+  async restore(id, name, bytes) {
+    const [result] = this.#enqueue([{ name, bytes, libraryId: id }], false);
+    return (await result).engineTrackId;
+  }
+
+  #enqueue(files, persist) {
     return Array.from(files).map((file) => {
       const name = String(file?.name ?? 'untitled');
       if (this.#queue.length >= MAX_WAITING_IMPORTS) {
         return Promise.reject(new Error(`${name}: ${MAX_WAITING_IMPORTS} imports are already waiting; add it when they have finished`));
       }
-      const job = { key: this.#nextKey++, name, source: file, cancelled: false, importId: null, trackId: null };
+      const job = {
+        key: this.#nextKey++, name, source: file, cancelled: false, importId: null, trackId: null,
+        persist, libraryId: file?.libraryId ?? null,
+      };
       job.promise = new Promise((resolve, reject) => { job.resolve = resolve; job.reject = reject; });
       this.#queue.push(job);
       this.#jobs.set(job.key, job);
@@ -148,13 +178,31 @@ export class ImportQueue {
   async #run(job) {
     const bytes = await this.#read(job);
     this.#check(job);
+    if (job.persist) {
+      const id = await contentHash(bytes);
+      if (await this.#library.get(id)) {
+        job.libraryId = id;  // the same song is in the library already: one entry
+        return;
+      }
+      job.libraryId = id;
+    }
     const problem = wavProblem(bytes);
     if (problem) throw new Error(problem);
     this.#report(job, STAGE.decoding, -1);
-    const audio = await this.#decode(bytes);
+    const audio = await this.#decode(bytes.slice(0));
     this.#check(job);
-    await this.#store(job, await this.#toStereoAtMost(audio));
+    const stereo = await this.#toStereoAtMost(audio);
+    await this.#store(job, stereo);
     await this.#waitForWaveform(job);
+    if (!job.persist) return;
+    this.#report(job, STAGE.saving, -1);
+    await this.#library.add(bytes, job.libraryId, {
+      name: job.name,
+      format: formatOf(job.name, bytes),
+      duration: stereo.length / stereo.sampleRate,
+      sampleRate: stereo.sampleRate,
+      channels: stereo.numberOfChannels,
+    }, () => job.cancelled);
   }
 
   #check(job) {
@@ -192,7 +240,7 @@ export class ImportQueue {
     const view = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (view.byteLength === 0) throw new Error('the file is empty');
     if (view.byteLength > MAX_FILE_BYTES) throw new Error(`the file is larger than ${MAX_FILE_BYTES / 1e6} MB`);
-    return view.slice().buffer;  // decodeAudioData takes ownership; the caller keeps its bytes
+    return view.slice().buffer;  // a copy: the caller keeps its bytes
   }
 
   async #decode(bytes) {
@@ -269,7 +317,7 @@ export class ImportQueue {
       if (!job.cancelled) quietly('ws_report_error', ['string'], [failure.message]);
       job.reject(failure);
     } else {
-      job.resolve(job.trackId);
+      job.resolve({ id: job.libraryId, engineTrackId: job.trackId });
     }
     quietly('ws_import_done', ['number'], [job.key]);
   }

@@ -7,9 +7,12 @@
 //   await woodshed.setMasterGain(db)
 //   await woodshed.stats()                      engine, worklet and memory figures (see stats())
 //   await woodshed.captureOutput(seconds)       what the worklet really played, up to 30 s
-//   await woodshed.importFiles(files)           File objects or {name, bytes}; resolves with track ids
-//   await woodshed.tracks()                     [{id, name, duration, sampleRate, channels, ...}]
-//   await woodshed.load(id) / unload(id)        make a track current (paused at 0) / free it
+//   await woodshed.importFiles(files)           File objects or {name, bytes}; saved to the library;
+//                                               resolves with their ids
+//   await woodshed.tracks()                     the library: [{id, name, duration, format, ...}]
+//   await woodshed.load(id) / unload(id)        make a song current (paused at 0) / free its memory
+//   await woodshed.remove(id), rename(id, name) delete a song from the library / rename it
+//   await woodshed.storage()                    {usedBytes, quotaBytes, persisted}
 //   await woodshed.play() / pause()             the current track's transport
 //   await woodshed.seek(seconds), setLoop(on)
 //   await woodshed.state()                      {trackId, positionSeconds, durationSeconds, playing, looping, lastError}
@@ -23,6 +26,11 @@ const STATS_FIELDS = [
 ];
 
 const STATE_FIELDS = ['trackId', 'positionSeconds', 'durationSeconds', 'playing', 'looping'];
+
+/** Limit: decoded songs kept in memory (most recently used first; the current one always). */
+const MAX_SONGS_IN_MEMORY = 3;
+/** How often the position of the playing song is saved for the next start. */
+const PLAYBACK_NOTE_MS = 1000;
 
 const GENERATOR_TYPES = ['sine', 'square', 'triangle', 'saw', 'white', 'pink', 'sweep'];
 
@@ -39,6 +47,9 @@ export class WoodshedApi {
   #module = null;
   #output = null;
   #imports = null;
+  #library = null;
+  #inMemory = new Map();  // library id -> engine track id, least recently used first
+  #current = null;        // library id of the current song
   #lastError = null;
   #firstFrameMs = null;
   // Whether a service worker served this page load (read before the first one claims the page).
@@ -61,10 +72,17 @@ export class WoodshedApi {
   }
 
   /** Connects the API to the loaded module (app.js). */
-  attach(module, output, imports) {
+  attach(module, output, imports, library) {
     this.#module = module;
     this.#output = output;
     this.#imports = imports;
+    this.#library = library;
+    /** What the library's start-up check removed: {temporaryFiles, filesWithoutRecords, recordsWithoutFiles}. */
+    this.libraryRepairs = { ...library.repaired };
+    library.onChange(() => this.#pushCatalog());
+    setInterval(() => this.#notePlayback(), PLAYBACK_NOTE_MS);
+    window.addEventListener('pagehide', () => this.#notePlayback());
+    this.#pushCatalog();
     if (this.#testMode) module._ws_enable_fault_injection(1);
   }
 
@@ -158,19 +176,39 @@ export class WoodshedApi {
   }
 
   /**
-   * Imports audio files; resolves with their track ids, or rejects with the first failure's
-   * message ("name: reason") once every file is done. Files that worked stay imported.
+   * Imports audio files into the library; resolves with their ids, or rejects with the first
+   * failure's message ("name: reason") once every file is done. Files that worked stay.
+   * The same content imported twice is one entry.
    * @param {Iterable<File | {name: string, bytes: ArrayBuffer | ArrayBufferView}>} files
    */
   async importFiles(files) {
     await this.ready;
     const results = await Promise.allSettled(this.#imports.enqueue(files));
+    for (const result of results) {
+      if (result.status === 'fulfilled' && result.value.engineTrackId !== null) {
+        this.#remember(result.value.id, result.value.engineTrackId);
+      }
+    }
+    this.#trimMemory();
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) {
       this.#lastError = failed.reason.message;
       throw failed.reason;
     }
-    return results.map((r) => r.value);
+    return results.map((r) => r.value.id);
+  }
+
+  /**
+   * Makes the last song played current again, paused where it was left (at start-up).
+   * Returns its id, or null.
+   */
+  async restoreSession() {
+    const id = await this.#library.setting('lastTrack');
+    const record = id ? await this.#library.get(id) : null;
+    if (!record) return null;
+    await this.#loadSong(id);  // before `ready`: callers wait for this
+    if (record.lastPosition > 0) this.#call('ws_seek', ['number'], [Math.min(record.lastPosition, record.duration)]);
+    return id;
   }
 
   /** Cancels imports in progress or waiting (all when no key is given). */
@@ -181,18 +219,68 @@ export class WoodshedApi {
     }
   }
 
-  /** The tracks in memory: [{id, name, duration, sampleRate, channels, bytes, waveformReady}]. */
+  /**
+   * The library, oldest first: [{id, name, duration, format, sampleRate, channels, size,
+   * dateAdded, lastPlayed, lastPosition, inMemory}].
+   */
   async tracks() {
     await this.ready;
-    this.#call('ws_tracks', [], []);
-    return JSON.parse(this.#module.UTF8ToString(this.#module._ws_result_text()));
+    return (await this.#library.list()).map((record) => ({ ...record, inMemory: this.#inMemory.has(record.id) }));
   }
 
-  /** Makes a track current, paused at its start. */
-  async load(trackId) { await this.#transport('ws_load', ['number'], [trackId]); }
+  /** Makes a song current, paused at its start (decoding it from the library if need be). */
+  async load(id) {
+    await this.ready;
+    await this.#loadSong(id);
+  }
 
-  /** Frees a track's memory; if it is current, nothing is current afterwards. */
-  async unload(trackId) { await this.#transport('ws_unload', ['number'], [trackId]); }
+  async #loadSong(id) {
+    try {
+      const record = await this.#library.get(id);
+      if (!record) throw new Error('that song is not in the library');
+      let engineId = this.#inMemory.get(id);
+      if (engineId === undefined) {
+        engineId = await this.#imports.restore(id, record.name, await this.#library.read(id));
+      }
+      this.#remember(id, engineId);
+      this.#call('ws_load', ['number'], [engineId]);
+      this.#current = id;
+      this.#trimMemory();
+      await this.#library.setSetting('lastTrack', id);
+      this.#pushCatalog();
+    } catch (error) {
+      this.#lastError = error.message;
+      throw error;
+    }
+  }
+
+  /** Frees a song's memory (it stays in the library); if it is current, nothing is. */
+  async unload(id) {
+    await this.ready;
+    const engineId = this.#inMemory.get(id);
+    if (engineId === undefined) return;
+    this.#inMemory.delete(id);
+    if (this.#current === id) this.#current = null;
+    this.#call('ws_unload', ['number'], [engineId]);
+  }
+
+  /** Deletes a song from the library (and from memory). */
+  async remove(id) {
+    await this.unload(id);
+    if (!(await this.#library.remove(id))) throw new Error('that song is not in the library');
+  }
+
+  /** Renames a song in the library. */
+  async rename(id, name) {
+    await this.ready;
+    await this.#library.rename(id, name);
+  }
+
+  /** {usedBytes, quotaBytes, persisted}: what the site stores, and whether it is kept. */
+  async storage() {
+    await this.ready;
+    return this.#library.storage();
+  }
 
   /** Plays the current track (starting audio output if it is off). */
   async play() {
@@ -204,7 +292,10 @@ export class WoodshedApi {
   async pause() { await this.#transport('ws_pause', [], []); }
 
   /** Moves to `seconds` in the current track, sample-accurately. */
-  async seek(seconds) { await this.#transport('ws_seek', ['number'], [seconds]); }
+  async seek(seconds) {
+    await this.#transport('ws_seek', ['number'], [seconds]);
+    if (this.#current !== null) this.#library.notePlayback(this.#current, seconds).catch(() => {});
+  }
 
   /** Loops the whole current track (and the ones loaded after). */
   async setLoop(enabled) { await this.#transport('ws_set_loop', ['number'], [enabled ? 1 : 0]); }
@@ -216,11 +307,49 @@ export class WoodshedApi {
     this.#call('ws_state', [], []);
     const values = new Float64Array(module.HEAPU8.buffer, module._ws_state_block(), STATE_FIELDS.length);
     const state = Object.fromEntries(STATE_FIELDS.map((field, i) => [field, values[i]]));
-    state.trackId = state.trackId === 0 ? null : state.trackId;
+    state.trackId = state.trackId !== 0 && this.#inMemory.get(this.#current) === state.trackId ? this.#current : null;
     state.playing = state.playing !== 0;
     state.looping = state.looping !== 0;
     state.lastError = this.#lastError;
     return state;
+  }
+
+  #remember(id, engineId) {
+    this.#inMemory.delete(id);
+    this.#inMemory.set(id, engineId);  // most recently used last
+  }
+
+  // Keeps at most MAX_SONGS_IN_MEMORY decoded songs; the current one always stays.
+  #trimMemory() {
+    for (const [id, engineId] of this.#inMemory) {
+      if (this.#inMemory.size <= MAX_SONGS_IN_MEMORY) break;
+      if (id === this.#current) continue;
+      this.#inMemory.delete(id);
+      try { callEntry(this.#module, 'ws_unload', ['number'], [engineId]); } catch { /* logged by the boundary */ }
+    }
+  }
+
+  async #notePlayback() {
+    if (!this.#module || this.#current === null) return;
+    try {
+      const state = await this.state();
+      if (state.playing && state.trackId !== null) await this.#library.notePlayback(state.trackId, state.positionSeconds);
+    } catch { /* best effort: the next note will do */ }
+  }
+
+  // Tells the C++ app what the library holds, for its panel.
+  async #pushCatalog() {
+    const module = this.#module;
+    const [records, storage] = await Promise.all([this.#library.list(), this.#library.storage()]);
+    try {
+      callEntry(module, 'ws_catalog_begin', [], []);
+      for (const r of records) {
+        callEntry(module, 'ws_catalog_add', ['string', 'string', 'string', 'number', 'number', 'number'],
+          [r.id, r.name, r.format ?? '', r.duration, r.size, r.dateAdded]);
+      }
+      callEntry(module, 'ws_catalog_end', ['string', 'number', 'number', 'number'],
+        [this.#current ?? '', storage.usedBytes, storage.quotaBytes, storage.persisted ? 1 : 0]);
+    } catch { /* the panel keeps its previous list; the boundary logged why */ }
   }
 
   async #transport(name, types, args) {
@@ -264,12 +393,18 @@ export class WoodshedApi {
       /** Calls an entry with harmless arguments, as the app's own plumbing does. */
       invoke: (entry) => {
         const calls = {
+          ws_tracks: [[], []],
+          ws_load: [['number'], [0]],
+          ws_unload: [['number'], [0]],
           ws_import_progress: [['number', 'number', 'number', 'string'], [0, 0, 0, 'probe']],
           ws_import_done: [['number'], [0]],
           ws_import_cancel: [['number'], [0]],
           ws_import_write: [['number', 'number', 'number', 'number'], [0, 0, 0, 0]],
           ws_import_commit: [['number'], [0]],
           ws_report_error: [['string'], ['']],
+          ws_catalog_begin: [[], []],
+          ws_catalog_add: [['string', 'string', 'string', 'number', 'number', 'number'], ['', '', '', 0, 0, 0]],
+          ws_catalog_end: [['string', 'number', 'number', 'number'], ['', 0, 0, 0]],
         };
         if (!calls[entry]) throw new Error(`no harmless call for ${entry}`);
         callEntry(this.#module, entry, ...calls[entry]);

@@ -29,6 +29,7 @@ const char* toString(ImportProgress::Stage stage) noexcept {
     case ImportProgress::Stage::Decoding: return "decoding";
     case ImportProgress::Stage::Storing: return "storing";
     case ImportProgress::Stage::PreparingWaveform: return "preparing the waveform";
+    case ImportProgress::Stage::Saving: return "saving to the library";
   }
   return "";
 }

@@ -29,13 +29,30 @@ struct AudioOutputInfo {
 
 /// An import the page is working on (reading, decoding...), as the UI shows it.
 struct ImportProgress {
-  enum class Stage : int { Waiting, Reading, Decoding, Storing, PreparingWaveform };
+  enum class Stage : int { Waiting, Reading, Decoding, Storing, PreparingWaveform, Saving };
   std::string name;
   Stage stage = Stage::Waiting;
   double fraction = 0.0;  ///< of the current stage, or -1 when unknown
 };
 
 const char* toString(ImportProgress::Stage stage) noexcept;
+
+/// The persistent library as the page last described it (web/library.js owns it).
+struct Catalog {
+  struct Entry {
+    std::string id;  ///< content hash
+    std::string name;
+    std::string format;
+    double durationSeconds = 0.0;
+    double sizeBytes = 0.0;
+    double dateAdded = 0.0;  ///< ms since the epoch
+  };
+  std::vector<Entry> entries;
+  std::string currentId;
+  double usedBytes = 0.0;
+  double quotaBytes = 0.0;
+  bool persisted = false;
+};
 
 class App {
  public:
@@ -63,6 +80,10 @@ class App {
   void setLooping(bool looping);
   /// Starts playback (asking the platform for audio output first if it is not running).
   void play();
+
+  /// The library; `catalogUpdate` is filled by the page and then swapped in whole.
+  Catalog catalog;
+  std::vector<Catalog::Entry> catalogUpdate;
 
   /// Imports in progress, keyed by the page's import id.
   std::map<std::uint32_t, ImportProgress>& imports() noexcept { return imports_; }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace woodshed::app {
 
@@ -25,6 +26,10 @@ class PlatformServices {
   virtual void requestOpenFiles() = 0;
   /// Cancels an import the platform is working on (its id from ImportProgress).
   virtual void requestCancelImport(std::uint32_t importId) = 0;
+  /// Library actions on a stored song (by its library id); outcomes show in the catalog.
+  virtual void requestLoadSong(const std::string& id) = 0;
+  virtual void requestRemoveSong(const std::string& id) = 0;
+  virtual void requestRenameSong(const std::string& id, const std::string& name) = 0;
 
   virtual bool crossOriginIsolated() const = 0;
   /// Bytes currently allocated with malloc/new.

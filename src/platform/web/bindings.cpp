@@ -20,7 +20,8 @@ namespace {
 constexpr const char* kEntries =
     "ws_audio_prepare,ws_notify_audio_state,ws_set_generator,ws_set_target_latency,ws_set_master_gain_db,ws_stats,"
     "ws_import_begin,ws_import_write,ws_import_commit,ws_import_cancel,ws_import_progress,ws_import_done,"
-    "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_seek,ws_set_loop,ws_state";
+    "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_seek,ws_set_loop,ws_state,"
+    "ws_catalog_begin,ws_catalog_add,ws_catalog_end";
 
 // Frames JS copies per ws_import_write call (through gImportScratch).
 constexpr std::size_t kImportChunkFrames = 1 << 16;
@@ -206,7 +207,7 @@ EMSCRIPTEN_KEEPALIVE int ws_import_cancel(std::uint32_t import) {
 /// The page reports an import's stage (app::ImportProgress::Stage) and progress (-1: unknown).
 EMSCRIPTEN_KEEPALIVE int ws_import_progress(std::uint32_t key, int stage, double fraction, const char* name) {
   return status(callAtBoundary("ws_import_progress", [&] {
-    if (stage < 0 || stage > static_cast<int>(woodshed::app::ImportProgress::Stage::PreparingWaveform)) {
+    if (stage < 0 || stage > static_cast<int>(woodshed::app::ImportProgress::Stage::Saving)) {
       throw woodshed::core::InvalidArgument("unknown import stage " + std::to_string(stage));
     }
     auto& progress = app().imports()[key];
@@ -299,6 +300,30 @@ EMSCRIPTEN_KEEPALIVE const State* ws_state_block() { return &gState; }
 /// Test hook: where the waveform was last drawn, {x, y, width, height} in canvas pixels.
 EMSCRIPTEN_KEEPALIVE const double* ws_waveform_rect() {
   return woodshed::web::hasApp() ? woodshed::web::theApp().waveformRect.data() : nullptr;
+}
+
+/// The page describes the library: begin, one add per song, end (which swaps the list in).
+EMSCRIPTEN_KEEPALIVE int ws_catalog_begin() {
+  return status(callAtBoundary("ws_catalog_begin", [&] { app().catalogUpdate.clear(); }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_catalog_add(const char* id, const char* name, const char* format, double duration,
+                                        double size, double dateAdded) {
+  return status(callAtBoundary("ws_catalog_add", [&] {
+    app().catalogUpdate.push_back({id ? id : "", name ? name : "", format ? format : "", duration, size, dateAdded});
+  }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_catalog_end(const char* currentId, double usedBytes, double quotaBytes, int persisted) {
+  return status(callAtBoundary("ws_catalog_end", [&] {
+    woodshed::app::Catalog& catalog = app().catalog;
+    catalog.entries.swap(app().catalogUpdate);
+    app().catalogUpdate.clear();
+    catalog.currentId = currentId ? currentId : "";
+    catalog.usedBytes = usedBytes;
+    catalog.quotaBytes = quotaBytes;
+    catalog.persisted = persisted != 0;
+  }));
 }
 
 /// Test hook: enabled only when the page was opened with the test flag.

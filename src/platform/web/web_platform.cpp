@@ -19,6 +19,11 @@ EM_JS(void, js_request_audio_start, (), { Module.host.requestAudioStart(); });
 EM_JS(void, js_request_audio_stop, (), { Module.host.requestAudioStop(); });
 EM_JS(void, js_request_open_files, (), { Module.host.requestOpenFiles(); });
 EM_JS(void, js_request_cancel_import, (std::uint32_t id), { Module.host.requestCancelImport(id); });
+EM_JS(void, js_request_load_song, (const char* id), { Module.host.libraryLoad(UTF8ToString(id)); });
+EM_JS(void, js_request_remove_song, (const char* id), { Module.host.libraryRemove(UTF8ToString(id)); });
+EM_JS(void, js_request_rename_song, (const char* id, const char* name), {
+  Module.host.libraryRename(UTF8ToString(id), UTF8ToString(name));
+});
 EM_JS(int, js_cross_origin_isolated, (), { return (typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated) ? 1 : 0; });
 EM_JS(int, js_preallocated_workers, (), { return PThread.unusedWorkers.length; });
 
@@ -26,6 +31,11 @@ void WebPlatform::requestAudioStart() { js_request_audio_start(); }
 void WebPlatform::requestAudioStop() { js_request_audio_stop(); }
 void WebPlatform::requestOpenFiles() { js_request_open_files(); }
 void WebPlatform::requestCancelImport(std::uint32_t importId) { js_request_cancel_import(importId); }
+void WebPlatform::requestLoadSong(const std::string& id) { js_request_load_song(id.c_str()); }
+void WebPlatform::requestRemoveSong(const std::string& id) { js_request_remove_song(id.c_str()); }
+void WebPlatform::requestRenameSong(const std::string& id, const std::string& name) {
+  js_request_rename_song(id.c_str(), name.c_str());
+}
 bool WebPlatform::crossOriginIsolated() const { return js_cross_origin_isolated() != 0; }
 std::size_t WebPlatform::heapBytesInUse() const { return static_cast<std::size_t>(mallinfo().uordblks); }
 std::size_t WebPlatform::heapCapacity() const { return emscripten_get_heap_size(); }

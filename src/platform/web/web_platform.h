@@ -12,6 +12,9 @@ class WebPlatform final : public app::PlatformServices {
   void requestAudioStop() override;
   void requestOpenFiles() override;
   void requestCancelImport(std::uint32_t importId) override;
+  void requestLoadSong(const std::string& id) override;
+  void requestRemoveSong(const std::string& id) override;
+  void requestRenameSong(const std::string& id, const std::string& name) override;
   bool crossOriginIsolated() const override;
   std::size_t heapBytesInUse() const override;
   std::size_t heapCapacity() const override;
