@@ -384,6 +384,23 @@ export class WoodshedApi {
       audioCounts: () => ({ ...this.#output.counts }),
       /** Calls ws_notify_audio_state with the current state (to exercise that entry). */
       notifyAudioState: () => this.#output.reportState(),
+      /** Makes the library's next file write fail with QuotaExceededError after `bytes`. */
+      failLibraryWriteAfter: (bytes) => {
+        this.#library.writeProbe = (written) => {
+          if (written < bytes) return;
+          this.#library.writeProbe = null;
+          throw new DOMException('the quota was exceeded', 'QuotaExceededError');
+        };
+      },
+      /** Cancels every import as soon as the library has written its first chunk of a file. */
+      cancelDuringSave: () => {
+        this.#library.writeProbe = () => {
+          this.#library.writeProbe = null;
+          for (const key of this.#imports.pending) this.#imports.cancel(key);
+        };
+      },
+      /** Songs in the C++ app's library panel (what the page last told it). */
+      catalogSize: () => this.#module._ws_catalog_size(),
       /** Where the waveform is on the page, in CSS pixels: {x, y, width, height}. */
       waveformRect: () => {
         const [x, y, width, height] = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_waveform_rect(), 4);

@@ -52,7 +52,7 @@ export async function startServer({ plain = false } = {}) {
   return {
     url,
     stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();  // already gone
       child.once('exit', resolve);
       child.kill('SIGTERM');
     }),

@@ -326,6 +326,11 @@ EMSCRIPTEN_KEEPALIVE int ws_catalog_end(const char* currentId, double usedBytes,
   }));
 }
 
+/// Test hook: songs in the library panel.
+EMSCRIPTEN_KEEPALIVE int ws_catalog_size() {
+  return woodshed::web::hasApp() ? static_cast<int>(woodshed::web::theApp().catalog.entries.size()) : -1;
+}
+
 /// Test hook: enabled only when the page was opened with the test flag.
 EMSCRIPTEN_KEEPALIVE void ws_enable_fault_injection(int enabled) {
   woodshed::core::setFaultInjectionEnabled(enabled != 0);

@@ -1,0 +1,262 @@
+// The library that survives reloads: songs stored in OPFS with their metadata in IndexedDB,
+// all-or-nothing imports, repairs at start-up, two tabs at once, and offline.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { openApp, startServer } from './harness.mjs';
+import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
+
+// Files in the library's OPFS folder, and the records in IndexedDB.
+async function storedState(page) {
+  return page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    const directory = await root.getDirectoryHandle('library', { create: true });
+    const files = [];
+    for await (const [name] of directory.entries()) files.push(name);
+    const records = (await window.woodshed.tracks()).map((t) => t.id);
+    return { files: files.sort(), records: records.sort() };
+  });
+}
+
+async function importBase64(page, name, base64) {
+  return page.evaluate(async ([n, b]) => (await window.woodshed.importFiles([{ name: n, bytes: window.testAudio.fromBase64(b) }]))[0], [name, base64]);
+}
+
+// Plays the song `id` from 1 s and checks the output is that song at the reported position.
+async function playsCorrectly(page, id, base64) {
+  await installPageHelpers(page);
+  const match = await page.evaluate(async ([trackId, b]) => {
+    const w = window.woodshed;
+    await w.load(trackId);
+    await w.seek(1);
+    await w.play();
+    await new Promise((r) => setTimeout(r, 250));
+    const captured = await window.testAudio.captureWithoutGaps(0.5);
+    await w.pause();
+    const reference = await window.testAudio.decode(window.testAudio.fromBase64(b), captured.sampleRate);
+    return window.testAudio.compare(captured.channels[0], reference.getChannelData(0), captured.sourceFrameAtStart, 0, captured.channels[0].length);
+  }, [id, base64]);
+  assert.ok(match.correlation > 0.999, `plays the stored song: ${JSON.stringify(match)}`);
+}
+
+async function reloadApp(page) {
+  await page.reload();
+  await page.evaluate(() => window.woodshed.ready);
+  await installPageHelpers(page);
+}
+
+describe('library', () => {
+  let server;
+  let browser;
+  let page;
+  const songs = {};
+  before(async () => {
+    server = await startServer();
+    browser = await openApp(server.url);
+    page = browser.page;
+    await installPageHelpers(page);
+    for (const [key, format, seconds] of [['wav', 'wav16', 6], ['mp3', 'mp3', 6], ['big', 'wav16', 20]]) {
+      const file = makeAudio({ format, rate: 44100, channels: 2, seconds, name: `library-${key}.${format === 'mp3' ? 'mp3' : 'wav'}` });
+      songs[key] = { name: file.split('/').pop(), base64: base64Of(file) };
+    }
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the same file imported twice, even under another name, is one entry', async () => {
+    const first = await importBase64(page, songs.wav.name, songs.wav.base64);
+    const second = await importBase64(page, 'renamed copy.wav', songs.wav.base64);
+    assert.equal(first, second);
+    const tracks = await page.evaluate(() => window.woodshed.tracks());
+    assert.equal(tracks.length, 1);
+    assert.equal(tracks[0].name, songs.wav.name);
+    assert.equal(tracks[0].format, 'WAV');
+    assert.match(tracks[0].id, /^[0-9a-f]{64}$/, 'the id is the content hash (SHA-256)');
+  });
+
+  test('songs, a rename, a delete, the last song and its position survive a reload', async () => {
+    const mp3 = await importBase64(page, songs.mp3.name, songs.mp3.base64);
+    const doomed = await importBase64(page, songs.big.name, songs.big.base64);
+    const wav = (await page.evaluate(() => window.woodshed.tracks())).find((t) => t.format === 'WAV' && t.id !== doomed).id;
+    await page.evaluate(async ([keep, remove]) => {
+      await window.woodshed.rename(keep, '  Practice take 1  ');
+      await window.woodshed.remove(remove);
+      await window.woodshed.load(keep);
+      await window.woodshed.seek(2.5);
+    }, [wav, doomed]);
+    await reloadApp(page);
+    const after = await page.evaluate(async () => ({ tracks: await window.woodshed.tracks(), state: await window.woodshed.state() }));
+    assert.deepEqual(after.tracks.map((t) => t.id).sort(), [mp3, wav].sort());
+    assert.equal(after.tracks.find((t) => t.id === wav).name, 'Practice take 1');
+    assert.equal(after.state.trackId, wav, 'the last song is current again');
+    assert.equal(after.state.playing, false, 'paused');
+    assert.ok(Math.abs(after.state.positionSeconds - 2.5) < 0.01, `at its position: ${after.state.positionSeconds}`);
+    await playsCorrectly(page, mp3, songs.mp3.base64);
+    const stored = await storedState(page);
+    assert.deepEqual(stored.files, stored.records, 'one file per record, nothing else');
+  });
+
+  test('an import over the quota is refused with a clear message, leaving no file and no record', async () => {
+    const before = await storedState(page);
+    const client = await page.context().newCDPSession(page);
+    const origin = new URL(server.url).origin;
+    const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage);
+    await client.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 100000 });
+    let message;
+    try {
+      message = await page.evaluate(async (b) => {
+        try {
+          await window.woodshed.importFiles([{ name: 'too-big.wav', bytes: window.testAudio.fromBase64(b) }]);
+          return 'accepted';
+        } catch (error) {
+          return error.message;
+        }
+      }, songs.big.base64);
+    } finally {
+      await client.send('Storage.overrideQuotaForOrigin', { origin });
+    }
+    // Refused before writing when the browser reports the quota up front, or when the write hits
+    // it: either way the message says so and nothing is left.
+    assert.match(message, /^too-big\.wav: (there is not enough storage: it needs 3\.5 MB|the storage filled up while it was being saved \(3\.5 MB\)).*; delete some songs$/);
+    assert.deepEqual(await storedState(page), before);
+    const state = await page.evaluate(() => window.woodshed.state());
+    assert.equal(state.lastError, message, 'the error is there for the app to show');
+  });
+
+  test('storage filling up in the middle of a write leaves no file and no record', async () => {
+    const before = await storedState(page);
+    const message = await page.evaluate(async (b) => {
+      window.woodshed.test.failLibraryWriteAfter(1);
+      try {
+        await window.woodshed.importFiles([{ name: 'mid-write.wav', bytes: window.testAudio.fromBase64(b) }]);
+        return 'accepted';
+      } catch (error) {
+        return error.message;
+      }
+    }, songs.big.base64);
+    assert.match(message, /^mid-write\.wav: the storage filled up while it was being saved/);
+    assert.deepEqual(await storedState(page), before);
+    const inMemory = await page.evaluate(async () => (await window.woodshed.stats()).heapBytesInUse);
+    assert.ok(inMemory < 20e6, 'the decoded audio of the failed import was freed');
+  });
+
+  test('an import cancelled half-way through saving leaves nothing behind', async () => {
+    const before = await storedState(page);
+    const message = await page.evaluate(async (b) => {
+      window.woodshed.test.cancelDuringSave();
+      try {
+        await window.woodshed.importFiles([{ name: 'cancelled.wav', bytes: window.testAudio.fromBase64(b) }]);
+        return 'accepted';
+      } catch (error) {
+        return error.message;
+      }
+    }, songs.big.base64);
+    assert.equal(message, 'cancelled.wav: import cancelled');
+    assert.deepEqual(await storedState(page), before);
+  });
+
+  test('a stray temporary file, a file without a record and a record without a file are repaired at start-up', async () => {
+    const before = await storedState(page);
+    await page.evaluate(async () => {
+      const root = await navigator.storage.getDirectory();
+      const directory = await root.getDirectoryHandle('library', { create: true });
+      for (const name of ['incoming-left-by-a-crash', 'ab'.repeat(32)]) {
+        const writable = await (await directory.getFileHandle(name, { create: true })).createWritable();
+        await writable.write(new Uint8Array(1000));
+        await writable.close();
+      }
+      const db = await new Promise((resolve, reject) => {
+        const opening = indexedDB.open('woodshed');
+        opening.onsuccess = () => resolve(opening.result);
+        opening.onerror = () => reject(opening.error);
+      });
+      await new Promise((resolve, reject) => {
+        const tx = db.transaction('tracks', 'readwrite');
+        tx.objectStore('tracks').put({ id: 'cd'.repeat(32), name: 'ghost.mp3', dateAdded: 0, duration: 1, size: 1 });
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
+    });
+    await reloadApp(page);
+    const repairs = await page.evaluate(() => window.woodshed.libraryRepairs);
+    assert.deepEqual(repairs, { temporaryFiles: 1, filesWithoutRecords: 1, recordsWithoutFiles: 1 });
+    assert.deepEqual(await storedState(page), before);
+  });
+
+  test('two tabs importing at the same time both see both songs, once', async () => {
+    const second = await page.context().newPage();
+    await second.goto(`${server.url}?test`);
+    await second.evaluate(() => window.woodshed.ready);
+    await installPageHelpers(second);
+    const one = makeAudio({ format: 'flac', rate: 44100, channels: 2, seconds: 8, name: 'tab-one.flac' });
+    const two = makeAudio({ format: 'flac', rate: 48000, channels: 1, seconds: 8, name: 'tab-two.flac' });
+    const [idOne, idTwo] = await Promise.all([
+      importBase64(page, 'tab-one.flac', base64Of(one)),
+      importBase64(second, 'tab-two.flac', base64Of(two)),
+    ]);
+    for (const tab of [page, second]) {
+      const ids = (await tab.evaluate(() => window.woodshed.tracks())).map((t) => t.id);
+      assert.equal(ids.filter((id) => id === idOne).length, 1);
+      assert.equal(ids.filter((id) => id === idTwo).length, 1);
+      // The other tab's import reached this tab's library panel too (BroadcastChannel).
+      await tab.waitForFunction((count) => window.woodshed.test.catalogSize() === count, ids.length, { timeout: 5000 });
+    }
+    const stored = await storedState(page);
+    assert.deepEqual(stored.files, stored.records);
+    await second.close();
+  });
+
+  test('with the server gone, a reload shows the library and plays a stored song', async () => {
+    await page.waitForFunction(async () => {
+      for (const name of await caches.keys()) {
+        const keys = await (await caches.open(name)).keys();
+        if (keys.some((request) => request.url.includes('woodshed.wasm'))) return true;
+      }
+      return false;
+    }, null, { timeout: 30000, polling: 200 });
+    const before = await page.evaluate(() => window.woodshed.tracks());
+    await server.stop();
+    await reloadApp(page);
+    const after = await page.evaluate(() => window.woodshed.tracks());
+    assert.deepEqual(after.map((t) => t.id), before.map((t) => t.id));
+    const mp3 = after.find((t) => t.format === 'MP3');
+    await playsCorrectly(page, mp3.id, songs.mp3.base64);
+    assert.deepEqual(browser.errors, []);
+  });
+});
+
+describe('a library of 50 songs (figures for the README)', () => {
+  test('cold start to library shown, and storage per minute of audio', { timeout: 300000 }, async () => {
+    const server = await startServer();
+    const browser = await openApp(server.url);
+    try {
+      const { page } = browser;
+      await installPageHelpers(page);
+      const mp3 = makeAudio({ format: 'mp3', rate: 44100, channels: 2, seconds: 10, name: 'fifty.mp3' });
+      await page.evaluate(async (b) => {
+        const bytes = window.testAudio.fromBase64(b);
+        for (let i = 0; i < 50; i++) {
+          const copy = bytes.slice();
+          copy[copy.length - 1] ^= i + 1;  // fifty different files
+          await window.woodshed.importFiles([{ name: `song ${i + 1}.mp3`, bytes: copy }]);
+        }
+      }, base64Of(mp3));
+      const started = Date.now();
+      await page.reload();
+      await page.evaluate(() => window.woodshed.ready);
+      await page.waitForFunction(() => window.woodshed.test.catalogSize() === 50);
+      const shownMs = Date.now() - started;
+      const tracks = await page.evaluate(() => window.woodshed.tracks());
+      const minutes = tracks.reduce((sum, t) => sum + t.duration, 0) / 60;
+      const bytes = tracks.reduce((sum, t) => sum + t.size, 0);
+      console.log(`[ measure  ] 50 songs: reload to library shown in ${shownMs} ms; MP3 at 192 kb/s stores ${(bytes / minutes / 1e6).toFixed(2)} MB per minute`);
+      assert.equal(tracks.length, 50);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  });
+});
