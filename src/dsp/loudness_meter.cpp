@@ -1,0 +1,127 @@
+#include "woodshed/dsp/loudness_meter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <new>
+#include <string>
+
+#include "ebur128.h"
+#include "woodshed/core/error.h"
+
+namespace woodshed::dsp {
+
+namespace {
+
+constexpr int kMode = EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_I | EBUR128_MODE_LRA |
+                      EBUR128_MODE_SAMPLE_PEAK | EBUR128_MODE_TRUE_PEAK | EBUR128_MODE_HISTOGRAM;
+
+// libebur128 reports -HUGE_VAL for "no signal yet"; callers get a finite floor instead.
+double finiteLufs(int status, double value) noexcept {
+  return status == EBUR128_SUCCESS && std::isfinite(value) ? std::max(value, LoudnessMeter::kSilenceLufs)
+                                                           : LoudnessMeter::kSilenceLufs;
+}
+
+double peakToDb(double peak) noexcept {
+  return peak > 0.0 ? std::max(20.0 * std::log10(peak), LoudnessMeter::kSilenceLufs) : LoudnessMeter::kSilenceLufs;
+}
+
+}  // namespace
+
+struct LoudnessMeter::State {
+  ebur128_state* meter = nullptr;
+
+  State(SampleRate sampleRate, ChannelCount channels)
+      : meter(ebur128_init(channels, static_cast<unsigned long>(std::lround(sampleRate)), kMode)) {
+    if (meter == nullptr) throw std::bad_alloc();
+  }
+  ~State() { ebur128_destroy(&meter); }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+};
+
+LoudnessMeter::LoudnessMeter() = default;
+LoudnessMeter::~LoudnessMeter() = default;
+LoudnessMeter::LoudnessMeter(LoudnessMeter&&) noexcept = default;
+LoudnessMeter& LoudnessMeter::operator=(LoudnessMeter&&) noexcept = default;
+
+void LoudnessMeter::prepare(SampleRate sampleRate, ChannelCount channels) {
+  if (channels == 0 || channels > kMaxChannels) {
+    throw core::InvalidArgument("the loudness meter takes 1 to " + std::to_string(kMaxChannels) + " channels, not " +
+                                std::to_string(channels));
+  }
+  if (!(sampleRate >= kMinSampleRate && sampleRate <= kMaxSampleRate)) {
+    throw core::InvalidArgument("the loudness meter runs at 8 to 384 kHz, not " + std::to_string(sampleRate) + " Hz");
+  }
+  auto state = std::make_unique<State>(sampleRate, channels);
+  interleaved_.assign(static_cast<std::size_t>(kChunkFrames) * channels, 0.0f);
+  state_ = std::move(state);
+  sampleRate_ = sampleRate;
+  channels_ = channels;
+}
+
+void LoudnessMeter::reset() {
+  if (state_) state_ = std::make_unique<State>(sampleRate_, channels_);
+}
+
+void LoudnessMeter::addInterleaved(const float* samples, FrameCount frames) noexcept {
+  if (state_) ebur128_add_frames_float(state_->meter, samples, frames);
+}
+
+void LoudnessMeter::addPlanar(const float* const* channels, FrameCount frames) noexcept {
+  if (!state_) return;
+  for (FrameCount done = 0; done < frames;) {
+    const FrameCount chunk = std::min(frames - done, kChunkFrames);
+    for (ChannelCount c = 0; c < channels_; ++c) {
+      for (FrameCount i = 0; i < chunk; ++i) interleaved_[static_cast<std::size_t>(i) * channels_ + c] = channels[c][done + i];
+    }
+    ebur128_add_frames_float(state_->meter, interleaved_.data(), chunk);
+    done += chunk;
+  }
+}
+
+double LoudnessMeter::momentaryLufs() const noexcept {
+  if (!state_) return kSilenceLufs;
+  double value = 0.0;
+  const int status = ebur128_loudness_momentary(state_->meter, &value);
+  return finiteLufs(status, value);
+}
+
+double LoudnessMeter::shortTermLufs() const noexcept {
+  if (!state_) return kSilenceLufs;
+  double value = 0.0;
+  const int status = ebur128_loudness_shortterm(state_->meter, &value);
+  return finiteLufs(status, value);
+}
+
+double LoudnessMeter::integratedLufs() const noexcept {
+  if (!state_) return kSilenceLufs;
+  double value = 0.0;
+  const int status = ebur128_loudness_global(state_->meter, &value);
+  return finiteLufs(status, value);
+}
+
+double LoudnessMeter::loudnessRangeLu() const noexcept {
+  double value = 0.0;
+  if (!state_ || ebur128_loudness_range(state_->meter, &value) != EBUR128_SUCCESS || !std::isfinite(value)) return 0.0;
+  return value;
+}
+
+double LoudnessMeter::truePeakDbtp() const noexcept {
+  double highest = 0.0;
+  for (ChannelCount c = 0; state_ && c < channels_; ++c) {
+    double peak = 0.0;
+    if (ebur128_true_peak(state_->meter, c, &peak) == EBUR128_SUCCESS) highest = std::max(highest, peak);
+  }
+  return peakToDb(highest);
+}
+
+double LoudnessMeter::samplePeakDbfs() const noexcept {
+  double highest = 0.0;
+  for (ChannelCount c = 0; state_ && c < channels_; ++c) {
+    double peak = 0.0;
+    if (ebur128_sample_peak(state_->meter, c, &peak) == EBUR128_SUCCESS) highest = std::max(highest, peak);
+  }
+  return peakToDb(highest);
+}
+
+}  // namespace woodshed::dsp
