@@ -4,11 +4,18 @@
 import { AudioOutput } from './audio-output.js';
 import { ImportQueue } from './import.js';
 import { Library } from './library.js';
-import { WoodshedApi, callEntry } from './woodshed-api.js';
+import { MediaSessionBridge } from './media-session.js';
+import { installShortcuts } from './shortcuts.js';
+import { toast } from './toasts.js';
+import { WoodshedApi } from './woodshed-api.js';
 
 const testMode = new URLSearchParams(location.search).has('test');
 const api = new WoodshedApi({ testMode });
 window.woodshed = api;
+
+function loadingStage(text) {
+  document.getElementById('loading').textContent = text;
+}
 
 function show(id) {
   document.getElementById('loading').hidden = true;
@@ -84,21 +91,37 @@ function startAudioOnFirstGesture() {
   const events = ['pointerdown', 'keydown'];
   const onGesture = () => {
     for (const type of events) window.removeEventListener(type, onGesture, true);
-    api.start().catch(() => {});  // the UI shows the failure; nothing else to do here
+    api.start().catch((error) => toast(`Audio could not start: ${error.message}`, 'error'));
   };
   for (const type of events) window.addEventListener(type, onGesture, true);
 }
 
+// Imports each file, showing failures as toasts; returns the ids that worked, in order.
+async function importEach(files) {
+  const ids = await Promise.all(Array.from(files, (file) => api.importFiles([file]).then(([id]) => id, (error) => {
+    toast(error.message, 'error');
+    return null;
+  })));
+  return ids.filter((id) => id !== null);
+}
+
 // Files the user opens or drops are imported; the first one becomes current if nothing is.
-// Failures show in the app (the import reports them); nothing else changes.
 function importFromUser(files, library) {
   if (files.length === 0) return;
   library.askToPersist();  // a user gesture: the moment to ask for storage that is kept
-  const attempts = Array.from(files, (file) => api.importFiles([file]).then(([id]) => id, () => null));
-  Promise.all(attempts).then(async (ids) => {
-    const first = ids.find((id) => id !== null);
+  importEach(files).then(async ([first]) => {
     if (first && (await api.state()).trackId === null) await api.load(first);
-  }).catch(() => {});
+  }).catch((error) => toast(error.message, 'error'));
+}
+
+// Files opened with the installed app (file_handlers + launchQueue): imported, and the first
+// one plays.
+async function openLaunchedFiles(params) {
+  const files = await Promise.all(Array.from(params.files ?? [], (handle) => handle.getFile()));
+  const [first] = await importEach(files);
+  if (!first) return;
+  await api.load(first);
+  await api.play();
 }
 
 function acceptFilesFromTheUser(library) {
@@ -117,32 +140,6 @@ function acceptFilesFromTheUser(library) {
   });
 }
 
-// Space plays or pauses; Left/Right seek 5 s (Shift: 1 s). Handled here rather than in ImGui
-// 1.86, which misses a key pressed and released between two frames. Never while typing.
-function handleShortcuts(module) {
-  window.addEventListener('keydown', (event) => {
-    const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement
-      || module._ws_wants_text_input() !== 0;
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
-    const seekBy = async (seconds) => {
-      const state = await api.state();
-      if (state.trackId === null) return;
-      await api.seek(Math.min(Math.max(0, state.positionSeconds + seconds), state.durationSeconds));
-    };
-    let action = null;
-    if (event.key === ' ' && !event.repeat) {
-      action = async () => ((await api.state()).playing ? api.pause() : api.play());
-    } else if (event.key === 'ArrowLeft') {
-      action = () => seekBy(event.shiftKey ? -1 : -5);
-    } else if (event.key === 'ArrowRight') {
-      action = () => seekBy(event.shiftKey ? 1 : 5);
-    }
-    if (!action) return;
-    event.preventDefault();
-    action().catch(() => {});  // failures are in state().lastError and on screen
-  });
-}
-
 async function boot() {
   const problem = isolationProblem(await ensureServiceWorker());
   if (problem) {
@@ -152,14 +149,14 @@ async function boot() {
   const canvas = document.getElementById('canvas');
   // C++ calls Module.host to start and stop audio (src/platform/web/web_platform.cpp).
   const host = {
-    requestAudioStart: () => { api.start().catch(() => {}); },
+    requestAudioStart: () => { api.start().catch((error) => toast(`Audio could not start: ${error.message}`, 'error')); },
     requestAudioStop: () => { api.stop().catch(() => {}); },
     requestOpenFiles: () => document.getElementById('file-input').click(),
     requestCancelImport: (key) => { api.cancelImports(key).catch(() => {}); },
     // The library panel's actions; failures show in the app through state().lastError.
-    libraryLoad: (id) => { api.load(id).catch(() => {}); },
-    libraryRemove: (id) => { api.remove(id).catch(() => {}); },
-    libraryRename: (id, name) => { api.rename(id, name).catch(() => {}); },
+    libraryLoad: (id) => { api.load(id).catch((error) => toast(error.message, 'error')); },
+    libraryRemove: (id) => { api.remove(id).catch((error) => toast(error.message, 'error')); },
+    libraryRename: (id, name) => { api.rename(id, name).catch((error) => toast(error.message, 'error')); },
   };
   let appReady;
   let appFailed;
@@ -167,7 +164,9 @@ async function boot() {
     appReady = resolve;
     appFailed = (message) => reject(new Error(message));
   });
+  loadingStage('Downloading Woodshed\u2026');
   const { default: createWoodshed } = await import('./woodshed.js');
+  loadingStage('Starting the audio engine and its threads\u2026');
   const module = await createWoodshed({
     canvas,
     host,
@@ -177,6 +176,7 @@ async function boot() {
     onFirstFrame: () => api.noteFirstFrame(performance.now()),
   });
   await appStarted;
+  loadingStage('Opening your library\u2026');
   const output = new AudioOutput(module);
   const library = await Library.open();
   const { temporaryFiles, filesWithoutRecords, recordsWithoutFiles } = library.repaired;
@@ -184,16 +184,30 @@ async function boot() {
     const notice = `The library was repaired: removed ${temporaryFiles} unfinished file(s), ${filesWithoutRecords} `
       + `file(s) without a record and ${recordsWithoutFiles} record(s) without a file.`;
     console.info(notice);
-    callEntry(module, 'ws_report_error', ['string'], [notice]);
+    toast(notice, 'notice');
   }
   api.attach(module, output, new ImportQueue(module, output, library), library);
   try {
     await api.restoreSession();
   } catch (error) {
-    console.warn(`Woodshed could not reopen the last song: ${error.message}`);
+    toast(`The last song could not be reopened: ${error.message}`, 'error');
   }
   acceptFilesFromTheUser(library);
-  handleShortcuts(module);
+  const shortcuts = installShortcuts(api, () => module._ws_wants_text_input() !== 0);
+  const session = new MediaSessionBridge(api);
+  api.onChange(() => { session.update().catch(() => {}); });
+  if ('launchQueue' in window) {
+    window.launchQueue.setConsumer((params) => { openLaunchedFiles(params).catch((e) => toast(e.message, 'error')); });
+  }
+  if (api.test) {
+    Object.assign(api.test, {
+      /** Hands files to the launch consumer as the operating system would. */
+      launchWith: (files) => openLaunchedFiles({ files: files.map((file) => ({ getFile: async () => file })) }),
+      /** Calls a registered media session action handler. */
+      mediaSessionAction: (action, details) => session.invoke(action, details),
+      helpVisible: () => shortcuts.helpVisible(),
+    });
+  }
   // The app draws at full rate only while the user interacts (src/platform/web/main.cpp).
   const noteInput = () => { module.lastInputTime = performance.now(); };
   for (const type of ['pointermove', 'pointerdown', 'pointerup', 'keydown', 'keyup', 'wheel', 'resize', 'focus']) {

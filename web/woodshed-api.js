@@ -29,6 +29,11 @@ const STATE_FIELDS = ['trackId', 'positionSeconds', 'durationSeconds', 'playing'
 
 /** Limit: decoded songs kept in memory (most recently used first; the current one always). */
 const MAX_SONGS_IN_MEMORY = 3;
+/** Listening volume range for setVolume (and the Up/Down keys). */
+const MIN_VOLUME_DB = -60;
+const MAX_VOLUME_DB = 6;
+/** How long play() and pause() wait for the render thread to report the change. */
+const TRANSPORT_SETTLE_MS = 250;
 /** How often the position of the playing song is saved for the next start. */
 const PLAYBACK_NOTE_MS = 1000;
 
@@ -51,6 +56,9 @@ export class WoodshedApi {
   #inMemory = new Map();  // library id -> engine track id, least recently used first
   #current = null;        // library id of the current song
   #lastError = null;
+  #volumeDb = 0;
+  #muted = false;
+  #changeListeners = new Set();
   #firstFrameMs = null;
   // Whether a service worker served this page load (read before the first one claims the page).
   #controlledAtLoad = typeof navigator !== 'undefined' && navigator.serviceWorker?.controller != null;
@@ -144,6 +152,38 @@ export class WoodshedApi {
   async setMasterGain(db) {
     await this.ready;
     callEntry(this.#module, 'ws_set_master_gain_db', ['number'], [db]);
+  }
+
+  /** The listening volume in dB, -60..+6 (0 = unity); also unmutes. */
+  async setVolume(db) {
+    await this.ready;
+    this.#volumeDb = Math.min(MAX_VOLUME_DB, Math.max(MIN_VOLUME_DB, Number(db)));
+    this.#muted = false;
+    this.#applyVolume();
+  }
+
+  /** Mutes or unmutes the output; the volume is kept. */
+  async setMuted(muted) {
+    await this.ready;
+    this.#muted = Boolean(muted);
+    this.#applyVolume();
+  }
+
+  /** Calls `listener` after play, pause, seek, load, unload, loop, volume or mute changes. */
+  onChange(listener) {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  #applyVolume() {
+    callEntry(this.#module, 'ws_set_master_gain_db', ['number'], [this.#muted ? -120 : this.#volumeDb]);
+    this.#changed();
+  }
+
+  #changed() {
+    for (const listener of this.#changeListeners) {
+      try { listener(); } catch { /* a listener's failure is its own */ }
+    }
   }
 
   /**
@@ -248,6 +288,7 @@ export class WoodshedApi {
       this.#trimMemory();
       await this.#library.setSetting('lastTrack', id);
       this.#pushCatalog();
+      this.#changed();
     } catch (error) {
       this.#lastError = error.message;
       throw error;
@@ -262,6 +303,7 @@ export class WoodshedApi {
     this.#inMemory.delete(id);
     if (this.#current === id) this.#current = null;
     this.#call('ws_unload', ['number'], [engineId]);
+    this.#changed();
   }
 
   /** Deletes a song from the library (and from memory). */
@@ -282,14 +324,30 @@ export class WoodshedApi {
     return this.#library.storage();
   }
 
-  /** Plays the current track (starting audio output if it is off). */
+  /** Plays the current track (starting audio output if it is off); resolves once it plays. */
   async play() {
     await this.ready;
     if (this.#output.state !== 'running') await this.#output.start();
-    await this.#transport('ws_play', [], []);
+    this.#call('ws_play', [], []);
+    await this.#untilPlaying(true);
+    this.#changed();
   }
 
-  async pause() { await this.#transport('ws_pause', [], []); }
+  /** Pauses; resolves once the engine has paused. */
+  async pause() {
+    await this.ready;
+    this.#call('ws_pause', [], []);
+    await this.#untilPlaying(false);
+    this.#changed();
+  }
+
+  // The render thread applies a command within a block or two; wait (briefly) until it has.
+  async #untilPlaying(playing) {
+    for (let waited = 0; waited < TRANSPORT_SETTLE_MS; waited += 5) {
+      if ((await this.state()).playing === playing) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
 
   /** Moves to `seconds` in the current track, sample-accurately. */
   async seek(seconds) {
@@ -311,7 +369,15 @@ export class WoodshedApi {
     state.playing = state.playing !== 0;
     state.looping = state.looping !== 0;
     state.lastError = this.#lastError;
+    state.volumeDb = this.#volumeDb;
+    state.muted = this.#muted;
     return state;
+  }
+
+  #rect(address) {
+    const [x, y, width, height] = new Float64Array(this.#module.HEAPU8.buffer, address, 4);
+    const ratio = window.devicePixelRatio || 1;
+    return { x: x / ratio, y: y / ratio, width: width / ratio, height: height / ratio };
   }
 
   #remember(id, engineId) {
@@ -334,6 +400,7 @@ export class WoodshedApi {
     try {
       const state = await this.state();
       if (state.playing && state.trackId !== null) await this.#library.notePlayback(state.trackId, state.positionSeconds);
+      this.#changed();  // the position moved: media controls follow
     } catch { /* best effort: the next note will do */ }
   }
 
@@ -355,6 +422,7 @@ export class WoodshedApi {
   async #transport(name, types, args) {
     await this.ready;
     this.#call(name, types, args);
+    this.#changed();
   }
 
   #call(name, types, args) {
@@ -402,11 +470,9 @@ export class WoodshedApi {
       /** Songs in the C++ app's library panel (what the page last told it). */
       catalogSize: () => this.#module._ws_catalog_size(),
       /** Where the waveform is on the page, in CSS pixels: {x, y, width, height}. */
-      waveformRect: () => {
-        const [x, y, width, height] = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_waveform_rect(), 4);
-        const ratio = window.devicePixelRatio || 1;
-        return { x: x / ratio, y: y / ratio, width: width / ratio, height: height / ratio };
-      },
+      waveformRect: () => this.#rect(this.#module._ws_waveform_rect()),
+      /** Where the library's search field is, in CSS pixels. */
+      searchRect: () => this.#rect(this.#module._ws_search_rect()),
       /** Calls an entry with harmless arguments, as the app's own plumbing does. */
       invoke: (entry) => {
         const calls = {

@@ -105,6 +105,8 @@ class App {
   double waveformStartFrame = 0;  ///< first visible frame
   /// Where the waveform was last drawn (x, y, width, height in canvas pixels), for tests.
   std::array<double, 4> waveformRect{};
+  /// Where the library's search field was last drawn, likewise.
+  std::array<double, 4> searchRect{};
 
   /// Threads Woodshed runs besides the main thread: the render thread and the pool.
   unsigned threadCount() const noexcept { return pool_.threadCount() + 1; }

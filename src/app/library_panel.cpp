@@ -97,6 +97,8 @@ void drawTracks(App& app) {
   }
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
   ImGui::InputTextWithHint("##search", "search", v.search, sizeof v.search);
+  const ImVec2 searchMin = ImGui::GetItemRectMin(), searchSize = ImGui::GetItemRectSize();
+  app.searchRect = {searchMin.x, searchMin.y, searchSize.x, searchSize.y};
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.0f);
   ImGui::Combo("##sort", &v.sort, "date added\0name\0duration\0");

@@ -326,6 +326,11 @@ EMSCRIPTEN_KEEPALIVE int ws_catalog_end(const char* currentId, double usedBytes,
   }));
 }
 
+/// Test hook: where the library's search field was last drawn, {x, y, width, height}.
+EMSCRIPTEN_KEEPALIVE const double* ws_search_rect() {
+  return woodshed::web::hasApp() ? woodshed::web::theApp().searchRect.data() : nullptr;
+}
+
 /// Test hook: songs in the library panel.
 EMSCRIPTEN_KEEPALIVE int ws_catalog_size() {
   return woodshed::web::hasApp() ? static_cast<int>(woodshed::web::theApp().catalog.entries.size()) : -1;
