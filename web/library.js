@@ -169,6 +169,11 @@ export class Library {
     await this.#update(id, (record) => ({ ...record, name: trimmed }));
   }
 
+  /** Keeps a song's playback gain (from loudness normalization). */
+  async setTrackGain(id, gainDb) {
+    await this.#update(id, (record) => ({ ...record, gainDb }));
+  }
+
   /** Remembers when a song was last played and where. */
   async notePlayback(id, positionSeconds) {
     await this.#update(id, (record) => ({ ...record, lastPlayed: Date.now(), lastPosition: positionSeconds }), false);

@@ -13,6 +13,11 @@
 //   await woodshed.load(id) / unload(id)        make a song current (paused at 0) / free its memory
 //   await woodshed.remove(id), rename(id, name) delete a song from the library / rename it
 //   await woodshed.storage()                    {usedBytes, quotaBytes, persisted}
+//   await woodshed.setEq(bands) / eq()          10 bands {type, frequency, gainDb, q, enabled}
+//   await woodshed.setLimiter({ceilingDb, enabled})
+//   await woodshed.loudness() / resetLoudness() EBU R128 of what plays
+//   await woodshed.spectrum()                   {frequencies, magnitudesDb, peakHoldDb}
+//   await woodshed.normalize({targetLufs})      measure the song, set its playback gain
 //   await woodshed.play() / pause()             the current track's transport
 //   await woodshed.seek(seconds), setLoop(on)
 //   await woodshed.state()                      {trackId, positionSeconds, durationSeconds, playing, looping, lastError}
@@ -26,6 +31,10 @@ const STATS_FIELDS = [
 ];
 
 const STATE_FIELDS = ['trackId', 'positionSeconds', 'durationSeconds', 'playing', 'looping'];
+
+/** The EQ's band types, by band index. */
+const EQ_TYPES = ['lowshelf', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'highshelf'];
+const LOUDNESS_FIELDS = ['momentary', 'shortTerm', 'integrated', 'range', 'truePeak', 'limiterGainReductionDb'];
 
 /** Limit: decoded songs kept in memory (most recently used first; the current one always). */
 const MAX_SONGS_IN_MEMORY = 3;
@@ -284,6 +293,7 @@ export class WoodshedApi {
       }
       this.#remember(id, engineId);
       this.#call('ws_load', ['number'], [engineId]);
+      if (record.gainDb) this.#call('ws_set_track_gain', ['number'], [record.gainDb]);
       this.#current = id;
       this.#trimMemory();
       await this.#library.setSetting('lastTrack', id);
@@ -316,6 +326,114 @@ export class WoodshedApi {
   async rename(id, name) {
     await this.ready;
     await this.#library.rename(id, name);
+  }
+
+  /**
+   * Sets the parametric EQ: an array of 10 bands {type, frequency, gainDb, q, enabled} (band 0
+   * 'lowshelf', 1-8 'peaking', 9 'highshelf'), or {bands, bypass}. Changes glide over 20 ms.
+   */
+  async setEq(settings) {
+    await this.ready;
+    const bands = Array.isArray(settings) ? settings : settings?.bands ?? [];
+    if (bands.length > EQ_TYPES.length) throw new RangeError(`the EQ has ${EQ_TYPES.length} bands`);
+    bands.forEach((band, index) => {
+      if (band.type !== undefined && band.type !== EQ_TYPES[index]) {
+        throw new Error(`band ${index} is a ${EQ_TYPES[index]} band, not ${band.type}`);
+      }
+    });
+    const current = await this.eq();
+    bands.forEach((band, index) => {
+      const next = { ...current.bands[index], ...band };
+      this.#call('ws_set_eq_band', ['number', 'number', 'number', 'number', 'number'],
+        [index, next.frequency, next.gainDb, next.q, next.enabled ? 1 : 0]);
+    });
+    if (!Array.isArray(settings) && settings?.bypass !== undefined) {
+      this.#call('ws_set_eq_bypass', ['number'], [settings.bypass ? 1 : 0]);
+    }
+  }
+
+  /** The EQ: {bands: [{type, frequency, gainDb, q, enabled}], bypass}. */
+  async eq() {
+    await this.ready;
+    this.#call('ws_eq', [], []);
+    const values = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_eq_block(), EQ_TYPES.length * 4 + 1);
+    return {
+      bands: EQ_TYPES.map((type, i) => ({
+        type, frequency: values[i * 4], gainDb: values[i * 4 + 1], q: values[i * 4 + 2], enabled: values[i * 4 + 3] !== 0,
+      })),
+      bypass: values[EQ_TYPES.length * 4] !== 0,
+    };
+  }
+
+  /** The output limiter: ceiling in dBFS (-24..0, default -1) and on/off. */
+  async setLimiter({ ceilingDb = -1, enabled = true } = {}) {
+    await this.ready;
+    this.#call('ws_set_limiter', ['number', 'number'], [ceilingDb, enabled ? 1 : 0]);
+  }
+
+  /**
+   * EBU R128 loudness of what played since the last reset: {momentary, shortTerm, integrated
+   * (LUFS), range (LU), truePeak (dBTP), limiterGainReductionDb}; -200 means no signal yet.
+   */
+  async loudness() {
+    await this.ready;
+    this.#call('ws_loudness', [], []);
+    const values = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_loudness_block(), LOUDNESS_FIELDS.length);
+    return Object.fromEntries(LOUDNESS_FIELDS.map((field, i) => [field, values[i]]));
+  }
+
+  async resetLoudness() {
+    await this.ready;
+    this.#call('ws_reset_loudness', [], []);
+  }
+
+  /** The newest spectrum of what plays: {frequencies, magnitudesDb, peakHoldDb, fftSize}. */
+  async spectrum() {
+    await this.ready;
+    const module = this.#module;
+    this.#call('ws_spectrum', [], []);
+    const base = module._ws_spectrum_block();
+    const header = new Uint32Array(module.HEAPU8.buffer, base, 2);
+    const [bins, fftSize] = [header[0], header[1]];
+    const sampleRate = new Float64Array(module.HEAPU8.buffer, base + 8, 1)[0];
+    const average = new Float32Array(module.HEAPU8.buffer, base + module._ws_spectrum_average_offset(), bins);
+    const peak = new Float32Array(module.HEAPU8.buffer, base + module._ws_spectrum_peak_offset(), bins);
+    return {
+      fftSize,
+      frequencies: Float64Array.from({ length: bins }, (_, i) => (i * sampleRate) / fftSize),
+      magnitudesDb: average.slice(),
+      peakHoldDb: peak.slice(),
+    };
+  }
+
+  /** Spectrum settings: size 1024..16384 (a power of two), window 'hann' or 'blackman-harris'. */
+  async setSpectrum({ size = 4096, window = 'hann' } = {}) {
+    await this.ready;
+    const windows = ['hann', 'blackman-harris'];
+    if (!windows.includes(window)) throw new Error(`window must be ${windows.join(' or ')}`);
+    this.#call('ws_set_spectrum', ['number', 'number'], [size, windows.indexOf(window)]);
+  }
+
+  /**
+   * Measures the current song's integrated loudness (on the thread pool) and sets its playback
+   * gain so it plays at `targetLufs` (default -14). The gain is kept with the song.
+   * Resolves with {measuredLufs, gainDb}.
+   */
+  async normalize({ targetLufs = -14 } = {}) {
+    await this.ready;
+    const id = this.#current;
+    if (id === null) throw new Error('no song is loaded');
+    this.#call('ws_normalize', ['number'], [targetLufs]);
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      this.#call('ws_normalize_status', [], []);
+      const [running, , measuredLufs, gainDb] = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_normalize_block(), 4);
+      if (running) continue;
+      const message = this.#module.UTF8ToString(this.#module._ws_result_text());
+      if (measuredLufs <= -70) throw new Error(message || 'the song could not be measured');
+      await this.#library.setTrackGain(id, gainDb);
+      return { measuredLufs, gainDb };
+    }
   }
 
   /** {usedBytes, quotaBytes, persisted}: what the site stores, and whether it is kept. */
@@ -488,6 +606,12 @@ export class WoodshedApi {
           ws_catalog_begin: [[], []],
           ws_catalog_add: [['string', 'string', 'string', 'number', 'number', 'number'], ['', '', '', 0, 0, 0]],
           ws_catalog_end: [['string', 'number', 'number', 'number'], ['', 0, 0, 0]],
+          ws_eq: [[], []],
+          ws_set_eq_bypass: [['number'], [0]],
+          ws_set_spectrum: [['number', 'number'], [4096, 0]],
+          ws_normalize_status: [[], []],
+          ws_normalize: [['number'], [-14]],
+          ws_set_track_gain: [['number'], [0]],
         };
         if (!calls[entry]) throw new Error(`no harmless call for ${entry}`);
         callEntry(this.#module, entry, ...calls[entry]);

@@ -2,9 +2,12 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "woodshed/core/error.h"
+#include "woodshed/engine/loudness_scan.h"
 
 #include "app/panels.h"
 
@@ -40,6 +43,64 @@ App::App(PlatformServices& platform, unsigned poolThreads)
 void App::poll() {
   library_.poll();
   engine_.collectReleasedTracks();
+  Normalization& n = normalization;
+  if (n.job.valid() && n.job.isFinished()) {
+    const auto current = engine_.loadedTrack();
+    if (n.job.status() == core::JobStatus::Succeeded && *n.measuredLufs > -70.0) {
+      const double gain = std::clamp(n.targetLufs - *n.measuredLufs, -40.0, 40.0);
+      if (current && current->id() == n.trackId) {
+        engine_.setTrackGainDb(gain);
+        n.appliedGainDb = gain;
+      }
+      char text[128];
+      std::snprintf(text, sizeof text, "measured %.1f LUFS; playback gain %+.1f dB for %.1f LUFS", *n.measuredLufs,
+                    gain, n.targetLufs);
+      n.message = text;
+    } else if (n.job.status() == core::JobStatus::Succeeded) {
+      n.message = "the track is silent: nothing to normalize";
+    } else {
+      n.message = n.job.error();
+    }
+    n.job = core::JobHandle();
+  }
+}
+
+void App::setEqBand(std::size_t index, const dsp::BandParams& band) {
+  engine_.setEqBand(index, band);
+  eqBands[index] = band;
+}
+
+void App::setEqBypass(bool bypassed) {
+  engine_.setEqBypass(bypassed);
+  eqBypass = bypassed;
+}
+
+void App::setLimiter(double ceilingDb, bool enabled) {
+  engine_.setLimiter(ceilingDb, enabled);
+  limiterCeilingDb = ceilingDb;
+  limiterEnabled = enabled;
+}
+
+void App::setTrackGainDb(double gainDb) {
+  engine_.setTrackGainDb(gainDb);
+  normalization.appliedGainDb = gainDb;
+}
+
+void App::startNormalization(double targetLufs) {
+  const auto track = engine_.loadedTrack();
+  if (!track) throw core::Error("no track is loaded");
+  if (normalization.job.valid()) throw core::Error("a loudness measurement is already running");
+  if (!(targetLufs >= -40.0 && targetLufs <= -5.0)) {
+    throw core::InvalidArgument("the loudness target must be between -40 and -5 LUFS");
+  }
+  normalization.targetLufs = targetLufs;
+  normalization.trackId = track->id();
+  normalization.message.clear();
+  auto measured = std::make_shared<double>(-200.0);
+  normalization.measuredLufs = measured;
+  normalization.job = pool_.submit("loudness of " + track->name(), [track, measured](core::JobContext& context) {
+    *measured = measureIntegratedLoudness(*track, context);
+  });
 }
 
 void App::load(engine::TrackId id) {
@@ -47,6 +108,8 @@ void App::load(engine::TrackId id) {
   if (!track) throw core::InvalidArgument("no track with id " + std::to_string(id));
   engine_.loadTrack(std::move(track));
   if (looping_) engine_.setLooping(true);
+  normalization.appliedGainDb = 0.0;
+  normalization.message.clear();
   waveformZoom = 1.0;
   waveformStartFrame = 0;
   sourceControls.fill(SourceControls{});
@@ -113,7 +176,21 @@ void App::drawFrame(float width, float height) {
     ImGui::TableSetColumnIndex(1);
     drawTransportPanel(*this);
     ImGui::Spacing();
-    drawAudioPanel(*this);
+    if (ImGui::BeginTabBar("##tools")) {
+      if (ImGui::BeginTabItem("Shape")) {
+        drawShapingPanel(*this);
+        ImGui::EndTabItem();
+      }
+      if (ImGui::BeginTabItem("Analyze")) {
+        drawAnalysisPanel(*this);
+        ImGui::EndTabItem();
+      }
+      if (ImGui::BeginTabItem("Output & generator")) {
+        drawAudioPanel(*this);
+        ImGui::EndTabItem();
+      }
+      ImGui::EndTabBar();
+    }
     ImGui::EndTable();
   }
   ImGui::End();

@@ -14,6 +14,8 @@
 #include "woodshed/dsp/signal_generator.h"
 #include "woodshed/engine/engine.h"
 #include "woodshed/engine/track_library.h"
+#include "woodshed/dsp/look_ahead_limiter.h"
+#include "woodshed/dsp/parametric_eq.h"
 
 namespace woodshed::app {
 
@@ -92,6 +94,32 @@ class App {
   const std::string& lastError() const noexcept { return lastError_; }
   void setLastError(std::string message) { lastError_ = std::move(message); }
 
+  /// Sound shaping as the UI shows it (the engine has the same, applied smoothly).
+  dsp::ParametricEq::Bands eqBands = dsp::ParametricEq::flatBands();
+  bool eqBypass = false;
+  double limiterCeilingDb = dsp::LookAheadLimiter::kDefaultCeilingDb;
+  bool limiterEnabled = true;
+  /// Sets one EQ band (validated) and keeps the UI in step.
+  void setEqBand(std::size_t index, const dsp::BandParams& band);
+  void setEqBypass(bool bypassed);
+  void setLimiter(double ceilingDb, bool enabled);
+
+  /// Loudness normalization of the current track, on the thread pool.
+  struct Normalization {
+    core::JobHandle job;
+    engine::TrackId trackId = engine::kNoTrack;
+    double targetLufs = -14.0;
+    std::shared_ptr<double> measuredLufs = std::make_shared<double>(-200.0);
+    double appliedGainDb = 0.0;  ///< for the current track
+    std::string message;         ///< outcome to show
+  };
+  Normalization normalization;
+  /// Starts measuring the current track's integrated loudness; when done, its playback gain
+  /// becomes targetLufs - measured. Throws if nothing is loaded or a measurement runs.
+  void startNormalization(double targetLufs);
+  /// Applies a known playback gain to the current track (a saved normalization).
+  void setTrackGainDb(double gainDb);
+
   /// The mixer controls of the current track's sources, as the UI shows them.
   struct SourceControls {
     float gainDb = 0.0f;
@@ -108,8 +136,8 @@ class App {
   /// Where the library's search field was last drawn, likewise.
   std::array<double, 4> searchRect{};
 
-  /// Threads Woodshed runs besides the main thread: the render thread and the pool.
-  unsigned threadCount() const noexcept { return pool_.threadCount() + 1; }
+  /// Threads Woodshed runs besides the main thread: render, analysis and the pool.
+  unsigned threadCount() const noexcept { return pool_.threadCount() + 2; }
 
   /// The platform reports the audio output's state (main thread).
   void onAudioState(const AudioOutputInfo& info) { audio_ = info; }

@@ -30,6 +30,8 @@ class PlatformServices {
   virtual void requestLoadSong(const std::string& id) = 0;
   virtual void requestRemoveSong(const std::string& id) = 0;
   virtual void requestRenameSong(const std::string& id, const std::string& name) = 0;
+  /// Normalizes the current song's loudness to `targetLufs` (and keeps the gain with it).
+  virtual void requestNormalize(double targetLufs) = 0;
 
   virtual bool crossOriginIsolated() const = 0;
   /// Bytes currently allocated with malloc/new.

@@ -42,6 +42,7 @@ Engine::Engine(EngineConfig config) : config_(config), targetLatencySeconds_(con
   }
   checkLatency(config.targetLatencySeconds);
   ring_ = std::make_unique<core::AudioRing>(config.channels, ringCapacityFor(config));
+  renderer_.setAnalysisTap(&analyzer_.tap());
 }
 
 Engine::~Engine() {
@@ -54,6 +55,7 @@ void Engine::start(SampleRate sampleRate) {
     throw core::InvalidArgument("sample rate must be between 8000 and 192000 Hz, got " +
                                 std::to_string(sampleRate) + " Hz");
   }
+  analyzer_.start(sampleRate);
   if (isStarted()) {
     if (sampleRate != sampleRate_) {
       Command command;
@@ -141,6 +143,49 @@ void Engine::setSourceGainDb(std::size_t source, double gainDb) {
   Command command;
   command.type = Command::Type::SetSourceGain;
   command.index = static_cast<std::uint32_t>(source);
+  command.value = dsp::dbToGain(gainDb);
+  send(command);
+}
+
+void Engine::setEqBand(std::size_t index, const dsp::BandParams& band) {
+  if (index >= dsp::ParametricEq::kBandCount) {
+    throw core::InvalidArgument("the EQ has bands 0 to " + std::to_string(dsp::ParametricEq::kBandCount - 1));
+  }
+  if (!(band.frequencyHz >= dsp::ParametricEq::kMinFrequencyHz && band.frequencyHz <= dsp::ParametricEq::kMaxFrequencyHz)) {
+    throw core::InvalidArgument("EQ frequency must be between 20 Hz and 20000 Hz, got " + std::to_string(band.frequencyHz));
+  }
+  if (!(band.gainDb >= dsp::ParametricEq::kMinGainDb && band.gainDb <= dsp::ParametricEq::kMaxGainDb)) {
+    throw core::InvalidArgument("EQ gain must be between -18 and +18 dB, got " + std::to_string(band.gainDb));
+  }
+  if (!(band.q >= dsp::ParametricEq::kMinQ && band.q <= dsp::ParametricEq::kMaxQ)) {
+    throw core::InvalidArgument("EQ Q must be between 0.1 and 18, got " + std::to_string(band.q));
+  }
+  Command command;
+  command.type = Command::Type::SetEqBand;
+  command.index = static_cast<std::uint32_t>(index);
+  command.band = band;
+  send(command);
+}
+
+void Engine::setEqBypass(bool bypassed) { sendFlag(Command::Type::SetEqBypass, bypassed); }
+
+void Engine::setLimiter(double ceilingDb, bool enabled) {
+  if (!(ceilingDb >= dsp::LookAheadLimiter::kMinCeilingDb && ceilingDb <= dsp::LookAheadLimiter::kMaxCeilingDb)) {
+    throw core::InvalidArgument("the limiter ceiling must be between -24 and 0 dBFS, got " + std::to_string(ceilingDb));
+  }
+  Command command;
+  command.type = Command::Type::SetLimiter;
+  command.value = ceilingDb;
+  command.flag = enabled;
+  send(command);
+}
+
+void Engine::setTrackGainDb(double gainDb) {
+  if (!(gainDb >= -40.0 && gainDb <= 40.0)) {
+    throw core::InvalidArgument("track gain must be between -40 and +40 dB, got " + std::to_string(gainDb));
+  }
+  Command command;
+  command.type = Command::Type::SetTrackGain;
   command.value = dsp::dbToGain(gainDb);
   send(command);
 }
@@ -240,6 +285,9 @@ bool Engine::renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) n
   status.positionFrames = player.position();
   status.playing = player.playing();
   status.looping = player.looping();
+  status.tapBlocksDropped = renderer_.droppedTapBlocks();
+  status.limiterGainReductionDb = renderer_.chain().limiterGainReductionDb();
+  status.chainLatencyFrames = renderer_.chain().latencyFrames();
   if (!rendered.wasFinite) ++status.nonFiniteBlocks;
   status.renderLoadAverage += kLoadSmoothing * (load - status.renderLoadAverage);
   status.renderLoadMax = std::max(status.renderLoadMax, load);

@@ -5,13 +5,45 @@
 
 namespace woodshed::engine {
 
-void OutputChain::prepare(const dsp::ProcessSpec& spec) noexcept { masterGain_.prepare(spec); }
+namespace {
+// The limiter's delay line is sized once for the highest rate the engine runs at, so a new
+// AudioContext rate never needs an allocation on the render thread.
+constexpr SampleRate kLimiterSizingRate = 192000.0;
+}  // namespace
 
-void OutputChain::reset() noexcept { masterGain_.reset(); }
+void OutputChain::prepare(const dsp::ProcessSpec& spec) {
+  spec_ = spec;
+  masterGain_.prepare(spec);
+  eq_.prepare(spec);
+  limiter_.prepare(dsp::ProcessSpec{std::max(spec.sampleRate, kLimiterSizingRate), spec.maxBlockFrames, spec.channels});
+  limiter_.prepare(spec);
+}
+
+void OutputChain::setSampleRate(SampleRate sampleRate) noexcept {
+  spec_.sampleRate = sampleRate;
+  masterGain_.prepare(spec_);
+  try {
+    eq_.prepare(spec_);          // only checks and stores the rate
+    limiter_.prepare(spec_);     // fits in the storage sized for kLimiterSizingRate
+  } catch (...) {
+    // Unreachable for the rates Engine::start accepts; keep the previous tuning if it happens.
+  }
+}
+
+void OutputChain::setLimiter(double ceilingDb, bool enabled) noexcept {
+  limiter_.setCeilingDb(enabled ? ceilingDb : dsp::LookAheadLimiter::kMaxCeilingDb);
+}
+
+void OutputChain::reset() noexcept {
+  masterGain_.reset();
+  eq_.reset();
+  limiter_.reset();
+}
 
 bool OutputChain::process(const dsp::AudioBlock& block) noexcept {
   masterGain_.process(block);
-  // Look-ahead limiter: passes through until the sound-shaping work (EQ, limiter) lands.
+  eq_.process(block);
+  limiter_.process(block);
   clipper_.process(block);
   if (isFinite(block)) return true;
   clear(block);

@@ -28,6 +28,7 @@ void Player::setTrack(const Track* track) noexcept {
   wantPlaying_ = false;
   pendingSeek_ = false;
   transportGain_ = 0.0;
+  trackGain_ = 1.0;
   mix_.fill(SourceMix{});
   for (auto& gain : sourceGains_) {
     gain.setTarget(1.0);
@@ -78,12 +79,17 @@ void Player::setSourceSolo(std::size_t source, bool solo) noexcept {
   updateSourceTargets();
 }
 
+void Player::setTrackGain(double gain) noexcept {
+  trackGain_ = gain;
+  updateSourceTargets();
+}
+
 void Player::updateSourceTargets() noexcept {
   const bool anySolo = std::any_of(mix_.begin(), mix_.end(), [](const SourceMix& m) { return m.solo; });
   for (std::size_t i = 0; i < mix_.size(); ++i) {
     const SourceMix& m = mix_[i];
     const bool audible = !m.mute && (!anySolo || m.solo);
-    sourceGains_[i].setTarget(audible ? m.gain : 0.0);
+    sourceGains_[i].setTarget(audible ? m.gain * trackGain_ : 0.0);
   }
 }
 

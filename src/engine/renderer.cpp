@@ -1,6 +1,7 @@
 #include "woodshed/engine/renderer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "woodshed/core/assert.h"
@@ -17,14 +18,34 @@ void Renderer::prepare(const dsp::ProcessSpec& spec) {
   mixStorage_ = std::make_unique<float[]>(std::size_t{spec.channels} * spec.maxBlockFrames);
   for (ChannelCount c = 0; c < spec.channels; ++c) mixChannels_[c] = mixStorage_.get() + std::size_t{c} * spec.maxBlockFrames;
   positions_ = std::make_unique<SourcePosition[]>(spec.maxBlockFrames);
+  positionDelayCapacity_ =
+      static_cast<FrameCount>(std::ceil(dsp::LookAheadLimiter::kMaxLookAheadSeconds * kMaxSupportedSampleRate)) + 1;
+  positionDelay_ = std::make_unique<SourcePosition[]>(positionDelayCapacity_);
   player_.prepare(spec);
+  chain_.prepare(spec);
   prepareProcessors();
 }
 
 void Renderer::prepareProcessors() noexcept {
   generator_.prepare(spec_);
-  chain_.prepare(spec_);
+  chain_.setSampleRate(spec_.sampleRate);
   player_.setSampleRate(spec_.sampleRate);
+  // The largest delay any supported rate needs was allocated by prepare(); the current one is
+  // a prefix of it.
+  positionDelayFrames_ = chain_.latencyFrames();
+  positionDelayCursor_ = 0;
+  if (positionDelayFrames_ > positionDelayCapacity_) positionDelayFrames_ = positionDelayCapacity_;
+  std::fill_n(positionDelay_.get(), positionDelayCapacity_, kNoSourcePosition);
+}
+
+void Renderer::delayPositions(FrameCount frames) noexcept {
+  if (positionDelayFrames_ == 0) return;
+  for (FrameCount i = 0; i < frames; ++i) {
+    const SourcePosition entering = positions_[i];
+    positions_[i] = positionDelay_[positionDelayCursor_];
+    positionDelay_[positionDelayCursor_] = entering;
+    if (++positionDelayCursor_ == positionDelayFrames_) positionDelayCursor_ = 0;
+  }
 }
 
 const Track* Renderer::apply(const Command& command) noexcept {
@@ -49,6 +70,10 @@ const Track* Renderer::apply(const Command& command) noexcept {
     case Command::Type::SetSourceGain: player_.setSourceGain(command.index, command.value); break;
     case Command::Type::SetSourceMute: player_.setSourceMute(command.index, command.flag); break;
     case Command::Type::SetSourceSolo: player_.setSourceSolo(command.index, command.flag); break;
+    case Command::Type::SetEqBand: chain_.setEqBand(command.index, command.band); break;
+    case Command::Type::SetEqBypass: chain_.setEqBypass(command.flag); break;
+    case Command::Type::SetLimiter: chain_.setLimiter(command.value, command.flag); break;
+    case Command::Type::SetTrackGain: player_.setTrackGain(command.value); break;
   }
   return nullptr;
 }
@@ -61,6 +86,8 @@ RenderedBlock Renderer::render(FrameCount frames) noexcept {
   player_.process(mix, positions_.get());
   generator_.processAdding(mix);
   const bool finite = chain_.process(mix);
+  delayPositions(frames);
+  if (tap_ != nullptr && !tap_->tryPushBlock(mix.channels, frames, positions_.get())) ++droppedTapBlocks_;
   return RenderedBlock{mix, positions_.get(), finite};
 }
 

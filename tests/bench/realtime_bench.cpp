@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <string>
@@ -34,7 +35,7 @@ Summary summarize(std::vector<double> values) {
   return {mean, values[values.size() * 99 / 100], values.back()};
 }
 
-void benchRender(const char* label, dsp::Waveform waveform) {
+void benchRender(const char* label, dsp::Waveform waveform, bool fullChain = false) {
   constexpr double kRate = 44100.0;
   constexpr woodshed::FrameCount kBlock = 128;
   const double quantumUs = kBlock / kRate * 1e6;
@@ -44,6 +45,22 @@ void benchRender(const char* label, dsp::Waveform waveform) {
   command.type = engine::Command::Type::SetGenerator;
   command.generator = {waveform, 440.0, -12.0, true};
   renderer.apply(command);
+  core::AudioRing tap(2, 1u << 17);
+  if (fullChain) {
+    // Every EQ band boosting or cutting, the limiter working, and the analysis tap copying.
+    for (std::uint32_t band = 0; band < dsp::ParametricEq::kBandCount; ++band) {
+      engine::Command eq;
+      eq.type = engine::Command::Type::SetEqBand;
+      eq.index = band;
+      eq.band = dsp::BandParams{40.0 * std::pow(2.0, band), band % 2 ? 4.0 : -4.0, 1.0, true};
+      renderer.apply(eq);
+    }
+    engine::Command gain;
+    gain.type = engine::Command::Type::SetMasterGain;
+    gain.value = 4.0;  // +12 dB into the limiter
+    renderer.apply(gain);
+    renderer.setAnalysisTap(&tap);
+  }
   core::AudioRing ring(2, 8192);
   float left[kBlock], right[kBlock];
   float* out[2] = {left, right};
@@ -55,6 +72,7 @@ void benchRender(const char* label, dsp::Waveform waveform) {
     ring.tryPushBlock(block.audio.channels, kBlock, block.positions);
     us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - begin).count());
     ring.tryPopBlock(out, kBlock, nullptr);
+    tap.tryPopBlock(out, kBlock, nullptr);
   }
   const Summary s = summarize(us);
   std::printf("| %s | render 128-frame block, %s | %.2f us (%.2f%%) | %.2f us (%.2f%%) | %.2f us (%.2f%%) |\n",
@@ -104,6 +122,7 @@ int main() {
   benchRender("sine", dsp::Waveform::Sine);
   benchRender("saw (band-limited)", dsp::Waveform::Saw);
   benchRender("pink noise", dsp::Waveform::PinkNoise);
+  benchRender("pink noise + 10-band EQ + limiter + tap", dsp::Waveform::PinkNoise, true);
   benchRingThroughput();
   benchPoolDispatch();
   return 0;

@@ -72,6 +72,16 @@ TEST(RenderAllocation, RendererAndRingNeverAllocateAfterPrepare) {
       gain.type = Command::Type::SetMasterGain;
       gain.value = 0.5;
       renderer.apply(gain);
+      Command band;
+      band.type = Command::Type::SetEqBand;
+      band.index = static_cast<std::uint32_t>((block / 1000) % 10);
+      band.band = dsp::BandParams{500.0 + block / 10, (block / 1000) % 2 ? 6.0 : -6.0, 0.7, true};
+      renderer.apply(band);
+      Command limiter;
+      limiter.type = Command::Type::SetLimiter;
+      limiter.value = -3.0;
+      limiter.flag = (block / 1000) % 3 != 0;
+      renderer.apply(limiter);
       Command rate;
       rate.type = Command::Type::SetSampleRate;
       rate.value = block % 2000 == 0 ? 48000.0 : 44100.0;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "woodshed/dsp/parametric_eq.h"
 #include "woodshed/dsp/signal_generator.h"
 #include "woodshed/engine/track.h"
 
@@ -26,6 +27,10 @@ struct Command {
     SetSourceGain,  ///< index, value (linear)
     SetSourceMute,  ///< index, flag
     SetSourceSolo,  ///< index, flag
+    SetEqBand,      ///< index, band
+    SetEqBypass,    ///< flag
+    SetLimiter,     ///< value (ceiling dB), flag (enabled)
+    SetTrackGain,   ///< value (linear): the current track's playback gain (normalize)
   };
 
   Type type = Type::ResetStatistics;
@@ -35,6 +40,7 @@ struct Command {
   std::uint64_t frame = 0;           ///< Seek
   std::uint32_t index = 0;           ///< SetSource*
   bool flag = false;                 ///< SetLooping, SetSourceMute, SetSourceSolo
+  dsp::BandParams band{};            ///< SetEqBand
 };
 
 /// From the render thread back to the main thread.

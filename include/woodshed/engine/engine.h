@@ -23,6 +23,7 @@
 #include "woodshed/core/audio_ring.h"
 #include "woodshed/core/spsc_ring_buffer.h"
 #include "woodshed/core/triple_buffer.h"
+#include "woodshed/engine/analyzer.h"
 #include "woodshed/engine/commands.h"
 #include "woodshed/engine/renderer.h"
 
@@ -48,6 +49,9 @@ struct EngineStatus {
   std::uint64_t trackFrames = 0;
   bool playing = false;
   bool looping = false;
+  std::uint64_t tapBlocksDropped = 0;  ///< blocks the analysis tap had no room for
+  double limiterGainReductionDb = 0.0;
+  FrameCount chainLatencyFrames = 0;   ///< the output chain's fixed delay (limiter look-ahead)
 };
 
 class Engine {
@@ -96,6 +100,18 @@ class Engine {
   void setSourceMute(std::size_t source, bool mute);
   void setSourceSolo(std::size_t source, bool solo);
 
+  /// Main thread. Sound shaping, all smooth on the render thread. Throw InvalidArgument for
+  /// an index or value out of range.
+  void setEqBand(std::size_t index, const dsp::BandParams& band);
+  void setEqBypass(bool bypassed);
+  /// Limiter ceiling in dBFS (-24..0); a disabled limiter has its ceiling at 0 dBFS.
+  void setLimiter(double ceilingDb, bool enabled);
+  /// The current track's playback gain in dB (-40..+40), e.g. from loudness normalization.
+  void setTrackGainDb(double gainDb);
+
+  /// The analysis of what plays (spectrum, meters, loudness); main thread.
+  Analyzer& analyzer() noexcept { return analyzer_; }
+
   /// Main thread: drops the tracks the render thread has handed back. Returns how many.
   std::size_t collectReleasedTracks();
   /// Main thread: true while the render thread may still use the track.
@@ -138,6 +154,7 @@ class Engine {
   std::shared_ptr<const Track> loaded_;
   core::TripleBuffer<EngineStatus> status_;
   Renderer renderer_;
+  Analyzer analyzer_;
   std::atomic<double> targetLatencySeconds_;
   std::atomic<bool> quit_{false};
   SampleRate sampleRate_ = 0.0;

@@ -1,11 +1,13 @@
 #pragma once
 // The output chain every rendered block passes through, in this order:
-//   master gain -> look-ahead limiter -> safety clipper -> NaN/Inf guard
-// Below the limiter's ceiling nothing here changes the level of a signal. The limiter slot
-// passes audio through unchanged until the sound-shaping work fills it.
+//   master gain -> parametric EQ -> look-ahead limiter -> safety clipper -> NaN/Inf guard
+// Below the limiter's ceiling, and with the EQ flat or bypassed, nothing here changes the level
+// of a signal; the limiter delays everything by its fixed look-ahead (latencyFrames()).
 
 #include <cstdint>
 
+#include "woodshed/dsp/look_ahead_limiter.h"
+#include "woodshed/dsp/parametric_eq.h"
 #include "woodshed/dsp/process_spec.h"
 #include "woodshed/dsp/safety_clipper.h"
 #include "woodshed/dsp/smoothed_gain.h"
@@ -14,21 +16,35 @@ namespace woodshed::engine {
 
 class OutputChain {
  public:
-  /// Prepares every stage for `spec`. No allocation.
-  void prepare(const dsp::ProcessSpec& spec) noexcept;
+  /// Allocates the limiter's delay line for `spec`. May throw.
+  void prepare(const dsp::ProcessSpec& spec);
+  /// Retunes to a new sample rate without allocating (the limiter was sized for the largest).
+  void setSampleRate(SampleRate sampleRate) noexcept;
   /// Clears every stage's state. Render thread.
   void reset() noexcept;
 
-  /// Render thread. Linear master gain, ramped.
+  // Render thread: parameter changes, all smooth and allocation-free.
   void setMasterGain(double gain) noexcept { masterGain_.setTarget(gain); }
+  void setEqBand(std::size_t index, const dsp::BandParams& band) noexcept { eq_.setBand(index, band); }
+  void setEqBypass(bool bypassed) noexcept { eq_.setBypass(bypassed); }
+  /// A disabled limiter keeps its delay (so timing never jumps) with its ceiling at 0 dBFS.
+  void setLimiter(double ceilingDb, bool enabled) noexcept;
 
-  /// Processes `block` in place. Returns false when the block held NaN or Inf: it is then
-  /// silenced and the chain reset, so one bad sample never poisons later blocks.
-  /// Render thread: no allocation, no locks.
+  /// The chain's fixed delay in frames (the limiter's look-ahead).
+  FrameCount latencyFrames() const noexcept { return limiter_.latencyFrames(); }
+  /// Gain the limiter applies now, in dB (0 or negative).
+  double limiterGainReductionDb() const noexcept { return limiter_.gainReductionDb(); }
+
+  /// Processes `block` in place. Returns false when the block held NaN or Inf after the
+  /// chain: it is then silenced and the chain reset, so one bad sample never poisons later
+  /// blocks. Render thread: no allocation, no locks.
   bool process(const dsp::AudioBlock& block) noexcept;
 
  private:
+  dsp::ProcessSpec spec_{};
   dsp::SmoothedGain masterGain_;
+  dsp::ParametricEq eq_;
+  dsp::LookAheadLimiter limiter_;
   dsp::SafetyClipper clipper_;
 };
 

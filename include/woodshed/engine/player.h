@@ -40,6 +40,8 @@ class Player {
   void setSourceGain(std::size_t source, double gain) noexcept;
   void setSourceMute(std::size_t source, bool mute) noexcept;
   void setSourceSolo(std::size_t source, bool solo) noexcept;
+  /// The whole track's playback gain (linear), e.g. from loudness normalization; ramps.
+  void setTrackGain(double gain) noexcept;
 
   /// Adds the current track into `mix` and writes each frame's track position into
   /// `positions` (kNoSourcePosition where nothing plays).
@@ -65,6 +67,7 @@ class Player {
   std::uint64_t position_ = 0;
   bool wantPlaying_ = false;
   bool looping_ = false;
+  double trackGain_ = 1.0;
   bool pendingSeek_ = false;
   std::uint64_t seekTarget_ = 0;
   double transportGain_ = 0.0;  // 0..1, ramps by fadeStep_ per frame

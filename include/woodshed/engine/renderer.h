@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "woodshed/core/audio_ring.h"
 #include "woodshed/dsp/process_spec.h"
 #include "woodshed/dsp/signal_generator.h"
 #include "woodshed/engine/commands.h"
@@ -30,6 +31,9 @@ struct RenderedBlock {
 
 class Renderer {
  public:
+  /// The highest sample rate prepare() sizes its buffers for.
+  static constexpr SampleRate kMaxSupportedSampleRate = 192000.0;
+
   /// Allocates buffers for blocks of up to spec.maxBlockFrames frames. May throw.
   void prepare(const dsp::ProcessSpec& spec);
 
@@ -44,6 +48,13 @@ class Renderer {
   const dsp::ProcessSpec& spec() const noexcept { return spec_; }
   const dsp::GeneratorParams& generatorParams() const noexcept { return generator_.params(); }
   const Player& player() const noexcept { return player_; }
+  const OutputChain& chain() const noexcept { return chain_; }
+
+  /// Gives the renderer a ring to copy every output block into for analysis (or null). Set
+  /// before rendering starts. A full tap drops the block (counted), never waits.
+  void setAnalysisTap(core::AudioRing* tap) noexcept { tap_ = tap; }
+  /// Blocks the analysis tap had no room for.
+  std::uint64_t droppedTapBlocks() const noexcept { return droppedTapBlocks_; }
 
  private:
   void prepareProcessors() noexcept;
@@ -51,7 +62,17 @@ class Renderer {
   dsp::ProcessSpec spec_{};
   std::unique_ptr<float[]> mixStorage_;
   float* mixChannels_[8] = {};
+  void delayPositions(FrameCount frames) noexcept;
+
   std::unique_ptr<SourcePosition[]> positions_;
+  // The output chain delays audio by its latency; positions are delayed to match, so every
+  // frame that leaves still names the track frame it came from.
+  std::unique_ptr<SourcePosition[]> positionDelay_;
+  FrameCount positionDelayFrames_ = 0;
+  FrameCount positionDelayCapacity_ = 0;
+  FrameCount positionDelayCursor_ = 0;
+  core::AudioRing* tap_ = nullptr;
+  std::uint64_t droppedTapBlocks_ = 0;
   Player player_;
   dsp::SignalGenerator generator_;
   OutputChain chain_;

@@ -5,6 +5,7 @@
 
 #include <emscripten.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -21,7 +22,17 @@ constexpr const char* kEntries =
     "ws_audio_prepare,ws_notify_audio_state,ws_set_generator,ws_set_target_latency,ws_set_master_gain_db,ws_stats,"
     "ws_import_begin,ws_import_write,ws_import_commit,ws_import_cancel,ws_import_progress,ws_import_done,"
     "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_seek,ws_set_loop,ws_state,"
-    "ws_catalog_begin,ws_catalog_add,ws_catalog_end";
+    "ws_catalog_begin,ws_catalog_add,ws_catalog_end,"
+    "ws_set_eq_band,ws_set_eq_bypass,ws_eq,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
+    "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain";
+
+// Laid out for JS: the EQ (10 bands x {frequency, gain, q, enabled}, then bypass), loudness
+// ({momentary, shortTerm, integrated, range, truePeak, limiterGainReductionDb}), normalization
+// ({running, progress, measuredLufs, appliedGainDb}).
+double gEq[woodshed::dsp::ParametricEq::kBandCount * 4 + 1];
+double gLoudness[6];
+double gNormalization[4];
+woodshed::engine::SpectrumFrame gSpectrum;
 
 // Frames JS copies per ws_import_write call (through gImportScratch).
 constexpr std::size_t kImportChunkFrames = 1 << 16;
@@ -324,6 +335,97 @@ EMSCRIPTEN_KEEPALIVE int ws_catalog_end(const char* currentId, double usedBytes,
     catalog.quotaBytes = quotaBytes;
     catalog.persisted = persisted != 0;
   }));
+}
+
+/// Sets EQ band `index` (0 low shelf, 1-8 peaking, 9 high shelf); changes glide over 20 ms.
+EMSCRIPTEN_KEEPALIVE int ws_set_eq_band(int index, double frequencyHz, double gainDb, double q, int enabled) {
+  return status(callAtBoundary("ws_set_eq_band", [&] {
+    if (index < 0) throw woodshed::core::InvalidArgument("the EQ has bands 0 to 9");
+    app().setEqBand(static_cast<std::size_t>(index), woodshed::dsp::BandParams{frequencyHz, gainDb, q, enabled != 0});
+  }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_set_eq_bypass(int bypassed) {
+  return status(callAtBoundary("ws_set_eq_bypass", [&] { app().setEqBypass(bypassed != 0); }));
+}
+
+/// Fills the EQ block (ws_eq_block()).
+EMSCRIPTEN_KEEPALIVE int ws_eq() {
+  return status(callAtBoundary("ws_eq", [&] {
+    const auto& bands = app().eqBands;
+    for (std::size_t i = 0; i < bands.size(); ++i) {
+      gEq[i * 4] = bands[i].frequencyHz;
+      gEq[i * 4 + 1] = bands[i].gainDb;
+      gEq[i * 4 + 2] = bands[i].q;
+      gEq[i * 4 + 3] = bands[i].enabled ? 1.0 : 0.0;
+    }
+    gEq[bands.size() * 4] = app().eqBypass ? 1.0 : 0.0;
+  }));
+}
+EMSCRIPTEN_KEEPALIVE const double* ws_eq_block() { return gEq; }
+
+EMSCRIPTEN_KEEPALIVE int ws_set_limiter(double ceilingDb, int enabled) {
+  return status(callAtBoundary("ws_set_limiter", [&] { app().setLimiter(ceilingDb, enabled != 0); }));
+}
+
+/// Fills the loudness block (ws_loudness_block()) with what the analysis measured so far.
+EMSCRIPTEN_KEEPALIVE int ws_loudness() {
+  return status(callAtBoundary("ws_loudness", [&] {
+    const woodshed::engine::MeterFrame& meters = app().engine().analyzer().meters();
+    gLoudness[0] = meters.momentaryLufs;
+    gLoudness[1] = meters.shortTermLufs;
+    gLoudness[2] = meters.integratedLufs;
+    gLoudness[3] = meters.loudnessRangeLu;
+    gLoudness[4] = meters.truePeakDbtp;
+    gLoudness[5] = app().engine().status().limiterGainReductionDb;
+  }));
+}
+EMSCRIPTEN_KEEPALIVE const double* ws_loudness_block() { return gLoudness; }
+
+EMSCRIPTEN_KEEPALIVE int ws_reset_loudness() {
+  return status(callAtBoundary("ws_reset_loudness", [&] { app().engine().analyzer().resetLoudness(); }));
+}
+
+/// Copies the newest spectrum into ws_spectrum_block(): {bins, fftSize, sampleRate, sequence}
+/// then averageDb[kMaxBins] and peakHoldDb[kMaxBins] as floats.
+EMSCRIPTEN_KEEPALIVE int ws_spectrum() {
+  return status(callAtBoundary("ws_spectrum", [&] { gSpectrum = app().engine().analyzer().spectrum(); }));
+}
+EMSCRIPTEN_KEEPALIVE const woodshed::engine::SpectrumFrame* ws_spectrum_block() { return &gSpectrum; }
+EMSCRIPTEN_KEEPALIVE int ws_spectrum_average_offset() { return static_cast<int>(offsetof(woodshed::engine::SpectrumFrame, averageDb)); }
+EMSCRIPTEN_KEEPALIVE int ws_spectrum_peak_offset() { return static_cast<int>(offsetof(woodshed::engine::SpectrumFrame, peakHoldDb)); }
+
+/// window: 0 Hann, 1 Blackman-Harris.
+EMSCRIPTEN_KEEPALIVE int ws_set_spectrum(int fftSize, int window) {
+  return status(callAtBoundary("ws_set_spectrum", [&] {
+    if (fftSize < 0 || window < 0 || window > 1) throw woodshed::core::InvalidArgument("window must be hann or blackman-harris");
+    app().engine().analyzer().setSpectrumSettings(static_cast<std::uint32_t>(fftSize),
+                                                   static_cast<woodshed::dsp::SpectrumWindow>(window));
+  }));
+}
+
+/// Starts measuring the current track's loudness on the thread pool; then its gain is set.
+EMSCRIPTEN_KEEPALIVE int ws_normalize(double targetLufs) {
+  return status(callAtBoundary("ws_normalize", [&] { app().startNormalization(targetLufs); }));
+}
+
+/// Fills ws_normalize_block(); the outcome message is in ws_result_text().
+EMSCRIPTEN_KEEPALIVE int ws_normalize_status() {
+  return status(callAtBoundary("ws_normalize_status", [&] {
+    woodshed::app::App& a = app();
+    a.poll();
+    const auto& n = a.normalization;
+    gNormalization[0] = n.job.valid() ? 1.0 : 0.0;
+    gNormalization[1] = n.job.valid() ? n.job.progress() : 1.0;
+    gNormalization[2] = *n.measuredLufs;
+    gNormalization[3] = n.appliedGainDb;
+    gResultText = n.message;
+  }));
+}
+EMSCRIPTEN_KEEPALIVE const double* ws_normalize_block() { return gNormalization; }
+
+EMSCRIPTEN_KEEPALIVE int ws_set_track_gain(double gainDb) {
+  return status(callAtBoundary("ws_set_track_gain", [&] { app().setTrackGainDb(gainDb); }));
 }
 
 /// Test hook: where the library's search field was last drawn, {x, y, width, height}.

@@ -160,9 +160,9 @@ EM_JS(void, js_app_failed, (const char* message), { if (Module.onAppFailed) Modu
 
 int main() {
   try {
-    // One preallocated worker is the render thread; the rest form the pool.
+    // Two preallocated workers are the render and analysis threads; the rest form the pool.
     const unsigned workers = woodshed::web::preallocatedWorkers();
-    woodshed::web::createApp(std::max(1u, workers > 1 ? workers - 1 : 1u));
+    woodshed::web::createApp(std::max(1u, workers > 2 ? workers - 2 : 1u));
   } catch (const std::exception& e) {
     js_app_failed(e.what());
     return 1;

@@ -15,6 +15,7 @@ class WebPlatform final : public app::PlatformServices {
   void requestLoadSong(const std::string& id) override;
   void requestRemoveSong(const std::string& id) override;
   void requestRenameSong(const std::string& id, const std::string& name) override;
+  void requestNormalize(double targetLufs) override;
   bool crossOriginIsolated() const override;
   std::size_t heapBytesInUse() const override;
   std::size_t heapCapacity() const override;

@@ -1,0 +1,133 @@
+// Sound shaping and analysis measured on what the worklet really plays: the EQ's gain, the
+// limiter's ceiling, the spectrum's level, EBU R128 loudness, and loudness normalization.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { openApp, startServer } from './harness.mjs';
+import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
+
+describe('sound shaping and analysis', () => {
+  let server;
+  let browser;
+  let page;
+  before(async () => {
+    server = await startServer();
+    browser = await openApp(server.url);
+    page = browser.page;
+    await installPageHelpers(page);
+    await page.evaluate(() => window.woodshed.start());
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  // AES17 level (dBFS) and peak (linear) of one gap-free captured second.
+  const measure = () => page.evaluate(async () => {
+    const captured = await window.testAudio.captureWithoutGaps(1);
+    const left = captured.channels[0];
+    let sum = 0;
+    let peak = 0;
+    for (let i = 4410; i < left.length; i++) {
+      sum += left[i] * left[i];
+      peak = Math.max(peak, Math.abs(left[i]), Math.abs(captured.channels[1][i]));
+    }
+    return { levelDb: 20 * Math.log10(Math.sqrt(sum / (left.length - 4410)) * Math.SQRT2), peak };
+  });
+  const settle = () => page.waitForTimeout(250);
+
+  test('a +6 dB EQ band at 1 kHz raises a 1 kHz sine by 6 +- 0.2 dB', async () => {
+    await page.evaluate(() => window.woodshed.setGenerator({ type: 'sine', frequency: 1000, levelDb: -18 }));
+    await settle();
+    const flat = await measure();
+    await page.evaluate(() => window.woodshed.setEq([{}, { type: 'peaking', frequency: 1000, gainDb: 6, q: 1, enabled: true }]));
+    await settle();
+    const boosted = await measure();
+    const eq = await page.evaluate(() => window.woodshed.eq());
+    await page.evaluate(() => window.woodshed.setEq([{}, { gainDb: 0 }]));
+    console.log(`[ measure  ] EQ +6 dB at 1 kHz: measured ${(boosted.levelDb - flat.levelDb).toFixed(3)} dB`);
+    assert.ok(Math.abs(boosted.levelDb - flat.levelDb - 6) <= 0.2, `${flat.levelDb} -> ${boosted.levelDb}`);
+    assert.equal(eq.bands[1].gainDb, 6);
+    assert.equal(eq.bands[0].type, 'lowshelf');
+    const refused = await page.evaluate(() => window.woodshed.setEq([{}, { gainDb: 30 }]).then(() => 'accepted', (e) => e.message));
+    assert.match(refused, /between -18 and \+18 dB/);
+  });
+
+  test('the limiter holds every sample at its ceiling, whatever goes in', async () => {
+    await page.evaluate(async () => {
+      await window.woodshed.setGenerator({ type: 'square', frequency: 220, levelDb: -3 });
+      await window.woodshed.setMasterGain(12);
+    });
+    await settle();
+    const atDefault = await measure();
+    await page.evaluate(() => window.woodshed.setLimiter({ ceilingDb: -6, enabled: true }));
+    await settle();
+    const atMinus6 = await measure();
+    await page.evaluate(async () => {
+      await window.woodshed.setLimiter({ ceilingDb: -1, enabled: true });
+      await window.woodshed.setMasterGain(0);
+    });
+    console.log(`[ measure  ] limiter peaks: ${atDefault.peak.toFixed(5)} at -1 dBFS, ${atMinus6.peak.toFixed(5)} at -6 dBFS`);
+    assert.ok(atDefault.peak <= 10 ** (-1 / 20) + 1e-6, `peak ${atDefault.peak} over -1 dBFS`);
+    assert.ok(atDefault.peak > 10 ** (-1.5 / 20), 'and it is limiting, not silent');
+    assert.ok(atMinus6.peak <= 10 ** (-6 / 20) + 1e-6, `peak ${atMinus6.peak} over -6 dBFS`);
+  });
+
+  test('the spectrum reads a sine on a bin at its level and frequency', async () => {
+    const rate = (await page.evaluate(() => window.woodshed.stats())).sampleRate;
+    const frequency = (rate / 4096) * 93;  // exactly on bin 93 of a 4096-point FFT
+    await page.evaluate(async (f) => {
+      await window.woodshed.setSpectrum({ size: 4096, window: 'hann' });
+      await window.woodshed.setGenerator({ type: 'sine', frequency: f, levelDb: -12 });
+    }, frequency);
+    await page.waitForTimeout(800);
+    const peak = await page.evaluate(async () => {
+      const s = await window.woodshed.spectrum();
+      let best = 0;
+      for (let i = 1; i < s.magnitudesDb.length; i++) if (s.magnitudesDb[i] > s.magnitudesDb[best]) best = i;
+      return { frequency: s.frequencies[best], level: s.magnitudesDb[best], fftSize: s.fftSize };
+    });
+    assert.equal(peak.fftSize, 4096);
+    assert.ok(Math.abs(peak.frequency - frequency) < 1, `peak at ${peak.frequency} Hz`);
+    assert.ok(Math.abs(peak.level + 12) < 0.1, `reads ${peak.level} dB`);
+  });
+
+  test('a 1 kHz stereo sine at -23 dBFS reads -23 LUFS integrated (EBU Tech 3341)', async () => {
+    await page.evaluate(async () => {
+      await window.woodshed.setGenerator({ type: 'sine', frequency: 1000, levelDb: -23 });
+      await new Promise((r) => setTimeout(r, 300));
+      await window.woodshed.resetLoudness();
+    });
+    await page.waitForTimeout(4000);
+    const loudness = await page.evaluate(() => window.woodshed.loudness());
+    const stats = await page.evaluate(() => window.woodshed.stats());
+    await page.evaluate(() => window.woodshed.setGenerator(null));
+    console.log(`[ measure  ] loudness of a -23 dBFS sine: integrated ${loudness.integrated.toFixed(2)} LUFS, momentary ${loudness.momentary.toFixed(2)}, true peak ${loudness.truePeak.toFixed(2)} dBTP (underruns so far ${stats.underruns})`);
+    assert.ok(Math.abs(loudness.integrated + 23) <= 0.1, `integrated ${loudness.integrated}`);
+    assert.ok(Math.abs(loudness.momentary + 23) <= 0.2, `momentary ${loudness.momentary}`);
+  });
+
+  test('normalize measures a song on the thread pool and plays it at the target', async () => {
+    const file = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 20, name: 'quiet.wav' });
+    const result = await page.evaluate(async (b) => {
+      const w = window.woodshed;
+      const [id] = await w.importFiles([{ name: 'quiet.wav', bytes: window.testAudio.fromBase64(b) }]);
+      await w.load(id);
+      const outcome = await w.normalize({ targetLufs: -16 });
+      await w.setLoop(true);
+      await w.play();
+      await new Promise((r) => setTimeout(r, 300));
+      await w.resetLoudness();
+      await new Promise((r) => setTimeout(r, 5000));
+      const loudness = await w.loudness();
+      await w.pause();
+      const stored = (await w.tracks()).find((t) => t.id === id);
+      await w.remove(id);
+      return { outcome, loudness, storedGain: stored.gainDb };
+    }, base64Of(file));
+    console.log(`[ measure  ] normalize: measured ${result.outcome.measuredLufs.toFixed(2)} LUFS, gain ${result.outcome.gainDb.toFixed(2)} dB, playing at ${result.loudness.integrated.toFixed(2)} LUFS`);
+    assert.ok(Math.abs(result.loudness.integrated + 16) < 0.5, `plays at ${result.loudness.integrated} LUFS`);
+    assert.equal(result.storedGain, result.outcome.gainDb, 'the gain is kept with the song');
+    assert.deepEqual(browser.errors, []);
+  });
+});
