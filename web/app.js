@@ -2,15 +2,19 @@
 // and publishes the automation API as window.woodshed (see woodshed-api.js).
 
 import { AudioOutput } from './audio-output.js';
+import { BUILD_ID, WASM_INTEGRITY } from './build-info.js';
+import './cache-budgets.js';
 import { ImportQueue } from './import.js';
 import { Library } from './library.js';
 import { MediaSessionBridge } from './media-session.js';
 import { installShortcuts } from './shortcuts.js';
 import { toast } from './toasts.js';
 import { WoodshedApi } from './woodshed-api.js';
+import { Workbox } from './workbox-window.js';
 
 const testMode = new URLSearchParams(location.search).has('test');
 const api = new WoodshedApi({ testMode });
+api.build = BUILD_ID;
 window.woodshed = api;
 
 function loadingStage(text) {
@@ -29,6 +33,30 @@ function explainUnsupported(reason) {
 
 const RELOAD_GUARD = 'woodshed-reloaded-for-isolation';
 
+// Tests may shrink the media cache's budgets (?test&mediaMaxBytes=...); nothing else may.
+function serviceWorkerUrl() {
+  const page = new URLSearchParams(location.search);
+  const parameters = new URLSearchParams();
+  for (const key of ['mediaMaxBytes', 'mediaMaxEntries']) {
+    if (testMode && page.has(key)) parameters.set(key, page.get(key));
+  }
+  const query = parameters.toString();
+  return query ? `sw.js?${query}` : 'sw.js';
+}
+
+// ?open=media/<file>: a song the host publishes beside the app is imported and loaded.
+async function openPublishedSong(path) {
+  const url = new URL(path, location.href);
+  if (url.origin !== location.origin || !url.pathname.startsWith(new URL('media/', location.href).pathname)) {
+    throw new Error('only songs under media/ beside the app can be opened from the address');
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${path} could not be downloaded (status ${response.status})`);
+  const name = decodeURIComponent(url.pathname.split('/').pop());
+  const [id] = await api.importFiles([{ name, bytes: await response.arrayBuffer() }]);
+  await api.load(id);
+}
+
 /**
  * Registers the service worker, which keeps the app for offline use and, on hosts that do not
  * send COOP/COEP, adds those headers itself. A page that is not isolated yet reloads once the
@@ -39,7 +67,9 @@ async function ensureServiceWorker() {
   if (!('serviceWorker' in navigator)) return 'This browser offers no service worker here (a private window may disable them).';
   let registration;
   try {
-    registration = await navigator.serviceWorker.register('sw.js', { scope: './' });
+    const workbox = new Workbox(serviceWorkerUrl(), { scope: './' });
+    registration = await workbox.register();
+    if (registration) watchForUpdates(workbox, registration);
   } catch (error) {
     if (!globalThis.crossOriginIsolated) return `The service worker could not be installed (${error.message}).`;
     return null;  // isolated by the server's headers: the app runs, just not offline
@@ -71,6 +101,37 @@ async function ensureServiceWorker() {
   sessionStorage.setItem(RELOAD_GUARD, '1');
   location.reload();
   return new Promise(() => {});  // the reload replaces this page
+}
+
+/**
+ * A new version waits until the user accepts it: a banner offers a reload, and only then does
+ * the waiting worker take over (so a page never mixes files of two versions). A version that
+ * fails to install (a file failed its integrity check or could not be downloaded) is reported;
+ * the running one carries on.
+ */
+function watchForUpdates(workbox, registration) {
+  const banner = document.getElementById('update');
+  workbox.addEventListener('waiting', () => {
+    api.updateStatus = 'available';
+    banner.hidden = false;
+  });
+  document.getElementById('update-reload').addEventListener('click', () => {
+    workbox.addEventListener('controlling', () => location.reload());
+    workbox.messageSkipWaiting();
+  });
+  registration.addEventListener('updatefound', () => {
+    const worker = registration.installing;
+    if (!worker || !registration.active) return;  // the first install is not an update
+    let installed = false;
+    worker.addEventListener('statechange', () => {
+      if (worker.state === 'installed') installed = true;
+      if (worker.state === 'redundant' && !installed) {
+        api.updateStatus = 'failed';
+        toast('An update of Woodshed could not be installed (a file failed its integrity check or could not be '
+          + 'downloaded). This version keeps working, online and offline.', 'error');
+      }
+    });
+  });
 }
 
 /** Why this page cannot run Woodshed, or null when it can. */
@@ -179,6 +240,14 @@ async function boot() {
     onAppReady: () => appReady(),
     onAppFailed: (message) => appFailed(message),
     onFirstFrame: () => api.noteFirstFrame(performance.now()),
+    // The wasm is checked against the hash the build recorded, even on a first visit that no
+    // service worker serves yet: a tampered file is refused.
+    instantiateWasm: (imports, receiveInstance) => {
+      WebAssembly.instantiateStreaming(fetch('woodshed.wasm', { integrity: WASM_INTEGRITY, credentials: 'same-origin' }), imports)
+        .then(({ instance, module: compiled }) => receiveInstance(instance, compiled))
+        .catch((error) => appFailed(`Woodshed's code could not be loaded safely (${error.message}).`));
+      return {};
+    },
   });
   await appStarted;
   loadingStage('Opening your library\u2026');
@@ -197,6 +266,8 @@ async function boot() {
   } catch (error) {
     toast(`The last song could not be reopened: ${error.message}`, 'error');
   }
+  const published = new URLSearchParams(location.search).get('open');
+  if (published) openPublishedSong(published).catch((error) => toast(error.message, 'error'));
   acceptFilesFromTheUser(library);
   const shortcuts = installShortcuts(api, () => module._ws_wants_text_input() !== 0);
   const session = new MediaSessionBridge(api);

@@ -12,12 +12,12 @@
 // - Updates: the very first install takes over at once (the page reloads once to become
 //   isolated); later versions wait until every tab of the old one is closed.
 
-importScripts('workbox/workbox-sw.js');
+importScripts('workbox/workbox-sw.js', 'cache-budgets.js');
 workbox.setConfig({ modulePathPrefix: 'workbox/', debug: false });
 
 // Workbox loads modules lazily, which a service worker may only do while it is first evaluated:
 // touch every module used here now.
-const { precaching, routing, strategies, core } = workbox;
+const { precaching, routing, strategies, core, expiration } = workbox;
 core.setCacheNameDetails({ prefix: 'woodshed' });  // before any cache is named
 
 const ISOLATION_HEADERS = {
@@ -103,8 +103,114 @@ precaching.precacheAndRoute(self.__WB_MANIFEST, {
 });
 precaching.cleanupOutdatedCaches();
 
-// Same-origin requests outside the precache (none today; songs a host publishes later) still
-// need the isolation headers; they go to the network and are not cached here.
+// Songs a host publishes beside the app, under media/: cached (if they are audio and complete)
+// within an entry, age and byte budget. Tests may lower the budgets through the worker's URL.
+const workerParameters = new URL(self.location.href).searchParams;
+const BUDGETS = {
+  ...self.WOODSHED_CACHE_BUDGETS,
+  ...(workerParameters.has('mediaMaxBytes') ? { mediaMaxBytes: Number(workerParameters.get('mediaMaxBytes')) } : {}),
+  ...(workerParameters.has('mediaMaxEntries') ? { mediaMaxEntries: Number(workerParameters.get('mediaMaxEntries')) } : {}),
+};
+const MEDIA_PATH = new URL('media/', self.registration.scope).pathname;
+const USAGE_DB = 'woodshed-media-usage';
+
+/** Caches only complete same-origin 200 responses of an audio type. */
+const audioOnly = {
+  async cacheWillUpdate({ request, response }) {
+    const refusal = await cacheRefusal(request, response);
+    const type = response?.headers.get('Content-Type') || '';
+    if (refusal || !/^(audio\/|application\/ogg\b)/.test(type)) return null;
+    return response;
+  },
+};
+
+function usageDatabase() {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open(USAGE_DB, 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore('entries', { keyPath: 'url' });
+    opening.onsuccess = () => resolve(opening.result);
+    opening.onerror = () => reject(opening.error);
+  });
+}
+
+function withStore(mode, work) {
+  return usageDatabase().then((db) => new Promise((resolve, reject) => {
+    const transaction = db.transaction('entries', mode);
+    const result = work(transaction.objectStore('entries'));
+    transaction.oncomplete = () => { db.close(); resolve(result); };
+    transaction.onerror = () => { db.close(); reject(transaction.error); };
+  }));
+}
+
+/**
+ * Workbox limits entries and age but not bytes: this plugin keeps the media cache's total
+ * size within BUDGETS.mediaMaxBytes, evicting the least recently used entries first, and
+ * refuses an entry larger than the whole budget (it still plays). Each eviction removes one
+ * entry, and there are finitely many, so it cannot loop.
+ */
+const byteBudget = {
+  async cacheWillUpdate({ response }) {
+    if (!response) return null;
+    const bytes = Number(response.headers.get('Content-Length') ?? (await response.clone().arrayBuffer()).byteLength);
+    return bytes > BUDGETS.mediaMaxBytes ? null : response;
+  },
+  async cacheDidUpdate({ cacheName, request, newResponse }) {
+    const bytes = (await newResponse.clone().arrayBuffer()).byteLength;
+    await withStore('readwrite', (store) => store.put({ url: request.url, bytes, lastUsed: Date.now() }));
+    await enforceByteBudget(cacheName, request.url);
+  },
+  async cachedResponseWillBeUsed({ request, cachedResponse }) {
+    if (cachedResponse) {
+      await withStore('readwrite', (store) => {
+        const reading = store.get(request.url);
+        reading.onsuccess = () => {
+          if (reading.result) store.put({ ...reading.result, lastUsed: Date.now() });
+        };
+      });
+    }
+    return cachedResponse;
+  },
+};
+
+async function enforceByteBudget(cacheName, keep) {
+  const cache = await caches.open(cacheName);
+  const cached = new Set((await cache.keys()).map((r) => r.url));
+  const entries = await withStore('readonly', (store) => {
+    const all = store.getAll();
+    return new Promise((resolve) => { all.onsuccess = () => resolve(all.result); });
+  });
+  const live = entries.filter((e) => cached.has(e.url)).sort((a, b) => a.lastUsed - b.lastUsed);
+  let total = live.reduce((sum, e) => sum + e.bytes, 0);
+  const forgotten = entries.filter((e) => !cached.has(e.url)).map((e) => e.url);
+  for (const entry of live) {
+    if (total <= BUDGETS.mediaMaxBytes) break;
+    if (entry.url === keep) continue;
+    await cache.delete(entry.url);
+    forgotten.push(entry.url);
+    total -= entry.bytes;
+  }
+  if (forgotten.length > 0) await withStore('readwrite', (store) => forgotten.forEach((url) => store.delete(url)));
+}
+
+routing.registerRoute(
+  ({ url }) => url.origin === self.location.origin && url.pathname.startsWith(MEDIA_PATH),
+  new strategies.CacheFirst({
+    cacheName: BUDGETS.mediaCacheName,
+    plugins: [
+      audioOnly,
+      byteBudget,
+      new expiration.ExpirationPlugin({
+        maxEntries: BUDGETS.mediaMaxEntries,
+        maxAgeSeconds: BUDGETS.mediaMaxAgeSeconds,
+        purgeOnQuotaError: true,
+      }),
+      addIsolationHeaders,
+    ],
+  }),
+);
+
+// Other same-origin requests outside the precache still need the isolation headers; they go
+// to the network and are not cached here.
 routing.registerRoute(
   ({ url }) => url.origin === self.location.origin,
   new strategies.NetworkOnly({ plugins: [addIsolationHeaders] }),
@@ -113,6 +219,11 @@ routing.registerRoute(
 self.addEventListener('install', () => {
   // The first version takes over at once so the page can become isolated; later versions wait.
   if (!self.registration.active) self.skipWaiting();
+});
+
+// The page asks a waiting version to take over once the user accepts the update.
+self.addEventListener('message', (event) => {
+  if (event.data?.type === 'SKIP_WAITING') self.skipWaiting();
 });
 
 self.addEventListener('activate', (event) => {

@@ -71,6 +71,8 @@ export class WoodshedApi {
   #firstFrameMs = null;
   // Whether a service worker served this page load (read before the first one claims the page).
   #controlledAtLoad = typeof navigator !== 'undefined' && navigator.serviceWorker?.controller != null;
+  /** 'none', 'available' (a new version waits for the user) or 'failed' (it did not install). */
+  updateStatus = 'none';
   #testMode;
   #resolveReady;
   #rejectReady;
@@ -110,7 +112,7 @@ export class WoodshedApi {
 
   /** {firstFrameMs, servedByServiceWorker}: how this page load went. */
   timing() {
-    return { firstFrameMs: this.#firstFrameMs, servedByServiceWorker: this.#controlledAtLoad };
+    return { firstFrameMs: this.#firstFrameMs, servedByServiceWorker: this.#controlledAtLoad, build: this.build };
   }
   rejectReady(error) { this.#rejectReady(error); }
 
@@ -436,6 +438,25 @@ export class WoodshedApi {
     }
   }
 
+  /**
+   * The service worker's cache of songs published under media/: {entries, bytes, maxEntries,
+   * maxBytes} (the budgets from cache-budgets.js).
+   */
+  async mediaCache() {
+    const budgets = globalThis.WOODSHED_CACHE_BUDGETS;
+    let entries = 0;
+    let bytes = 0;
+    if (typeof caches !== 'undefined' && (await caches.has(budgets.mediaCacheName))) {
+      const cache = await caches.open(budgets.mediaCacheName);
+      for (const request of await cache.keys()) {
+        const response = await cache.match(request);
+        entries += 1;
+        bytes += Number(response?.headers.get('Content-Length') ?? 0);
+      }
+    }
+    return { entries, bytes, maxEntries: budgets.mediaMaxEntries, maxBytes: budgets.mediaMaxBytes };
+  }
+
   /** {usedBytes, quotaBytes, persisted}: what the site stores, and whether it is kept. */
   async storage() {
     await this.ready;
@@ -534,6 +555,9 @@ export class WoodshedApi {
       }
       callEntry(module, 'ws_catalog_end', ['string', 'number', 'number', 'number'],
         [this.#current ?? '', storage.usedBytes, storage.quotaBytes, storage.persisted ? 1 : 0]);
+      const media = await this.mediaCache();
+      callEntry(module, 'ws_media_cache', ['number', 'number', 'number', 'number'],
+        [media.entries, media.bytes, media.maxEntries, media.maxBytes]);
     } catch { /* the panel keeps its previous list; the boundary logged why */ }
   }
 
@@ -607,6 +631,7 @@ export class WoodshedApi {
           ws_catalog_add: [['string', 'string', 'string', 'number', 'number', 'number'], ['', '', '', 0, 0, 0]],
           ws_catalog_end: [['string', 'number', 'number', 'number'], ['', 0, 0, 0]],
           ws_eq: [[], []],
+          ws_media_cache: [['number', 'number', 'number', 'number'], [0, 0, 0, 0]],
           ws_set_eq_bypass: [['number'], [0]],
           ws_set_spectrum: [['number', 'number'], [4096, 0]],
           ws_normalize_status: [[], []],

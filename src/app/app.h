@@ -54,6 +54,11 @@ struct Catalog {
   double usedBytes = 0.0;
   double quotaBytes = 0.0;
   bool persisted = false;
+  /// The service worker's cache of published songs (media/) and its budgets.
+  double mediaEntries = 0.0;
+  double mediaBytes = 0.0;
+  double mediaMaxEntries = 0.0;
+  double mediaMaxBytes = 0.0;
 };
 
 class App {

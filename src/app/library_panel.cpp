@@ -177,6 +177,11 @@ void drawLibraryPanel(App& app) {
   const Catalog& catalog = app.catalog;
   ImGui::TextDisabled("%zu songs, %s stored of %s%s", catalog.entries.size(), formatMegabytes(catalog.usedBytes).c_str(),
                       formatMegabytes(catalog.quotaBytes).c_str(), catalog.persisted ? " (kept)" : "");
+  if (catalog.mediaMaxBytes > 0.0) {
+    ImGui::TextDisabled("offline copies of published songs: %.0f of %.0f files, %s of %s", catalog.mediaEntries,
+                        catalog.mediaMaxEntries, formatMegabytes(catalog.mediaBytes).c_str(),
+                        formatMegabytes(catalog.mediaMaxBytes).c_str());
+  }
   const core::MemoryBudget& budget = app.library().budget();
   ImGui::TextDisabled("decoded in memory: %s of %s", formatMegabytes(static_cast<double>(budget.usedBytes())).c_str(),
                       formatMegabytes(static_cast<double>(budget.limitBytes())).c_str());

@@ -137,6 +137,7 @@ describe('audio output (cross-origin isolated)', () => {
         ws_normalize_status: async () => w.test.invoke('ws_normalize_status'),
         ws_set_track_gain: async () => w.test.invoke('ws_set_track_gain'),
         ws_catalog_begin: async () => w.test.invoke('ws_catalog_begin'),
+        ws_media_cache: async () => w.test.invoke('ws_media_cache'),
         ws_catalog_add: async () => w.test.invoke('ws_catalog_add'),
         ws_catalog_end: async () => w.test.invoke('ws_catalog_end'),
         ws_play: () => w.play(),

@@ -12,6 +12,7 @@ import { appDir } from './harness.mjs';
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
   '.wasm': 'application/wasm',
   '.css': 'text/css',
   '.webmanifest': 'application/manifest+json',
@@ -24,16 +25,46 @@ export function appFileHash(relative) {
   return createHash('sha256').update(readFileSync(path.join(appDir, relative))).digest('hex');
 }
 
+// A WAV of `bytes` bytes (8 kHz mono 8-bit), its content seeded by `seed`.
+function syntheticWav(bytes, seed) {
+  const frames = Math.max(0, bytes - 44);
+  const wav = Buffer.alloc(44 + frames);
+  wav.write('RIFF', 0); wav.writeUInt32LE(36 + frames, 4); wav.write('WAVE', 8); wav.write('fmt ', 12);
+  wav.writeUInt32LE(16, 16); wav.writeUInt16LE(1, 20); wav.writeUInt16LE(1, 22); wav.writeUInt32LE(8000, 24);
+  wav.writeUInt32LE(8000, 28); wav.writeUInt16LE(1, 32); wav.writeUInt16LE(8, 34); wav.write('data', 36);
+  wav.writeUInt32LE(frames, 40);
+  let state = seed >>> 0;
+  for (let i = 0; i < frames; i++) {
+    state = (state * 1103515245 + 12345) >>> 0;
+    wav[44 + i] = 128 + ((state >>> 24) % 64) - 32;
+  }
+  return wav;
+}
+
 /**
  * Starts the server on a free port. `control.wasmFault` (null, '500', '404', 'html',
  * 'redirect', 'truncated') poisons woodshed.wasm; `control.version` (a string) makes sw.js a
- * new version whose precache wants a new woodshed.wasm.
+ * new version whose precache wants a new woodshed.wasm; `control.appDir` serves another build;
+ * `control.down` makes every request fail as if the server were gone. Under media/,
+ * `<name>-<bytes>.wav` is a generated song of that size.
  */
 export async function startFaultServer({ prefix = '/woodshed/' } = {}) {
-  const control = { wasmFault: null, version: null };
+  const control = { wasmFault: null, version: null, appDir, down: false, mediaRequests: 0 };
   const sockets = new Set();
   const server = http.createServer((request, response) => {
+    if (control.down) {
+      request.socket.destroy();
+      return;
+    }
     const url = new URL(request.url, 'http://127.0.0.1');
+    const media = /^media\/([\w-]+)-(\d+)\.wav$/.exec(decodeURIComponent(url.pathname.slice(prefix.length)));
+    if (url.pathname.startsWith(prefix) && media) {
+      control.mediaRequests += 1;
+      const body = syntheticWav(Number(media[2]), [...media[1]].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7));
+      response.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': body.length, 'Cache-Control': 'no-cache' });
+      response.end(body);
+      return;
+    }
     if (!url.pathname.startsWith(prefix)) {
       response.writeHead(404, { 'Content-Type': 'text/plain' });
       response.end('not here');
@@ -41,8 +72,8 @@ export async function startFaultServer({ prefix = '/woodshed/' } = {}) {
     }
     let relative = decodeURIComponent(url.pathname.slice(prefix.length));
     if (relative === '' || relative.endsWith('/')) relative += 'index.html';
-    const file = path.join(appDir, relative);
-    if (!file.startsWith(appDir + path.sep)) {
+    const file = path.join(control.appDir, relative);
+    if (!file.startsWith(control.appDir + path.sep)) {
       response.writeHead(403).end();
       return;
     }

@@ -98,3 +98,18 @@ export async function openApp(serverUrl, options) {
   await browser.page.evaluate(() => window.woodshed.ready);
   return browser;
 }
+
+/**
+ * Evaluates `predicate(arg)` in the page (it may be async) until it returns something truthy,
+ * and returns that; throws after `timeout` ms. (Playwright's waitForFunction does not await a
+ * promise returned by its predicate.)
+ */
+export async function eventually(page, predicate, arg = null, { timeout = 30000, interval = 100 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await page.evaluate(predicate, arg);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${predicate}`);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}

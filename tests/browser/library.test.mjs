@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { openApp, startServer } from './harness.mjs';
+import { eventually, openApp, startServer } from './harness.mjs';
 import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
 
 // Files in the library's OPFS folder, and the records in IndexedDB.
@@ -210,13 +210,13 @@ describe('library', () => {
   });
 
   test('with the server gone, a reload shows the library and plays a stored song', async () => {
-    await page.waitForFunction(async () => {
+    await eventually(page, async () => {
       for (const name of await caches.keys()) {
         const keys = await (await caches.open(name)).keys();
         if (keys.some((request) => request.url.includes('woodshed.wasm'))) return true;
       }
       return false;
-    }, null, { timeout: 30000, polling: 200 });
+    }, null, { timeout: 30000, interval: 200 });
     const before = await page.evaluate(() => window.woodshed.tracks());
     await server.stop();
     await reloadApp(page);

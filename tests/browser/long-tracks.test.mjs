@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { openApp, startServer } from './harness.mjs';
+import { eventually, openApp, startServer } from './harness.mjs';
 import { makeAudio } from './media.mjs';
 
 let server;
@@ -41,7 +41,7 @@ test('a 5-minute MP3 becomes playable quickly (figure for the README)', { timeou
   const result = await pickFile(page, file);
   assert.ok(result.track, result.error);
   console.log(`[ measure  ] 5-minute MP3: file to playable (read, decode, store, waveform) in ${result.seconds.toFixed(2)} s`);
-  await page.waitForFunction((id) => window.woodshed.state().then((s) => s.trackId === id), result.track.id);
+  await eventually(page, async (id) => (await window.woodshed.state()).trackId === id, result.track.id);
   await page.evaluate((id) => window.woodshed.remove(id), result.track.id);
 });
 

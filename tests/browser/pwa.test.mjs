@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { zeroCrossingFrequency, aes17Db } from './analysis.mjs';
 import { appFileHash, startFaultServer } from './fault-server.mjs';
-import { openPage, startServer } from './harness.mjs';
+import { eventually, openPage, startServer } from './harness.mjs';
 
 const ISOLATION = {
   'cross-origin-opener-policy': 'same-origin',
@@ -41,7 +41,7 @@ async function sineWorks(page) {
 
 // Waits until the service worker has every app-shell file in its cache.
 async function waitForPrecache(page) {
-  await page.waitForFunction(async () => {
+  await eventually(page, async () => {
     const registration = await navigator.serviceWorker.getRegistration();
     if (!registration?.active || registration.installing) return false;
     for (const name of await caches.keys()) {
@@ -49,7 +49,7 @@ async function waitForPrecache(page) {
       if ((await cache.keys()).some((request) => request.url.includes('woodshed.wasm'))) return true;
     }
     return false;
-  }, null, { timeout: 30000, polling: 200 });
+  }, null, { timeout: 30000, interval: 200 });
 }
 
 describe('on a plain static host under a sub-path', () => {

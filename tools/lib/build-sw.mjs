@@ -6,7 +6,9 @@
 //
 //   node tools/lib/build-sw.mjs <source sw.js> <app directory>
 
-import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { copyWorkboxLibraries, getManifest, injectManifest } from 'workbox-build';
 
@@ -18,7 +20,7 @@ if (!swSource || !appDir) {
 
 /** Largest file the precache takes; the app's .wasm is well below it. */
 const MAX_PRECACHED_BYTES = 32 * 1024 * 1024;
-const SHELL_FILES = '**/*.{html,js,wasm,css,webmanifest,png,svg}';
+const SHELL_FILES = '**/*.{html,js,mjs,wasm,css,webmanifest,png,svg}';
 const NOT_SHELL = ['sw.js', 'workbox/**'];
 
 function listShellFiles(dir, prefix = '') {
@@ -27,12 +29,33 @@ function listShellFiles(dir, prefix = '') {
     const relative = path.posix.join(prefix, entry.name);
     if (entry.isDirectory()) {
       if (relative !== 'workbox') files.push(...listShellFiles(dir, relative));
-    } else if (relative !== 'sw.js' && /\.(html|js|wasm|css|webmanifest|png|svg)$/.test(relative)) {
+    } else if (relative !== 'sw.js' && /\.(html|m?js|wasm|css|webmanifest|png|svg)$/.test(relative)) {
       files.push(relative);
     }
   }
   return files;
 }
+
+/** Subresource Integrity value (SHA-384) of a file. */
+function integrityOf(file) {
+  return `sha384-${createHash('sha384').update(readFileSync(file)).digest('base64')}`;
+}
+
+// The page's window on the service worker (the update prompt), from npm, precached like the rest.
+const require = createRequire(import.meta.url);
+copyFileSync(require.resolve('workbox-window/build/workbox-window.prod.mjs'), path.join(appDir, 'workbox-window.js'));
+
+// What the first visit needs to check the wasm before any service worker exists, and a build id.
+const wasmIntegrity = integrityOf(path.join(appDir, 'woodshed.wasm'));
+const buildHash = createHash('sha256');
+for (const file of listShellFiles(appDir).filter((f) => f !== 'build-info.js').sort()) {
+  buildHash.update(file).update(readFileSync(path.join(appDir, file)));
+}
+const buildId = buildHash.digest('hex').slice(0, 16);
+writeFileSync(path.join(appDir, 'build-info.js'), `// Written by tools/lib/build-sw.mjs for this build.
+export const WASM_INTEGRITY = '${wasmIntegrity}';
+export const BUILD_ID = '${buildId}';
+`);
 
 const workboxDir = path.join(appDir, 'workbox');
 rmSync(workboxDir, { recursive: true, force: true });
@@ -44,6 +67,14 @@ const options = {
   globPatterns: [SHELL_FILES],
   globIgnores: NOT_SHELL,
   maximumFileSizeToCacheInBytes: MAX_PRECACHED_BYTES,
+  // Scripts and wasm carry Subresource Integrity: Workbox fetches them with it, so a version
+  // whose files were changed after the build fails to install.
+  manifestTransforms: [async (entries) => ({
+    manifest: entries.map((entry) => (/\.(m?js|wasm)$/.test(entry.url)
+      ? { ...entry, integrity: integrityOf(path.join(appDir, entry.url)) }
+      : entry)),
+    warnings: [],
+  })],
 };
 const { manifestEntries } = await getManifest(options);
 const { count, size, warnings } = await injectManifest({ ...options, swSrc: swSource, swDest: path.join(appDir, 'sw.js') });

@@ -11,6 +11,13 @@ import http.server
 import os
 import sys
 
+# The app's Content-Security-Policy: no eval, no inline script, wasm compilation allowed. The
+# same policy (less frame-ancestors, which a meta tag cannot carry) is in web/index.html for
+# hosts that cannot send headers.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; manifest-src 'self'; frame-ancestors 'self'"
+)
+
 ISOLATION_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Embedder-Policy": "require-corp",
@@ -33,6 +40,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if self.isolate:
             for name, value in ISOLATION_HEADERS.items():
                 self.send_header(name, value)
+            self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         # A development server: always revalidate, so a rebuild is seen on reload.
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()

@@ -24,7 +24,7 @@ constexpr const char* kEntries =
     "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_seek,ws_set_loop,ws_state,"
     "ws_catalog_begin,ws_catalog_add,ws_catalog_end,"
     "ws_set_eq_band,ws_set_eq_bypass,ws_eq,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
-    "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain";
+    "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache";
 
 // Laid out for JS: the EQ (10 bands x {frequency, gain, q, enabled}, then bypass), loudness
 // ({momentary, shortTerm, integrated, range, truePeak, limiterGainReductionDb}), normalization
@@ -334,6 +334,17 @@ EMSCRIPTEN_KEEPALIVE int ws_catalog_end(const char* currentId, double usedBytes,
     catalog.usedBytes = usedBytes;
     catalog.quotaBytes = quotaBytes;
     catalog.persisted = persisted != 0;
+  }));
+}
+
+/// The page reports the media cache's use and budgets, for the storage panel.
+EMSCRIPTEN_KEEPALIVE int ws_media_cache(double entries, double bytes, double maxEntries, double maxBytes) {
+  return status(callAtBoundary("ws_media_cache", [&] {
+    woodshed::app::Catalog& catalog = app().catalog;
+    catalog.mediaEntries = entries;
+    catalog.mediaBytes = bytes;
+    catalog.mediaMaxEntries = maxEntries;
+    catalog.mediaMaxBytes = maxBytes;
   }));
 }
 
