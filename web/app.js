@@ -44,6 +44,24 @@ function serviceWorkerUrl() {
   return query ? `sw.js?${query}` : 'sw.js';
 }
 
+// Files shared with the installed app wait in a cache the service worker filled (sw.js): they
+// are imported, the cache emptied, and the first one loaded.
+async function openSharedFiles() {
+  if (typeof caches === 'undefined' || !(await caches.has('woodshed-shared'))) return;
+  const cache = await caches.open('woodshed-shared');
+  const files = [];
+  for (const request of await cache.keys()) {
+    const response = await cache.match(request);
+    if (response) {
+      const name = decodeURIComponent(response.headers.get('X-File-Name') ?? 'shared audio');
+      files.push(new File([await response.blob()], name, { type: response.headers.get('Content-Type') ?? '' }));
+    }
+    await cache.delete(request);
+  }
+  const [first] = await importEach(files);
+  if (first) await api.load(first);
+}
+
 // ?open=media/<file>: a song the host publishes beside the app is imported and loaded.
 async function openPublishedSong(path) {
   const url = new URL(path, location.href);
@@ -265,6 +283,9 @@ async function boot() {
     await api.restoreSession();
   } catch (error) {
     toast(`The last song could not be reopened: ${error.message}`, 'error');
+  }
+  if (new URLSearchParams(location.search).has('shared')) {
+    openSharedFiles().catch((error) => toast(`The shared files could not be opened: ${error.message}`, 'error'));
   }
   const published = new URLSearchParams(location.search).get('open');
   if (published) openPublishedSong(published).catch((error) => toast(error.message, 'error'));

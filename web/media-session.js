@@ -64,7 +64,7 @@ export class MediaSessionBridge {
     if (this.#lastTitle !== track.name) {
       navigator.mediaSession.metadata = new MediaMetadata({
         title: track.name,
-        artist: track.artist ?? 'Woodshed',
+        artist: track.artist ?? track.name,  // browsers expose no tags; the file name stands in
         album: 'Woodshed library',
         artwork: [
           { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },

@@ -209,6 +209,28 @@ routing.registerRoute(
   }),
 );
 
+// Files shared with the installed app (manifest share_target): the worker keeps them in a
+// cache for the page, which imports them and empties it, then sends the page there.
+const SHARED_CACHE = 'woodshed-shared';
+const SHARE_PATH = new URL('share-target', self.registration.scope).pathname;
+/** Limit: files taken from one share. */
+const MAX_SHARED_FILES = 20;
+
+routing.registerRoute(
+  ({ url, request }) => request.method === 'POST' && url.pathname === SHARE_PATH,
+  async ({ request }) => {
+    const form = await request.formData();
+    const files = form.getAll('audio').filter((file) => file instanceof File).slice(0, MAX_SHARED_FILES);
+    const cache = await caches.open(SHARED_CACHE);
+    await Promise.all(files.map((file, i) => cache.put(
+      new Request(`shared/${Date.now()}-${i}`, { method: 'GET' }),
+      new Response(file, { headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-File-Name': encodeURIComponent(file.name) } }),
+    )));
+    return Response.redirect(new URL('./?shared', self.registration.scope).href, 303);
+  },
+  'POST',
+);
+
 // Other same-origin requests outside the precache still need the isolation headers; they go
 // to the network and are not cached here.
 routing.registerRoute(

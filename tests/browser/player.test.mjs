@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { openApp, startServer } from './harness.mjs';
+import { eventually, openApp, startServer } from './harness.mjs';
 import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
 
 describe('player conventions', () => {
@@ -66,6 +66,39 @@ describe('player conventions', () => {
     const now = await state();
     assert.equal(now.trackId, id);
     assert.equal(now.playing, true, 'and playing');
+  });
+
+  test('files shared with the app (share target) are imported and loaded', async () => {
+    await eventually(page, async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated');
+    // The system posts a form to the share target; the same form, posted from the page, goes the same way.
+    await page.evaluate(() => {
+      const form = document.createElement('form');
+      form.method = 'post';
+      form.enctype = 'multipart/form-data';
+      form.action = 'share-target';
+      form.id = 'share-form';
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.name = 'audio';
+      input.id = 'share-input';
+      form.append(input);
+      document.body.append(form);
+    });
+    await page.setInputFiles('#share-input', { name: 'Shared song.mp3', mimeType: 'audio/mpeg', buffer: Buffer.from(song.base64, 'base64') });
+    await Promise.all([page.waitForURL(/\?shared$/), page.evaluate(() => document.getElementById('share-form').submit())]);
+    await page.evaluate(() => window.woodshed.ready);
+    await installPageHelpers(page);
+    const shared = await eventually(page, async () => {
+      const track = (await window.woodshed.tracks()).find((t) => t.name === 'Shared song.mp3');
+      const state = await window.woodshed.state();
+      return track && state.trackId === track.id ? track.id : null;
+    });
+    assert.ok(shared);
+    assert.equal(await page.evaluate(async () => (await caches.has('woodshed-shared')) && (await (await caches.open('woodshed-shared')).keys()).length), 0,
+      'the shared files were taken out of the cache');
+    await page.goto(`${server.url}?test`);
+    await page.evaluate(() => window.woodshed.ready);
+    await installPageHelpers(page);
   });
 
   test('every shortcut changes what it names', async () => {
@@ -131,6 +164,8 @@ describe('player conventions', () => {
     for (const extension of ['.mp3', '.ogg', '.opus', '.flac', '.wav', '.m4a', '.aac']) {
       assert.ok(accepted.includes(extension), extension);
     }
+    assert.equal(manifest.share_target.method, 'POST');
+    assert.equal(manifest.share_target.params.files[0].name, 'audio');
     assert.deepEqual(browser.errors, []);
   });
 });
