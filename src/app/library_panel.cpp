@@ -175,7 +175,8 @@ void drawLibraryPanel(App& app) {
   ImGui::Spacing();
   drawTracks(app);
   const Catalog& catalog = app.catalog;
-  ImGui::TextDisabled("%zu songs, %s stored of %s%s", catalog.entries.size(), formatMegabytes(catalog.usedBytes).c_str(),
+  ImGui::TextDisabled("%zu song%s, %s stored of %s%s", catalog.entries.size(), catalog.entries.size() == 1 ? "" : "s",
+                      formatMegabytes(catalog.usedBytes).c_str(),
                       formatMegabytes(catalog.quotaBytes).c_str(), catalog.persisted ? " (kept)" : "");
   if (catalog.mediaMaxBytes > 0.0) {
     ImGui::TextDisabled("offline copies of published songs: %.0f of %.0f files, %s of %s", catalog.mediaEntries,
