@@ -3,13 +3,25 @@
 
 #include <imgui.h>
 
+#include <exception>
+
+#include "app/app.h"
+
 namespace woodshed::app {
 
-class App;
+/// Runs a control's action; a refusal shows as the app's last error instead of throwing.
+template <typename Action>
+void attempt(App& app, Action&& action) {
+  try {
+    action();
+  } catch (const std::exception& e) {
+    app.setLastError(e.what());
+  }
+}
 
 /// Audio output and the signal generator: start/stop, waveform, frequency, level, latency.
 void drawAudioPanel(App& app);
-/// Tracks in memory and imports in progress: open files, choose, unload, cancel.
+/// The library: open files, imports in progress, search, sort, load, rename, delete, storage.
 void drawLibraryPanel(App& app);
 /// The current track: transport, position, loop, waveform (zoom, click or drag to seek), mixer.
 void drawTransportPanel(App& app);
@@ -21,3 +33,4 @@ void drawAnalysisPanel(App& app);
 void drawStatusBar(App& app, ImVec2 position, ImVec2 size);
 
 }  // namespace woodshed::app
+

@@ -19,15 +19,6 @@ const ImU32 kGridColour = IM_COL32(60, 60, 70, 255);
 const ImU32 kHandleColour = IM_COL32(120, 180, 255, 255);
 const ImU32 kOffColour = IM_COL32(110, 110, 120, 255);
 
-template <typename Action>
-void attempt(App& app, Action&& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    app.setLastError(e.what());
-  }
-}
-
 int& selectedBand() {
   static int band = 1;
   return band;

@@ -15,16 +15,6 @@ const ImU32 kPlayheadColour = IM_COL32(255, 255, 255, 230);
 const ImU32 kBackground = IM_COL32(28, 28, 34, 255);
 constexpr double kMaxZoom = 4096.0;
 
-// Runs an action from a control; an error shows in the library panel instead of throwing.
-template <typename Action>
-void attempt(App& app, Action&& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    app.setLastError(e.what());
-  }
-}
-
 void seekTo(App& app, double seconds) {
   const auto track = app.currentTrack();
   if (!track) return;

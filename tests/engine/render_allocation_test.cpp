@@ -1,5 +1,6 @@
 // Proves the render path never allocates after preparation: operator new is replaced for
-// this test program and counts every allocation made while counting is on.
+// this test program (tests/support/allocation_counter.cpp) and counts every allocation made
+// while a window is open.
 
 #include <gtest/gtest.h>
 
@@ -10,41 +11,16 @@
 #include <thread>
 #include <vector>
 
+#include "support/allocation_counter.h"
 #include "woodshed/core/audio_ring.h"
 #include "woodshed/engine/engine.h"
 #include "woodshed/engine/renderer.h"
 #include "support/test_tracks.h"
 
-namespace {
-std::atomic<bool> gCounting{false};
-std::atomic<long> gAllocations{0};
-
-void* countedAllocate(std::size_t size) {
-  if (gCounting.load(std::memory_order_relaxed)) gAllocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t size) { return countedAllocate(size); }
-void* operator new[](std::size_t size) { return countedAllocate(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-
 namespace woodshed::engine {
 namespace {
 
-class AllocationWindow {
- public:
-  AllocationWindow() {
-    gAllocations = 0;
-    gCounting = true;
-  }
-  ~AllocationWindow() { gCounting = false; }
-  long count() const { return gAllocations.load(); }
-};
+using test::AllocationWindow;
 
 TEST(RenderAllocation, CountingOperatorNewSeesAllocations) {
   AllocationWindow window;
