@@ -59,18 +59,23 @@ double Biquad::magnitudeDb(const BiquadCoefficients& c, double frequencyHz, Samp
 
 void Biquad::reset() noexcept { x1_ = x2_ = y1_ = y2_ = 0.0; }
 
+namespace {
+// One Direct Form I step: filters `x` and moves the history along.
+inline double directFormI(const BiquadCoefficients& c, double x, double& x1, double& x2, double& y1,
+                          double& y2) noexcept {
+  const double y = c.b0 * x + c.b1 * x1 + c.b2 * x2 - c.a1 * y1 - c.a2 * y2;
+  x2 = x1;
+  x1 = x;
+  y2 = y1;
+  y1 = y;
+  return y;
+}
+}  // namespace
+
 void Biquad::process(float* samples, FrameCount frames) noexcept {
   const BiquadCoefficients c = c_;
   double x1 = x1_, x2 = x2_, y1 = y1_, y2 = y2_;
-  for (FrameCount i = 0; i < frames; ++i) {
-    const double x = samples[i];
-    const double y = c.b0 * x + c.b1 * x1 + c.b2 * x2 - c.a1 * y1 - c.a2 * y2;
-    x2 = x1;
-    x1 = x;
-    y2 = y1;
-    y1 = y;
-    samples[i] = static_cast<float>(y);
-  }
+  for (FrameCount i = 0; i < frames; ++i) samples[i] = static_cast<float>(directFormI(c, samples[i], x1, x2, y1, y2));
   x1_ = x1, x2_ = x2, y1_ = y1, y2_ = y2;
 }
 
@@ -83,13 +88,7 @@ void Biquad::processRamping(const BiquadCoefficients& step, float* samples, Fram
     c.b2 += step.b2;
     c.a1 += step.a1;
     c.a2 += step.a2;
-    const double x = samples[i];
-    const double y = c.b0 * x + c.b1 * x1 + c.b2 * x2 - c.a1 * y1 - c.a2 * y2;
-    x2 = x1;
-    x1 = x;
-    y2 = y1;
-    y1 = y;
-    samples[i] = static_cast<float>(y);
+    samples[i] = static_cast<float>(directFormI(c, samples[i], x1, x2, y1, y2));
   }
   c_ = c;
   x1_ = x1, x2_ = x2, y1_ = y1, y2_ = y2;

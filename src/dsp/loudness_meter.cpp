@@ -79,25 +79,23 @@ void LoudnessMeter::addPlanar(const float* const* channels, FrameCount frames) n
   }
 }
 
+namespace {
+// Runs one of libebur128's loudness queries; the query writes `value`, so it runs first.
+double readLufs(ebur128_state* meter, int (*query)(ebur128_state*, double*)) noexcept {
+  double value = 0.0;
+  const int status = query(meter, &value);
+  return finiteLufs(status, value);
+}
+}  // namespace
+
 double LoudnessMeter::momentaryLufs() const noexcept {
-  if (!state_) return kSilenceLufs;
-  double value = 0.0;
-  const int status = ebur128_loudness_momentary(state_->meter, &value);
-  return finiteLufs(status, value);
+  return state_ ? readLufs(state_->meter, ebur128_loudness_momentary) : kSilenceLufs;
 }
-
 double LoudnessMeter::shortTermLufs() const noexcept {
-  if (!state_) return kSilenceLufs;
-  double value = 0.0;
-  const int status = ebur128_loudness_shortterm(state_->meter, &value);
-  return finiteLufs(status, value);
+  return state_ ? readLufs(state_->meter, ebur128_loudness_shortterm) : kSilenceLufs;
 }
-
 double LoudnessMeter::integratedLufs() const noexcept {
-  if (!state_) return kSilenceLufs;
-  double value = 0.0;
-  const int status = ebur128_loudness_global(state_->meter, &value);
-  return finiteLufs(status, value);
+  return state_ ? readLufs(state_->meter, ebur128_loudness_global) : kSilenceLufs;
 }
 
 double LoudnessMeter::loudnessRangeLu() const noexcept {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 namespace {
 std::atomic<bool> gCounting{false};
@@ -32,5 +33,18 @@ AllocationWindow::AllocationWindow() {
 AllocationWindow::~AllocationWindow() { gCounting = false; }
 
 long AllocationWindow::count() const { return gAllocations.load(); }
+
+long allocationsSeenBySelfCheck() {
+  AllocationWindow window;
+  // An explicit call (a new-expression whose result goes unused may be optimized away) and a
+  // container whose storage escapes through a volatile pointer.
+  void* raw = ::operator new(64);
+  static std::vector<int>* volatile escaped = nullptr;
+  escaped = new std::vector<int>(10);
+  const long seen = window.count();
+  ::operator delete(raw);
+  delete escaped;
+  return seen;
+}
 
 }  // namespace woodshed::test

@@ -16,4 +16,8 @@ class AllocationWindow {
   long count() const;
 };
 
+/// Allocations the counter saw while making a few on purpose (at least 3 when it works); a
+/// self-check, so that a test of "no allocation" cannot pass because nothing is counted.
+long allocationsSeenBySelfCheck();
+
 }  // namespace woodshed::test
