@@ -4,8 +4,9 @@
 import { AudioOutput } from './audio-output.js';
 import { BUILD_ID, WASM_INTEGRITY } from './build-info.js';
 import './cache-budgets.js';
-import { ImportQueue } from './import.js';
+import { describeAudio, ImportQueue } from './import.js';
 import { Library } from './library.js';
+import { offerSharedFiles, SharedInbox } from './shared-inbox.js';
 import { MediaSessionBridge } from './media-session.js';
 import { installShortcuts } from './shortcuts.js';
 import { toast } from './toasts.js';
@@ -44,22 +45,12 @@ function serviceWorkerUrl() {
   return query ? `sw.js?${query}` : 'sw.js';
 }
 
-// Files shared with the installed app wait in a cache the service worker filled (sw.js): they
-// are imported, the cache emptied, and the first one loaded.
-async function openSharedFiles() {
-  if (typeof caches === 'undefined' || !(await caches.has('woodshed-shared'))) return;
-  const cache = await caches.open('woodshed-shared');
-  const files = [];
-  for (const request of await cache.keys()) {
-    const response = await cache.match(request);
-    if (response) {
-      const name = decodeURIComponent(response.headers.get('X-File-Name') ?? 'shared audio');
-      files.push(new File([await response.blob()], name, { type: response.headers.get('Content-Type') ?? '' }));
-    }
-    await cache.delete(request);
-  }
-  const [first] = await importEach(files);
-  if (first) await api.load(first);
+// Files shared with the app wait in the service worker's quarantine until the user accepts
+// them (shared-inbox.js). Accepted files are imported like dropped ones: the first becomes
+// current only if no song is.
+async function acceptSharedFiles(inbox, library) {
+  const files = await inbox.take();
+  importFromUser(files, library);
 }
 
 // ?open=media/<file>: a song the host publishes beside the app is imported and loaded.
@@ -73,6 +64,23 @@ async function openPublishedSong(path) {
   const name = decodeURIComponent(url.pathname.split('/').pop());
   const [id] = await api.importFiles([{ name, bytes: await response.arrayBuffer() }]);
   await api.load(id);
+}
+
+// Says what the start-up check of the library did, if anything.
+function reportRepairs({ migratedFiles, temporaryFiles, recordsWithoutFiles, recovered, unreadable }) {
+  if (migratedFiles > 0) console.info(`Woodshed moved ${migratedFiles} stored file(s) into the library's new layout.`);
+  const parts = [];
+  if (recovered.length > 0) {
+    const names = recovered.slice(0, 3).map((name) => `"${name}"`).join(', ') + (recovered.length > 3 ? ', \u2026' : '');
+    parts.push(`recovered ${recovered.length} song(s) that had lost their details (${names})`
+      + (unreadable > 0 ? `; ${unreadable} of them cannot be read and may be damaged` : ''));
+  }
+  if (temporaryFiles > 0) parts.push(`removed ${temporaryFiles} unfinished file(s)`);
+  if (recordsWithoutFiles > 0) parts.push(`removed ${recordsWithoutFiles} entry(ies) whose file was gone`);
+  if (parts.length === 0) return;
+  const notice = `The library was checked: ${parts.join('; ')}.`;
+  console.info(notice);
+  toast(notice, 'notice');
 }
 
 /**
@@ -186,9 +194,9 @@ async function importEach(files) {
 
 // Files the user opens or drops are imported; the first one becomes current if nothing is.
 function importFromUser(files, library) {
-  if (files.length === 0) return;
+  if (files.length === 0) return Promise.resolve();
   library.askToPersist();  // a user gesture: the moment to ask for storage that is kept
-  importEach(files).then(async ([first]) => {
+  return importEach(files).then(async ([first]) => {
     if (first && (await api.state()).trackId === null) await api.load(first);
   }).catch((error) => toast(error.message, 'error'));
 }
@@ -270,23 +278,23 @@ async function boot() {
   await appStarted;
   loadingStage('Opening your library\u2026');
   const output = new AudioOutput(module);
-  const library = await Library.open();
-  const { temporaryFiles, filesWithoutRecords, recordsWithoutFiles } = library.repaired;
-  if (temporaryFiles + filesWithoutRecords + recordsWithoutFiles > 0) {
-    const notice = `The library was repaired: removed ${temporaryFiles} unfinished file(s), ${filesWithoutRecords} `
-      + `file(s) without a record and ${recordsWithoutFiles} record(s) without a file.`;
-    console.info(notice);
-    toast(notice, 'notice');
-  }
-  api.attach(module, output, new ImportQueue(module, output, library), library);
+  const library = await Library.open({ describe: async (bytes) => describeAudio(await output.ensureContext(), bytes) });
+  reportRepairs(library.repaired);
+  library.onClosed((message) => toast(message, 'error'));
+  const inbox = new SharedInbox();
+  api.attach(module, output, new ImportQueue(module, output, library), library, inbox);
   try {
     await api.restoreSession();
   } catch (error) {
     toast(`The last song could not be reopened: ${error.message}`, 'error');
   }
-  if (new URLSearchParams(location.search).has('shared')) {
-    openSharedFiles().catch((error) => toast(`The shared files could not be opened: ${error.message}`, 'error'));
+  const refused = Number(new URLSearchParams(location.search).get('refused'));
+  if (refused > 0) {
+    toast(`${refused} shared file(s) were not taken: at most ${globalThis.WOODSHED_CACHE_BUDGETS.sharedMaxFiles} files `
+      + 'and 1 GB may wait to be imported.', 'error');
   }
+  inbox.onChange = () => offerSharedFiles(inbox, () => acceptSharedFiles(inbox, library)).catch(() => {});
+  await inbox.onChange();  // expired shares are gone before the app says it is ready
   const published = new URLSearchParams(location.search).get('open');
   if (published) openPublishedSong(published).catch((error) => toast(error.message, 'error'));
   acceptFilesFromTheUser(library);

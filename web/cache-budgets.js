@@ -1,4 +1,5 @@
-// Budgets of the service worker's runtime cache for songs a host publishes under media/.
+// Budgets of the service worker's runtime caches: songs a host publishes under media/, and
+// files shared with the app that wait for the user's answer.
 // A classic script, so that both the service worker (importScripts) and the page (import)
 // can read it. Why these numbers: the precache holds the app (under 1 MB); songs a host
 // publishes are typically 3-15 MB (MP3 to FLAC); 200 MB keeps a practice set of a few dozen
@@ -10,4 +11,11 @@ self.WOODSHED_CACHE_BUDGETS = Object.freeze({
   mediaMaxEntries: 60,
   mediaMaxBytes: 200 * 1024 * 1024,
   mediaMaxAgeSeconds: 30 * 24 * 60 * 60,
+  // Files shared with the app wait here until the user accepts or declines them. A genuine
+  // share is answered within seconds; a forged one must not sit on the user's storage: at
+  // most 20 files and 1 GB (the largest file an import reads), for at most an hour.
+  sharedCacheName: 'woodshed-shared',
+  sharedMaxFiles: 20,
+  sharedMaxBytes: 1024 * 1024 * 1024,
+  sharedMaxAgeSeconds: 60 * 60,
 });

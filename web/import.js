@@ -16,6 +16,17 @@ const YIELD_EVERY_CHUNKS = 16;
 
 const Cancelled = CancelledError;
 
+/**
+ * What a stored file holds, read again by decoding it (for a song the library recovers):
+ * {format, duration, sampleRate, channels}. Throws when it cannot be decoded.
+ */
+export async function describeAudio(context, bytes) {
+  const format = formatOf('', bytes);
+  const audio = await context.decodeAudioData(bytes.slice(0));
+  if (audio.length === 0) throw new Error('no audio');
+  return { format, duration: audio.length / audio.sampleRate, sampleRate: audio.sampleRate, channels: Math.min(2, audio.numberOfChannels) };
+}
+
 // What the library calls the file's format.
 function formatOf(name, bytes) {
   const kind = sniff(bytes);
@@ -297,6 +308,8 @@ export class ImportQueue {
       const track = JSON.parse(this.#module.UTF8ToString(this.#module._ws_result_text())).find((t) => t.id === job.trackId);
       if (!track) throw new Error('the track was removed while its waveform was being prepared');
       if (track.waveformReady) return;
+      // A failed job (out of memory...) ends the import; the queue goes on with the next one.
+      if (track.waveformError) throw new Error(`its waveform could not be prepared (${track.waveformError})`);
       this.#report(job, STAGE.preparingWaveform, track.waveformProgress);
       await new Promise((resolve) => setTimeout(resolve, 30));
       this.#check(job);

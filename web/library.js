@@ -1,24 +1,44 @@
-// The song library that survives reloads: original files in the Origin Private File System,
-// their metadata in IndexedDB.
+// The song library that survives reloads: original files in the Origin Private File System
+// (laid out by storage-layout.js), their metadata in IndexedDB.
 //
 // - Files are named by the SHA-256 of their content, so the same song imported twice is one
 //   entry.
-// - Adding is all-or-nothing: the file is written under a temporary name, moved to its final
-//   name when complete, and only then gets its record. A failure or cancel removes the
-//   temporary file; at start-up, stray temporary files, files without records and records
-//   without files are removed, and what was repaired is reported.
-// - Every change happens inside one Web Lock shared by all tabs, so two tabs cannot interleave
-//   a read-modify-write; after a change the tab tells the others on a BroadcastChannel.
+// - Adding is all-or-nothing: the file is written as a locked temporary file, moved into
+//   originals/ when complete, and only then gets its record. A failure or cancel removes the
+//   temporary file.
+// - At start-up, temporary files nobody is writing and records without files are removed, and
+//   an original without a record (IndexedDB was cleared, say) is re-indexed, never deleted:
+//   it is the user's song. What was repaired is reported.
+// - Every change of records happens inside one Web Lock shared by all tabs, so two tabs cannot
+//   interleave a read-modify-write; the lock is held for a commit (move and record), never for
+//   copying a file. After a change the tab tells the others on a BroadcastChannel.
+// - The IndexedDB schema changes only through MIGRATIONS below. A tab that holds the database
+//   open lets a newer version in another tab upgrade it (onversionchange), and then says so.
+
+import {
+  exists, migrateLayout, openLayout, ORIGINAL_NAME, removeAbandonedTemporaryFiles, SIDECAR_SUFFIX, withTemporaryFile,
+} from './storage-layout.js';
 
 const DB_NAME = 'woodshed';
-const DB_VERSION = 1;
 const TRACKS = 'tracks';
 const SETTINGS = 'settings';
+/**
+ * The IndexedDB schema, one step per version: MIGRATIONS[v] takes a database of version v to
+ * v + 1. Every feature that changes the schema appends a step here; none is ever edited.
+ */
+const MIGRATIONS = [
+  // 0 -> 1: songs (by content hash) and settings (by key).
+  (db) => {
+    db.createObjectStore(TRACKS, { keyPath: 'id' });
+    db.createObjectStore(SETTINGS);
+  },
+];
+const DB_VERSION = MIGRATIONS.length;
 const LOCK = 'woodshed-library';
 const CHANNEL = 'woodshed-library';
-const DIRECTORY = 'library';
-const TEMPORARY_PREFIX = 'incoming-';
 const WRITE_CHUNK_BYTES = 1 << 20;
+/** Limit: the longest song name kept. */
+const MAX_NAME_CHARACTERS = 500;
 
 /** An import refused because the browser's storage for this site is full. */
 export class StorageFullError extends Error {}
@@ -37,12 +57,22 @@ function request(req) {
 
 function openDatabase() {
   const opening = indexedDB.open(DB_NAME, DB_VERSION);
-  opening.onupgradeneeded = () => {
-    const db = opening.result;
-    if (!db.objectStoreNames.contains(TRACKS)) db.createObjectStore(TRACKS, { keyPath: 'id' });
-    if (!db.objectStoreNames.contains(SETTINGS)) db.createObjectStore(SETTINGS);
+  opening.onupgradeneeded = (event) => {
+    for (let version = event.oldVersion; version < DB_VERSION; version++) {
+      MIGRATIONS[version](opening.result, opening.transaction);
+    }
   };
   return request(opening);
+}
+
+/** A song name from a sidecar, or null when it holds none worth trusting. */
+function nameFromSidecar(sidecar) {
+  const name = typeof sidecar?.name === 'string' ? sidecar.name.trim() : '';
+  return name && name.length <= MAX_NAME_CHARACTERS ? name : null;
+}
+
+function isoDate(milliseconds) {
+  return new Date(milliseconds).toISOString().slice(0, 10);
 }
 
 /** SHA-256 of `bytes` as lowercase hex. */
@@ -57,24 +87,27 @@ function megabytes(bytes) {
 
 export class Library {
   #db;
-  #directory;
+  #layout;
   #channel;
   #listeners = new Set();
-  /** Test hook: a function called with the bytes written so far, which may throw. */
+  #closedBecause = null;
+  /** Test hook: a function called with the bytes written so far, which may throw or wait. */
   writeProbe = null;
 
   /**
-   * Opens the library and repairs it (under the lock). `repaired` on the result says what was
-   * removed: {temporaryFiles, filesWithoutRecords, recordsWithoutFiles}.
+   * Opens the library, moves files of an older layout into place and repairs it. `repaired`
+   * on the result says what was done: {migratedFiles, temporaryFiles, recordsWithoutFiles,
+   * recovered: [names], unreadable}. `describe(bytes)` reads a recovered file's
+   * {format, duration, sampleRate, channels}, or throws when it cannot.
    */
-  static async open() {
+  static async open({ describe }) {
     const library = new Library();
     library.#db = await openDatabase();
-    const root = await navigator.storage.getDirectory();
-    library.#directory = await root.getDirectoryHandle(DIRECTORY, { create: true });
+    library.#db.onversionchange = () => library.#closeForUpgrade();
+    library.#layout = await openLayout();
     library.#channel = new BroadcastChannel(CHANNEL);
     library.#channel.onmessage = () => library.#notify();
-    library.repaired = await library.#exclusive(() => library.#repair());
+    library.repaired = await library.#exclusive(() => library.#repair(describe));
     return library;
   }
 
@@ -83,6 +116,13 @@ export class Library {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
+
+  /** Calls `listener(message)` if another tab upgrades the library and this one must reload. */
+  onClosed(listener) {
+    this.#closedListener = listener;
+  }
+
+  #closedListener = null;
 
   /** Every record, oldest first. */
   async list() {
@@ -98,63 +138,41 @@ export class Library {
    * Stores a file and its record, or returns the existing record when the same content is
    * already there. `meta`: {name, format, duration, sampleRate, channels}. `isCancelled` is
    * polled between chunks. Throws StorageFullError when the site's storage cannot hold it.
+   * The copy runs outside the library's lock; only the commit (move and record) holds it.
    */
   async add(bytes, id, meta, isCancelled = () => false) {
-    return this.#exclusive(async () => {
-      const existing = await this.get(id);
-      if (existing) return { record: existing, added: false };
-      const { usage = 0, quota = Infinity } = await navigator.storage.estimate();
-      if (usage + bytes.byteLength > quota) {
-        throw new StorageFullError(`there is not enough storage: it needs ${megabytes(bytes.byteLength)} and `
-          + `${megabytes(Math.max(0, quota - usage))} of ${megabytes(quota)} is free; delete some songs`);
-      }
-      const temporaryName = `${TEMPORARY_PREFIX}${crypto.randomUUID()}`;
-      const handle = await this.#directory.getFileHandle(temporaryName, { create: true });
+    const existing = await this.get(id);
+    if (existing) return { record: existing, added: false };
+    const { usage = 0, quota = Infinity } = await navigator.storage.estimate();
+    if (usage + bytes.byteLength > quota) {
+      throw new StorageFullError(`there is not enough storage: it needs ${megabytes(bytes.byteLength)} and `
+        + `${megabytes(Math.max(0, quota - usage))} of ${megabytes(quota)} is free; delete some songs`);
+    }
+    return withTemporaryFile(this.#layout, async (handle) => {
       try {
         await this.#write(handle, bytes, isCancelled);
-        await handle.move(this.#directory, id);
       } catch (error) {
-        await this.#directory.removeEntry(temporaryName).catch(() => {});
         if (error?.name === 'QuotaExceededError') {
           throw new StorageFullError(`the storage filled up while it was being saved (${megabytes(bytes.byteLength)}); delete some songs`);
         }
         throw error;
       }
-      const record = {
-        id,
-        name: meta.name,
-        format: meta.format,
-        duration: meta.duration,
-        sampleRate: meta.sampleRate,
-        channels: meta.channels,
-        size: bytes.byteLength,
-        hash: id,
-        dateAdded: Date.now(),
-        lastPlayed: null,
-        lastPosition: 0,
-      };
-      try {
-        await request(this.#store(TRACKS, 'readwrite').put(record));
-      } catch (error) {
-        await this.#directory.removeEntry(id).catch(() => {});
-        throw error;
-      }
-      this.#changed();
-      return { record, added: true };
+      return this.#exclusive(() => this.#commit(handle, bytes.byteLength, id, meta));
     });
   }
 
   /** The stored file's bytes. */
   async read(id) {
-    const handle = await this.#directory.getFileHandle(id);
+    const handle = await this.#layout.originals.getFileHandle(id);
     return (await handle.getFile()).arrayBuffer();
   }
 
-  /** Deletes a song: its file and its record. Returns false if it was not there. */
+  /** Deletes a song: its file, its sidecar and its record. Returns false if it was not there. */
   async remove(id) {
     return this.#exclusive(async () => {
       const existing = await this.get(id);
-      await this.#directory.removeEntry(id).catch(() => {});
+      await this.#layout.originals.removeEntry(id).catch(() => {});
+      await this.#layout.originals.removeEntry(`${id}${SIDECAR_SUFFIX}`).catch(() => {});
       if (existing) await request(this.#store(TRACKS, 'readwrite').delete(id));
       this.#changed();
       return existing !== null;
@@ -165,7 +183,7 @@ export class Library {
   async rename(id, name) {
     const trimmed = String(name).trim();
     if (!trimmed) throw new Error('a song needs a name');
-    if (trimmed.length > 500) throw new Error('a song name can have at most 500 characters');
+    if (trimmed.length > MAX_NAME_CHARACTERS) throw new Error(`a song name can have at most ${MAX_NAME_CHARACTERS} characters`);
     await this.#update(id, (record) => ({ ...record, name: trimmed }));
   }
 
@@ -203,6 +221,59 @@ export class Library {
     }
   }
 
+  // Under the lock: moves a complete temporary file into originals/ and records it.
+  async #commit(handle, size, id, meta) {
+    const existing = await this.get(id);
+    const originals = this.#layout.originals;
+    if (existing || (await exists(originals, id))) {
+      // Another tab stored the same content meanwhile (or an unrecorded copy is there): one file.
+      await this.#layout.tmp.removeEntry(handle.name).catch(() => {});
+      if (existing) return { record: existing, added: false };
+    } else {
+      await handle.move(originals, id);
+    }
+    const record = {
+      id,
+      name: meta.name,
+      format: meta.format,
+      duration: meta.duration,
+      sampleRate: meta.sampleRate,
+      channels: meta.channels,
+      size,
+      hash: id,
+      dateAdded: Date.now(),
+      lastPlayed: null,
+      lastPosition: 0,
+    };
+    try {
+      await request(this.#store(TRACKS, 'readwrite').put(record));
+    } catch (error) {
+      await originals.removeEntry(id).catch(() => {});
+      throw error;
+    }
+    // For recovery only (if the records are ever lost): what the song was called.
+    await this.#writeSidecar(id, { name: record.name, dateAdded: record.dateAdded }).catch(() => {});
+    this.#changed();
+    return { record, added: true };
+  }
+
+  async #writeSidecar(id, content) {
+    const handle = await this.#layout.originals.getFileHandle(`${id}${SIDECAR_SUFFIX}`, { create: true });
+    const writable = await handle.createWritable();
+    await writable.write(JSON.stringify(content));
+    await writable.close();
+  }
+
+  async #readSidecar(id) {
+    try {
+      const file = await (await this.#layout.originals.getFileHandle(`${id}${SIDECAR_SUFFIX}`)).getFile();
+      if (file.size > 64 * 1024) return null;
+      return JSON.parse(await file.text());
+    } catch {
+      return null;  // missing or damaged: the song is recovered without its name
+    }
+  }
+
   // Read-modify-write inside the lock, so no tab's update is lost.
   async #update(id, change, announce = true) {
     await this.#exclusive(async () => {
@@ -221,7 +292,7 @@ export class Library {
         if (isCancelled()) throw new CancelledError();
         const chunk = view.subarray(offset, Math.min(view.length, offset + WRITE_CHUNK_BYTES));
         await writable.write(chunk);
-        this.writeProbe?.(offset + chunk.length);
+        await this.writeProbe?.(offset + chunk.length);
       }
       await writable.close();
     } catch (error) {
@@ -230,27 +301,66 @@ export class Library {
     }
   }
 
-  async #repair() {
+  async #repair(describe) {
+    const repaired = {
+      migratedFiles: await migrateLayout(this.#layout),
+      temporaryFiles: await removeAbandonedTemporaryFiles(this.#layout),
+      recordsWithoutFiles: 0,
+      recovered: [],
+      unreadable: 0,
+    };
     const records = new Map((await this.list()).map((record) => [record.id, record]));
-    const repaired = { temporaryFiles: 0, filesWithoutRecords: 0, recordsWithoutFiles: 0 };
-    const files = new Set();
-    for await (const [name] of this.#directory.entries()) files.add(name);
-    for (const name of files) {
-      if (name.startsWith(TEMPORARY_PREFIX)) {
-        await this.#directory.removeEntry(name);
-        repaired.temporaryFiles += 1;
-      } else if (!records.has(name)) {
-        await this.#directory.removeEntry(name);
-        repaired.filesWithoutRecords += 1;
-      }
+    const originals = new Map();
+    const sidecars = new Set();
+    for await (const [name, handle] of this.#layout.originals.entries()) {
+      if (ORIGINAL_NAME.test(name)) originals.set(name, handle);
+      else if (name.endsWith(SIDECAR_SUFFIX)) sidecars.add(name.slice(0, -SIDECAR_SUFFIX.length));
+    }
+    for (const [id, handle] of originals) {
+      if (records.has(id)) continue;
+      const record = await this.#recover(id, handle, describe);
+      await request(this.#store(TRACKS, 'readwrite').put(record));
+      await this.#writeSidecar(id, { name: record.name, dateAdded: record.dateAdded }).catch(() => {});
+      repaired.recovered.push(record.name);
+      if (record.format === null) repaired.unreadable += 1;
     }
     for (const id of records.keys()) {
-      if (!files.has(id)) {
+      if (!originals.has(id)) {
         await request(this.#store(TRACKS, 'readwrite').delete(id));
         repaired.recordsWithoutFiles += 1;
       }
     }
+    for (const id of sidecars) {
+      if (!originals.has(id)) await this.#layout.originals.removeEntry(`${id}${SIDECAR_SUFFIX}`).catch(() => {});
+    }
     return repaired;
+  }
+
+  // A record for an original that lost its own: read again from the file and its sidecar.
+  async #recover(id, handle, describe) {
+    const file = await handle.getFile();
+    const sidecar = await this.#readSidecar(id);
+    const dateAdded = Number.isFinite(sidecar?.dateAdded) ? sidecar.dateAdded : file.lastModified;
+    let facts = { format: null, duration: 0, sampleRate: 0, channels: 0 };
+    try {
+      facts = await describe(await file.arrayBuffer());
+    } catch {
+      // Kept and listed all the same: loading it says why it cannot play, and the user decides.
+    }
+    return {
+      id,
+      name: nameFromSidecar(sidecar) ?? `Recovered song ${isoDate(dateAdded)}`,
+      format: facts.format,
+      duration: facts.duration,
+      sampleRate: facts.sampleRate,
+      channels: facts.channels,
+      size: file.size,
+      hash: id,
+      dateAdded,
+      lastPlayed: null,
+      lastPosition: 0,
+      recovered: true,
+    };
   }
 
   #exclusive(work) {
@@ -258,7 +368,15 @@ export class Library {
   }
 
   #store(name, mode) {
+    if (this.#closedBecause) throw new Error(this.#closedBecause);
     return this.#db.transaction(name, mode).objectStore(name);
+  }
+
+  // A newer Woodshed in another tab upgrades the database: let it, and say this tab must reload.
+  #closeForUpgrade() {
+    this.#db.close();
+    this.#closedBecause = 'Woodshed was updated in another tab; reload this page to use the library';
+    this.#closedListener?.(this.#closedBecause);
   }
 
   #changed() {

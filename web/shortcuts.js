@@ -2,6 +2,8 @@
 // ImGui (1.86 misses a key pressed and released between two frames), and never while a text
 // field (an HTML one or an ImGui one) has the keyboard.
 
+import { MAX_VOLUME_DB, MIN_VOLUME_DB } from './woodshed-api.js';
+
 /** Every shortcut, as the help overlay shows it. */
 export const SHORTCUTS = [
   ['Space', 'play or pause'],
@@ -51,14 +53,19 @@ export function installShortcuts(api, typing) {
     if (state.trackId === null) return;
     await api.seek(Math.min(Math.max(0, seconds(state)), state.durationSeconds));
   };
+  // The keys stop at the ends of the range instead of asking for a volume it refuses.
+  const setVolume = async (change) => {
+    const db = change((await api.state()).volumeDb);
+    await api.setVolume(Math.min(MAX_VOLUME_DB, Math.max(MIN_VOLUME_DB, db)));
+  };
   const actions = {
     ' ': async () => ((await api.state()).playing ? api.pause() : api.play()),
     ArrowLeft: (event) => seekTo((s) => s.positionSeconds - (event.shiftKey ? FINE_SEEK_SECONDS : SEEK_SECONDS)),
     ArrowRight: (event) => seekTo((s) => s.positionSeconds + (event.shiftKey ? FINE_SEEK_SECONDS : SEEK_SECONDS)),
     Home: () => seekTo(() => 0),
     End: () => seekTo((s) => s.durationSeconds),
-    ArrowUp: async () => api.setVolume((await api.state()).volumeDb + VOLUME_STEP_DB),
-    ArrowDown: async () => api.setVolume((await api.state()).volumeDb - VOLUME_STEP_DB),
+    ArrowUp: async () => setVolume((db) => db + VOLUME_STEP_DB),
+    ArrowDown: async () => setVolume((db) => db - VOLUME_STEP_DB),
     m: async () => api.setMuted(!(await api.state()).muted),
     l: async () => api.setLoop(!(await api.state()).looping),
     '?': async () => toggleHelp(),

@@ -58,15 +58,14 @@ async function cacheRefusal(request, response) {
       break;
     }
   }
-  const declared = response.headers.get('Content-Length');
-  if (declared !== null) {
-    let body;
-    try {
-      body = await response.clone().arrayBuffer();
-    } catch (error) {
-      return `body could not be read (${error.message})`;
-    }
-    if (body.byteLength !== Number(declared)) return `truncated: ${body.byteLength} of ${declared} bytes`;
+  // Complete means the whole body arrived: the network stack fails the read of a body cut
+  // short, and precached files also carry an integrity hash. Content-Length says nothing here:
+  // a host that compresses (Content-Encoding: gzip, br) gives the compressed length, and the
+  // body Workbox sees is the decoded one.
+  try {
+    await response.clone().arrayBuffer();
+  } catch (error) {
+    return `body could not be read completely (${error.message})`;
   }
   return null;
 }
@@ -86,7 +85,11 @@ const validateBeforeCaching = {
 /** Adds the isolation headers to same-origin responses that lack them. */
 const addIsolationHeaders = {
   async handlerWillRespond({ request, response }) {
-    if (!response || response.type === 'opaque' || !isSameOrigin(request.url)) return response;
+    // A redirect answered to a navigation (redirect mode 'manual') is an opaqueredirect: it
+    // must reach the browser as it is, which then navigates to the new address (and comes
+    // back through this worker). Rebuilding it would fail (status 0) and break the navigation.
+    if (!response || response.type === 'opaque' || response.type === 'opaqueredirect' || response.status === 0
+      || !isSameOrigin(request.url)) return response;
     const missing = Object.entries(ISOLATION_HEADERS).filter(([name]) => !response.headers.has(name));
     if (missing.length === 0) return response;
     const headers = new Headers(response.headers);
@@ -112,7 +115,9 @@ const BUDGETS = {
   ...(workerParameters.has('mediaMaxEntries') ? { mediaMaxEntries: Number(workerParameters.get('mediaMaxEntries')) } : {}),
 };
 const MEDIA_PATH = new URL('media/', self.registration.scope).pathname;
-const USAGE_DB = 'woodshed-media-usage';
+const USAGE_CACHE = 'woodshed-media-usage';
+/** Where versions before the usage cache kept the same records; removed on activation. */
+const OLD_USAGE_DB = 'woodshed-media-usage';
 
 /** Caches only complete same-origin 200 responses of an audio type. */
 const audioOnly = {
@@ -124,23 +129,34 @@ const audioOnly = {
   },
 };
 
-function usageDatabase() {
-  return new Promise((resolve, reject) => {
-    const opening = indexedDB.open(USAGE_DB, 1);
-    opening.onupgradeneeded = () => opening.result.createObjectStore('entries', { keyPath: 'url' });
-    opening.onsuccess = () => resolve(opening.result);
-    opening.onerror = () => reject(opening.error);
-  });
-}
-
-function withStore(mode, work) {
-  return usageDatabase().then((db) => new Promise((resolve, reject) => {
-    const transaction = db.transaction('entries', mode);
-    const result = work(transaction.objectStore('entries'));
-    transaction.oncomplete = () => { db.close(); resolve(result); };
-    transaction.onerror = () => { db.close(); reject(transaction.error); };
-  }));
-}
+// What the byte budget knows of each cached song, {bytes, lastUsed}, kept in a small cache of
+// its own (one JSON entry per song). Not IndexedDB: in Chromium a service worker that had
+// deleted IndexedDB records never let a waiting version take over, so no update could install.
+const usage = {
+  key: (url) => new Request(`${MEDIA_PATH}.usage?url=${encodeURIComponent(url)}`),
+  async put(url, record) {
+    const cache = await caches.open(USAGE_CACHE);
+    await cache.put(this.key(url), new Response(JSON.stringify(record), { headers: { 'Content-Type': 'application/json' } }));
+  },
+  async get(url) {
+    const response = await (await caches.open(USAGE_CACHE)).match(this.key(url));
+    return response ? response.json() : null;
+  },
+  async forget(url) {
+    await (await caches.open(USAGE_CACHE)).delete(this.key(url));
+  },
+  /** Every record: [{url, bytes, lastUsed}]. */
+  async all() {
+    const cache = await caches.open(USAGE_CACHE);
+    const records = [];
+    for (const request of await cache.keys()) {
+      const response = await cache.match(request);
+      const url = new URL(request.url).searchParams.get('url');
+      if (response && url) records.push({ url, ...(await response.json()) });
+    }
+    return records;
+  },
+};
 
 /**
  * Workbox limits entries and age but not bytes: this plugin keeps the media cache's total
@@ -149,24 +165,22 @@ function withStore(mode, work) {
  * entry, and there are finitely many, so it cannot loop.
  */
 const byteBudget = {
+  // Sizes are the bytes of the (decoded) body, never Content-Length, which a compressing host
+  // gives for the compressed body.
   async cacheWillUpdate({ response }) {
     if (!response) return null;
-    const bytes = Number(response.headers.get('Content-Length') ?? (await response.clone().arrayBuffer()).byteLength);
+    const bytes = (await response.clone().blob()).size;
     return bytes > BUDGETS.mediaMaxBytes ? null : response;
   },
   async cacheDidUpdate({ cacheName, request, newResponse }) {
-    const bytes = (await newResponse.clone().arrayBuffer()).byteLength;
-    await withStore('readwrite', (store) => store.put({ url: request.url, bytes, lastUsed: Date.now() }));
+    const bytes = (await newResponse.clone().blob()).size;
+    await usage.put(request.url, { bytes, lastUsed: Date.now() });
     await enforceByteBudget(cacheName, request.url);
   },
   async cachedResponseWillBeUsed({ request, cachedResponse }) {
     if (cachedResponse) {
-      await withStore('readwrite', (store) => {
-        const reading = store.get(request.url);
-        reading.onsuccess = () => {
-          if (reading.result) store.put({ ...reading.result, lastUsed: Date.now() });
-        };
-      });
+      const record = await usage.get(request.url);
+      if (record) await usage.put(request.url, { ...record, lastUsed: Date.now() });
     }
     return cachedResponse;
   },
@@ -175,10 +189,7 @@ const byteBudget = {
 async function enforceByteBudget(cacheName, keep) {
   const cache = await caches.open(cacheName);
   const cached = new Set((await cache.keys()).map((r) => r.url));
-  const entries = await withStore('readonly', (store) => {
-    const all = store.getAll();
-    return new Promise((resolve) => { all.onsuccess = () => resolve(all.result); });
-  });
+  const entries = await usage.all();
   const live = entries.filter((e) => cached.has(e.url)).sort((a, b) => a.lastUsed - b.lastUsed);
   let total = live.reduce((sum, e) => sum + e.bytes, 0);
   const forgotten = entries.filter((e) => !cached.has(e.url)).map((e) => e.url);
@@ -189,7 +200,7 @@ async function enforceByteBudget(cacheName, keep) {
     forgotten.push(entry.url);
     total -= entry.bytes;
   }
-  if (forgotten.length > 0) await withStore('readwrite', (store) => forgotten.forEach((url) => store.delete(url)));
+  for (const url of forgotten) await usage.forget(url);
 }
 
 routing.registerRoute(
@@ -209,24 +220,66 @@ routing.registerRoute(
   }),
 );
 
-// Files shared with the installed app (manifest share_target): the worker keeps them in a
-// cache for the page, which imports them and empties it, then sends the page there.
-const SHARED_CACHE = 'woodshed-shared';
+// Files shared with the installed app (manifest share_target). A service worker cannot tell a
+// genuine share from a form any website posts here (Origin, Sec-Fetch-* and the referrer are
+// not to be trusted), so shared files wait in a quarantine: the page asks the user whether to
+// import them, and nothing is imported without that click. The quarantine is bounded in files,
+// bytes and age (cache-budgets.js); files beyond a bound are refused, and the page says how many.
 const SHARE_PATH = new URL('share-target', self.registration.scope).pathname;
-/** Limit: files taken from one share. */
-const MAX_SHARED_FILES = 20;
+
+/** The quarantine's entries that are still fresh, dropping expired or damaged ones. */
+async function freshSharedEntries(cache) {
+  const entries = [];
+  for (const request of await cache.keys()) {
+    const response = await cache.match(request);
+    const sharedAt = Number(response?.headers.get('X-Shared-At'));
+    const size = Number(response?.headers.get('X-File-Size'));
+    if (!response || !Number.isFinite(sharedAt) || !Number.isFinite(size)
+      || Date.now() - sharedAt > BUDGETS.sharedMaxAgeSeconds * 1000) {
+      await cache.delete(request);
+    } else {
+      entries.push({ request, size });
+    }
+  }
+  return entries;
+}
 
 routing.registerRoute(
   ({ url, request }) => request.method === 'POST' && url.pathname === SHARE_PATH,
   async ({ request }) => {
-    const form = await request.formData();
-    const files = form.getAll('audio').filter((file) => file instanceof File).slice(0, MAX_SHARED_FILES);
-    const cache = await caches.open(SHARED_CACHE);
-    await Promise.all(files.map((file, i) => cache.put(
-      new Request(`shared/${Date.now()}-${i}`, { method: 'GET' }),
-      new Response(file, { headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-File-Name': encodeURIComponent(file.name) } }),
-    )));
-    return Response.redirect(new URL('./?shared', self.registration.scope).href, 303);
+    let files = [];
+    try {
+      const form = await request.formData();
+      files = form.getAll('audio').filter((file) => file instanceof File && file.size > 0);
+    } catch {
+      // Not a form: nothing to hold.
+    }
+    const cache = await caches.open(BUDGETS.sharedCacheName);
+    const held = await freshSharedEntries(cache);
+    let count = held.length;
+    let bytes = held.reduce((sum, entry) => sum + entry.size, 0);
+    let refused = 0;
+    const now = Date.now();
+    for (const [i, file] of files.entries()) {
+      if (count >= BUDGETS.sharedMaxFiles || bytes + file.size > BUDGETS.sharedMaxBytes) {
+        refused += 1;
+        continue;
+      }
+      await cache.put(new Request(`shared/${now}-${i}-${crypto.randomUUID()}`, { method: 'GET' }), new Response(file, {
+        headers: {
+          'Content-Type': file.type || 'application/octet-stream',
+          'X-File-Name': encodeURIComponent(file.name.slice(0, 500)),
+          'X-File-Size': String(file.size),
+          'X-Shared-At': String(now),
+        },
+      }));
+      count += 1;
+      bytes += file.size;
+    }
+    if (count === 0) await caches.delete(BUDGETS.sharedCacheName);
+    const page = new URL('./', self.registration.scope);
+    page.search = refused > 0 ? `shared&refused=${refused}` : 'shared';
+    return Response.redirect(page.href, 303);
   },
   'POST',
 );
@@ -250,4 +303,7 @@ self.addEventListener('message', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil(self.clients.claim());
+  try {
+    indexedDB.deleteDatabase(OLD_USAGE_DB);  // not waited for: nothing depends on it
+  } catch { /* no IndexedDB here */ }
 });

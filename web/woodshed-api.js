@@ -39,8 +39,8 @@ const LOUDNESS_FIELDS = ['momentary', 'shortTerm', 'integrated', 'range', 'trueP
 /** Limit: decoded songs kept in memory (most recently used first; the current one always). */
 const MAX_SONGS_IN_MEMORY = 3;
 /** Listening volume range for setVolume (and the Up/Down keys). */
-const MIN_VOLUME_DB = -60;
-const MAX_VOLUME_DB = 6;
+export const MIN_VOLUME_DB = -60;
+export const MAX_VOLUME_DB = 6;
 /** How long play() and pause() wait for the render thread to report the change. */
 const TRANSPORT_SETTLE_MS = 250;
 /** How often the position of the playing song is saved for the next start. */
@@ -62,6 +62,7 @@ export class WoodshedApi {
   #output = null;
   #imports = null;
   #library = null;
+  #inbox = null;
   #inMemory = new Map();  // library id -> engine track id, least recently used first
   #current = null;        // library id of the current song
   #lastError = null;
@@ -91,13 +92,17 @@ export class WoodshedApi {
   }
 
   /** Connects the API to the loaded module (app.js). */
-  attach(module, output, imports, library) {
+  attach(module, output, imports, library, inbox) {
     this.#module = module;
     this.#output = output;
     this.#imports = imports;
     this.#library = library;
-    /** What the library's start-up check removed: {temporaryFiles, filesWithoutRecords, recordsWithoutFiles}. */
-    this.libraryRepairs = { ...library.repaired };
+    this.#inbox = inbox;
+    /**
+     * What the library's start-up check did: {migratedFiles, temporaryFiles,
+     * recordsWithoutFiles, recovered: [names], unreadable}.
+     */
+    this.libraryRepairs = structuredClone(library.repaired);
     library.onChange(() => this.#pushCatalog());
     setInterval(() => this.#notePlayback(), PLAYBACK_NOTE_MS);
     window.addEventListener('pagehide', () => this.#notePlayback());
@@ -168,7 +173,11 @@ export class WoodshedApi {
   /** The listening volume in dB, -60..+6 (0 = unity); also unmutes. */
   async setVolume(db) {
     await this.ready;
-    this.#volumeDb = Math.min(MAX_VOLUME_DB, Math.max(MIN_VOLUME_DB, Number(db)));
+    if (typeof db !== 'number' || Number.isNaN(db)) throw new TypeError('the volume must be a number of dB');
+    if (db < MIN_VOLUME_DB || db > MAX_VOLUME_DB) {
+      throw new RangeError(`the volume must be between ${MIN_VOLUME_DB} and +${MAX_VOLUME_DB} dB`);
+    }
+    this.#volumeDb = db;
     this.#muted = false;
     this.#applyVolume();
   }
@@ -423,16 +432,20 @@ export class WoodshedApi {
    */
   async normalize({ targetLufs = -14 } = {}) {
     await this.ready;
+    // The song measured is the one current now; the result is kept with it even if another
+    // song is current by the time the measurement ends.
     const id = this.#current;
-    if (id === null) throw new Error('no song is loaded');
+    const engineId = this.#inMemory.get(id);
+    if (id === null || engineId === undefined) throw new Error('no song is loaded');
     this.#call('ws_normalize', ['number'], [targetLufs]);
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       this.#call('ws_normalize_status', [], []);
-      const [running, , measuredLufs, gainDb] = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_normalize_block(), 4);
+      const [running, , measuredLufs, gainDb, measuredTrack] = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_normalize_block(), 5);
       if (running) continue;
       const message = this.#module.UTF8ToString(this.#module._ws_result_text());
       if (measuredLufs <= -70) throw new Error(message || 'the song could not be measured');
+      if (measuredTrack !== engineId) throw new Error('another measurement replaced this one');
       await this.#library.setTrackGain(id, gainDb);
       return { measuredLufs, gainDb };
     }
@@ -450,11 +463,37 @@ export class WoodshedApi {
       const cache = await caches.open(budgets.mediaCacheName);
       for (const request of await cache.keys()) {
         const response = await cache.match(request);
+        if (!response) continue;  // evicted meanwhile
         entries += 1;
-        bytes += Number(response?.headers.get('Content-Length') ?? 0);
+        // The stored body's size: Content-Length is the compressed size on hosts that compress.
+        bytes += (await response.blob()).size;
       }
     }
     return { entries, bytes, maxEntries: budgets.mediaMaxEntries, maxBytes: budgets.mediaMaxBytes };
+  }
+
+  /**
+   * Files shared with Woodshed that wait for the user's answer (the share target's
+   * quarantine): [{name, type, size, sharedAt}]. Nothing shared is imported without it.
+   */
+  async sharedFiles() {
+    await this.ready;
+    return this.#inbox.list();
+  }
+
+  /**
+   * Imports the files waiting in the share quarantine (what the user's "Import" does) and
+   * empties it; resolves with their ids like importFiles. The current song does not change.
+   */
+  async importSharedFiles() {
+    await this.ready;
+    return this.importFiles(await this.#inbox.take());
+  }
+
+  /** Drops the files waiting in the share quarantine (what the user's "Discard" does). */
+  async discardSharedFiles() {
+    await this.ready;
+    await this.#inbox.discard();
   }
 
   /** {usedBytes, quotaBytes, persisted}: what the site stores, and whether it is kept. */
@@ -601,6 +640,12 @@ export class WoodshedApi {
           this.#library.writeProbe = null;
           throw new DOMException('the quota was exceeded', 'QuotaExceededError');
         };
+      },
+      /** Makes the next import's waveform job fail with `message`, as running out of memory would. */
+      failNextWaveform: (message) => callEntry(this.#module, 'ws_inject_waveform_failure', ['string'], [message]),
+      /** Slows the library's file writes by `milliseconds` per 1 MB chunk (0 restores them). */
+      slowLibraryWrites: (milliseconds) => {
+        this.#library.writeProbe = milliseconds > 0 ? () => new Promise((r) => setTimeout(r, milliseconds)) : null;
       },
       /** Cancels every import as soon as the library has written its first chunk of a file. */
       cancelDuringSave: () => {

@@ -48,6 +48,7 @@ void App::poll() {
     const auto current = engine_.loadedTrack();
     if (n.job.status() == core::JobStatus::Succeeded && *n.measuredLufs > -70.0) {
       const double gain = std::clamp(n.targetLufs - *n.measuredLufs, -40.0, 40.0);
+      n.resultGainDb = gain;
       if (current && current->id() == n.trackId) {
         engine_.setTrackGainDb(gain);
         n.appliedGainDb = gain;
@@ -95,6 +96,7 @@ void App::startNormalization(double targetLufs) {
   }
   normalization.targetLufs = targetLufs;
   normalization.trackId = track->id();
+  normalization.resultGainDb = 0.0;
   normalization.message.clear();
   auto measured = std::make_shared<double>(-200.0);
   normalization.measuredLufs = measured;

@@ -116,6 +116,7 @@ class App {
     double targetLufs = -14.0;
     std::shared_ptr<double> measuredLufs = std::make_shared<double>(-200.0);
     double appliedGainDb = 0.0;  ///< for the current track
+    double resultGainDb = 0.0;   ///< for the measured track (trackId), current or not
     std::string message;         ///< outcome to show
   };
   Normalization normalization;

@@ -43,6 +43,8 @@ void setFaultInjectionEnabled(bool enabled) noexcept {
   if (!enabled) gArmedEntry.clear();
 }
 
+bool faultInjectionEnabled() noexcept { return gFaultInjectionEnabled.load(std::memory_order_relaxed); }
+
 bool armFault(const std::string& entryName) {
   if (!gFaultInjectionEnabled.load(std::memory_order_relaxed)) return false;
   gArmedEntry = entryName;

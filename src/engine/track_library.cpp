@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "woodshed/core/error.h"
 
@@ -66,7 +67,9 @@ TrackId TrackLibrary::commitImport(ImportId import) {
   entry.result = std::make_shared<WaveformResult>();
   // The job holds the track (and so its audio) until it ends, even if the track is removed.
   entry.job = pool_.submit("waveform of " + track->name(),
-                           [track, result = entry.result](core::JobContext& context) {
+                           [track, result = entry.result,
+                            failure = std::exchange(injectedWaveformFailure_, {})](core::JobContext& context) {
+                             if (!failure.empty()) throw core::Error(failure);
                              result->overview = std::make_shared<const dsp::WaveformOverview>(
                                  dsp::WaveformOverview::build(*track->sources().front().pcm, &context));
                            });
@@ -88,7 +91,8 @@ std::vector<TrackInfo> TrackLibrary::list() const {
     const Track& track = *entry.track;
     infos.push_back(TrackInfo{id, track.name(), track.durationSeconds(), track.sampleRate(), track.channels(),
                               track.bytes(), entry.waveform != nullptr,
-                              entry.waveform != nullptr ? 1.0 : (entry.job.valid() ? entry.job.progress() : 0.0)});
+                              entry.waveform != nullptr ? 1.0 : (entry.job.valid() ? entry.job.progress() : 0.0),
+                              entry.waveformError});
   }
   return infos;
 }
@@ -110,7 +114,13 @@ void TrackLibrary::poll() {
   for (auto& [id, entry] : tracks_) {
     if (!entry.job.valid() || !entry.job.isFinished()) continue;
     // The job wrote its result before publishing its final status; isFinished() acquired it.
-    if (entry.job.status() == core::JobStatus::Succeeded) entry.waveform = entry.result->overview;
+    if (entry.job.status() == core::JobStatus::Succeeded) {
+      entry.waveform = entry.result->overview;
+    } else {
+      // Failed or cancelled: say so, so nobody waits for a waveform that will never come.
+      entry.waveformError = entry.job.error();
+      if (entry.waveformError.empty()) entry.waveformError = "the waveform job ended without a result";
+    }
     entry.job = core::JobHandle();
     entry.result.reset();
   }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { appDir } from './harness.mjs';
 
 const TYPES = {
@@ -41,15 +42,40 @@ function syntheticWav(bytes, seed) {
   return wav;
 }
 
+// Compresses a body as a host that compresses would (nginx gzip_static, CDNs): the headers
+// then carry Content-Encoding and the compressed body's Content-Length.
+const COMPRESSORS = {
+  gzip: (body) => zlib.gzipSync(body),
+  br: (body) => zlib.brotliCompressSync(body),
+};
+
+/**
+ * Sends `body` with `headers`, compressed when `control.compress` names an encoding
+ * ('gzip' or 'br'), as a compressing host does whatever the client announced.
+ */
+function send(control, response, headers, body) {
+  const compress = COMPRESSORS[control.compress];
+  if (compress) {
+    const compressed = compress(body);
+    control.compressedResponses += 1;
+    response.writeHead(200, { ...headers, 'Content-Encoding': control.compress, 'Content-Length': compressed.length, Vary: 'Accept-Encoding' });
+    response.end(compressed);
+  } else {
+    response.writeHead(200, { ...headers, 'Content-Length': body.length });
+    response.end(body);
+  }
+}
+
 /**
  * Starts the server on a free port. `control.wasmFault` (null, '500', '404', 'html',
  * 'redirect', 'truncated') poisons woodshed.wasm; `control.version` (a string) makes sw.js a
  * new version whose precache wants a new woodshed.wasm; `control.appDir` serves another build;
- * `control.down` makes every request fail as if the server were gone. Under media/,
- * `<name>-<bytes>.wav` is a generated song of that size.
+ * `control.down` makes every request fail as if the server were gone; `control.compress`
+ * ('gzip', 'br' or null) compresses every 200 response. Under media/, `<name>-<bytes>.wav` is
+ * a generated song of that size. `old-address` (an in-scope page) redirects to the app.
  */
-export async function startFaultServer({ prefix = '/woodshed/' } = {}) {
-  const control = { wasmFault: null, version: null, appDir, down: false, mediaRequests: 0 };
+export async function startFaultServer({ prefix = '/woodshed/', compress = null } = {}) {
+  const control = { wasmFault: null, version: null, appDir, down: false, mediaRequests: 0, compress, compressedResponses: 0 };
   const sockets = new Set();
   const server = http.createServer((request, response) => {
     if (control.down) {
@@ -61,8 +87,12 @@ export async function startFaultServer({ prefix = '/woodshed/' } = {}) {
     if (url.pathname.startsWith(prefix) && media) {
       control.mediaRequests += 1;
       const body = syntheticWav(Number(media[2]), [...media[1]].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7));
-      response.writeHead(200, { 'Content-Type': 'audio/wav', 'Content-Length': body.length, 'Cache-Control': 'no-cache' });
-      response.end(body);
+      send(control, response, { 'Content-Type': 'audio/wav', 'Cache-Control': 'no-cache' }, body);
+      return;
+    }
+    if (url.pathname === `${prefix}old-address`) {
+      response.writeHead(301, { Location: `./${url.search}` });
+      response.end();
       return;
     }
     if (!url.pathname.startsWith(prefix)) {
@@ -94,12 +124,7 @@ export async function startFaultServer({ prefix = '/woodshed/' } = {}) {
       body = Buffer.from(body.toString().replace(/("revision":")([^"]+)(","url":"woodshed\.wasm")/,
         `$1${control.version}$3`).replace(/("url":"woodshed\.wasm","revision":")([^"]+)/, `$1${control.version}`));
     }
-    response.writeHead(200, {
-      'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'Content-Length': body.length,
-      'Cache-Control': 'no-cache',
-    });
-    response.end(body);
+    send(control, response, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' }, body);
   });
   server.on('connection', (socket) => {
     sockets.add(socket);

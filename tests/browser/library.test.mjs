@@ -6,15 +6,67 @@ import { after, before, describe, test } from 'node:test';
 import { eventually, openApp, startServer } from './harness.mjs';
 import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
 
-// Files in the library's OPFS folder, and the records in IndexedDB.
+// The songs stored in the library's originals folder (not their sidecars), the temporary
+// files, and the records in IndexedDB.
 async function storedState(page) {
   return page.evaluate(async () => {
     const root = await navigator.storage.getDirectory();
-    const directory = await root.getDirectoryHandle('library', { create: true });
-    const files = [];
-    for await (const [name] of directory.entries()) files.push(name);
+    const library = await root.getDirectoryHandle('library', { create: true });
+    const names = async (folder) => {
+      const found = [];
+      for await (const [name] of (await library.getDirectoryHandle(folder, { create: true })).entries()) found.push(name);
+      return found.sort();
+    };
+    const files = (await names('originals')).filter((name) => !name.endsWith('.json'));
     const records = (await window.woodshed.tracks()).map((t) => t.id);
-    return { files: files.sort(), records: records.sort() };
+    return { files, temporary: await names('tmp'), records: records.sort() };
+  });
+}
+
+// Installs window.testDb in the page: the app's IndexedDB records, read and changed from
+// outside the app (as a browser clearing site data, or a schema bug, would).
+async function installDatabaseHelpers(page) {
+  await page.evaluate(() => {
+    const withTracks = (mode, work) => new Promise((resolve, reject) => {
+      const opening = indexedDB.open('woodshed');
+      opening.onerror = () => reject(opening.error);
+      opening.onsuccess = () => {
+        const db = opening.result;
+        const transaction = db.transaction('tracks', mode);
+        const request = work(transaction.objectStore('tracks'));
+        transaction.oncomplete = () => { db.close(); resolve(request.result); };
+        transaction.onerror = () => { db.close(); reject(transaction.error); };
+      };
+    });
+    window.testDb = {
+      clear: () => withTracks('readwrite', (store) => store.clear()),
+      remove: (id) => withTracks('readwrite', (store) => store.delete(id)),
+      put: (record) => withTracks('readwrite', (store) => store.put(record)),
+    };
+    window.testFiles = {
+      async folder(path) {
+        let directory = await navigator.storage.getDirectory();
+        for (const part of path.split('/')) directory = await directory.getDirectoryHandle(part, { create: true });
+        return directory;
+      },
+      async write(path, bytes) {
+        const parts = path.split('/');
+        const name = parts.pop();
+        const writable = await (await (await this.folder(parts.join('/'))).getFileHandle(name, { create: true })).createWritable();
+        await writable.write(bytes);
+        await writable.close();
+      },
+      async remove(path) {
+        const parts = path.split('/');
+        const name = parts.pop();
+        await (await this.folder(parts.join('/'))).removeEntry(name);
+      },
+      async list(path) {
+        const names = [];
+        for await (const [name] of (await this.folder(path)).entries()) names.push(name);
+        return names.sort();
+      },
+    };
   });
 }
 
@@ -43,6 +95,7 @@ async function reloadApp(page) {
   await page.reload();
   await page.evaluate(() => window.woodshed.ready);
   await installPageHelpers(page);
+  await installDatabaseHelpers(page);
 }
 
 describe('library', () => {
@@ -157,33 +210,126 @@ describe('library', () => {
     assert.deepEqual(await storedState(page), before);
   });
 
-  test('a stray temporary file, a file without a record and a record without a file are repaired at start-up', async () => {
+  test('start-up repair removes abandoned temporary files and records without files, and re-indexes songs without records', async () => {
+    await installDatabaseHelpers(page);
     const before = await storedState(page);
-    await page.evaluate(async () => {
-      const root = await navigator.storage.getDirectory();
-      const directory = await root.getDirectoryHandle('library', { create: true });
-      for (const name of ['incoming-left-by-a-crash', 'ab'.repeat(32)]) {
-        const writable = await (await directory.getFileHandle(name, { create: true })).createWritable();
-        await writable.write(new Uint8Array(1000));
-        await writable.close();
-      }
-      const db = await new Promise((resolve, reject) => {
-        const opening = indexedDB.open('woodshed');
-        opening.onsuccess = () => resolve(opening.result);
-        opening.onerror = () => reject(opening.error);
-      });
-      await new Promise((resolve, reject) => {
-        const tx = db.transaction('tracks', 'readwrite');
-        tx.objectStore('tracks').put({ id: 'cd'.repeat(32), name: 'ghost.mp3', dateAdded: 0, duration: 1, size: 1 });
-        tx.oncomplete = resolve;
-        tx.onerror = () => reject(tx.error);
-      });
-      db.close();
-    });
+    const kept = await page.evaluate(() => window.woodshed.tracks());
+    const named = kept.find((t) => t.format === 'MP3');
+    const unnamed = kept.find((t) => t.id !== named.id);
+    await page.evaluate(async ([lostName, lostAll]) => {
+      // IndexedDB lost two records; one song also lost its sidecar (what it was called).
+      await window.testDb.remove(lostName);
+      await window.testDb.remove(lostAll);
+      await window.testFiles.remove(`library/originals/${lostAll}.json`);
+      await window.testFiles.write('library/tmp/left-by-a-crash', new Uint8Array(1000));
+      await window.testFiles.write(`library/originals/${'ab'.repeat(32)}`, new Uint8Array(1000));  // not audio
+      await window.testDb.put({ id: 'cd'.repeat(32), name: 'ghost.mp3', dateAdded: 0, duration: 1, size: 1 });
+      await window.testFiles.write('library/stems/not-a-song', new Uint8Array(10));
+      await window.testFiles.write('library/exports/not-a-song-either', new Uint8Array(10));
+    }, [named.id, unnamed.id]);
     await reloadApp(page);
     const repairs = await page.evaluate(() => window.woodshed.libraryRepairs);
-    assert.deepEqual(repairs, { temporaryFiles: 1, filesWithoutRecords: 1, recordsWithoutFiles: 1 });
+    const today = new Date().toISOString().slice(0, 10);
+    assert.equal(repairs.temporaryFiles, 1);
+    assert.equal(repairs.recordsWithoutFiles, 1);
+    assert.equal(repairs.unreadable, 1);
+    assert.deepEqual([...repairs.recovered].sort(), [named.name, `Recovered song ${today}`, `Recovered song ${today}`].sort());
+    const after = await page.evaluate(() => window.woodshed.tracks());
+    const recoveredNamed = after.find((t) => t.id === named.id);
+    assert.equal(recoveredNamed.name, named.name, 'named by its sidecar');
+    assert.equal(recoveredNamed.format, 'MP3');
+    assert.ok(Math.abs(recoveredNamed.duration - named.duration) < 0.05, `duration read again: ${recoveredNamed.duration}`);
+    assert.equal(after.find((t) => t.id === unnamed.id).name, `Recovered song ${today}`);
+    assert.equal(after.find((t) => t.id === 'ab'.repeat(32)).format, null, 'an unreadable file is kept and listed');
+    const stored = await storedState(page);
+    assert.deepEqual(stored.files, [...before.files, 'ab'.repeat(32)].sort(), 'no song was deleted');
+    assert.deepEqual(stored.records, stored.files);
+    assert.deepEqual(stored.temporary, []);
+    assert.deepEqual(await page.evaluate(async () => [
+      await window.testFiles.list('library/stems'), await window.testFiles.list('library/exports'),
+    ]), [['not-a-song'], ['not-a-song-either']], 'stems and exports are not songs and are left alone');
+    await playsCorrectly(page, unnamed.id, unnamed.format === 'MP3' ? songs.mp3.base64 : songs.wav.base64);
+    const toasts = await page.locator('#toasts').innerText();
+    assert.match(toasts, /recovered 3 song\(s\)/);
+    // Tidy up for the tests that follow.
+    await page.evaluate(async () => {
+      await window.woodshed.remove('ab'.repeat(32));
+      await window.testFiles.remove('library/stems/not-a-song');
+      await window.testFiles.remove('library/exports/not-a-song-either');
+    });
+  });
+
+  test('repair leaves a temporary file alone while another tab writes it', async () => {
+    const other = await page.context().newPage();
+    await other.goto(`${server.url}?test`);
+    await other.evaluate(() => window.woodshed.ready);
+    await installDatabaseHelpers(other);
+    // The other tab holds a temporary file's lock, as it does while it writes an import.
+    await other.evaluate(async () => {
+      await window.testFiles.write('library/tmp/being-written', new Uint8Array(1000));
+      window.releaseTemporary = null;
+      await new Promise((locked) => {
+        navigator.locks.request('woodshed-tmp:being-written', () => new Promise((release) => {
+          window.releaseTemporary = release;
+          locked();
+        }));
+      });
+    });
+    await reloadApp(page);
+    assert.deepEqual((await storedState(page)).temporary, ['being-written'], 'kept while its writer holds it');
+    assert.equal(await page.evaluate(() => window.woodshed.libraryRepairs.temporaryFiles), 0);
+    await other.evaluate(() => window.releaseTemporary());
+    await other.close();
+    await reloadApp(page);
+    assert.deepEqual((await storedState(page)).temporary, [], 'removed once nobody holds it');
+  });
+
+  test('a library in the layout of the previous version is moved into place, and nothing is deleted', async () => {
+    await installDatabaseHelpers(page);
+    const before = await storedState(page);
+    // The previous version kept songs and its temporary files directly in library/.
+    await page.evaluate(async (ids) => {
+      for (const id of ids) {
+        const bytes = await (await (await (await window.testFiles.folder('library/originals')).getFileHandle(id)).getFile()).arrayBuffer();
+        await window.testFiles.write(`library/${id}`, bytes);
+        await window.testFiles.remove(`library/originals/${id}`);
+        await window.testFiles.remove(`library/originals/${id}.json`).catch(() => {});  // the previous layout had none
+      }
+      await window.testFiles.write('library/incoming-1234', new Uint8Array(100));
+    }, before.files);
+    await reloadApp(page);
+    const repairs = await page.evaluate(() => window.woodshed.libraryRepairs);
+    assert.equal(repairs.migratedFiles, before.files.length + 1);
+    assert.deepEqual(repairs.recovered, [], 'every song still has its record');
     assert.deepEqual(await storedState(page), before);
+    assert.deepEqual((await page.evaluate(() => window.testFiles.list('library'))), ['exports', 'originals', 'stems', 'tmp']);
+    const mp3 = (await page.evaluate(() => window.woodshed.tracks())).find((t) => t.format === 'MP3');
+    await playsCorrectly(page, mp3.id, songs.mp3.base64);
+  });
+
+  test('a big import does not hold the library while it copies, so another tab can start', async () => {
+    await page.evaluate(() => window.woodshed.test.slowLibraryWrites(1500));
+    const copy = Buffer.from(songs.big.base64, 'base64');
+    copy[copy.length - 1] ^= 0x5a;
+    const importing = page.evaluate(async (b) => {
+      await window.woodshed.importFiles([{ name: 'slow copy.wav', bytes: window.testAudio.fromBase64(b) }]);
+      return Date.now();
+    }, copy.toString('base64'));
+    await eventually(page, async () => {
+      const tmp = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('library')).getDirectoryHandle('tmp');
+      for await (const name of tmp.keys()) return name;  // the copy has begun
+      return null;
+    }, null, { interval: 50 });
+    const other = await page.context().newPage();
+    await other.goto(`${server.url}?test`);
+    await other.evaluate(() => window.woodshed.ready);
+    const otherReady = Date.now();
+    const imported = await importing;
+    await page.evaluate(() => window.woodshed.test.slowLibraryWrites(0));
+    console.log(`[ measure  ] second tab ready ${imported - otherReady} ms before the copy ended`);
+    assert.ok(otherReady < imported, 'the second tab started before the copy ended');
+    assert.ok((await other.evaluate(() => window.woodshed.tracks())).some((t) => t.name === 'slow copy.wav'));
+    await other.close();
   });
 
   test('two tabs importing at the same time both see both songs, once', async () => {
@@ -254,6 +400,32 @@ describe('a library of 50 songs (figures for the README)', () => {
       const bytes = tracks.reduce((sum, t) => sum + t.size, 0);
       console.log(`[ measure  ] 50 songs: reload to library shown in ${shownMs} ms; MP3 at 192 kb/s stores ${(bytes / minutes / 1e6).toFixed(2)} MB per minute`);
       assert.equal(tracks.length, 50);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('schema upgrades', () => {
+  test('an open tab lets a newer version in another tab upgrade the database, and says it must reload', async () => {
+    const server = await startServer();
+    const browser = await openApp(server.url);
+    try {
+      const { page } = browser;
+      const newer = await page.context().newPage();
+      await newer.goto(`${server.url}icons/icon.svg`);
+      const outcome = await newer.evaluate(() => new Promise((resolve) => {
+        const opening = indexedDB.open('woodshed', 1000);
+        opening.onblocked = () => resolve('blocked by the open tab');
+        opening.onsuccess = () => { opening.result.close(); resolve('upgraded'); };
+        opening.onerror = () => resolve(`failed: ${opening.error}`);
+        setTimeout(() => resolve('timed out'), 10000);
+      }));
+      assert.equal(outcome, 'upgraded');
+      await page.waitForFunction(() => /updated in another tab; reload this page/.test(document.getElementById('toasts').innerText));
+      const message = await page.evaluate(() => window.woodshed.tracks().then(() => 'listed', (error) => error.message));
+      assert.match(message, /reload this page/);
     } finally {
       await browser.close();
       await server.stop();

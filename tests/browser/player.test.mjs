@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { eventually, openApp, startServer } from './harness.mjs';
 import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
@@ -68,34 +69,83 @@ describe('player conventions', () => {
     assert.equal(now.playing, true, 'and playing');
   });
 
-  test('files shared with the app (share target) are imported and loaded', async () => {
-    await eventually(page, async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated');
-    // The system posts a form to the share target; the same form, posted from the page, goes the same way.
-    await page.evaluate(() => {
-      const form = document.createElement('form');
-      form.method = 'post';
-      form.enctype = 'multipart/form-data';
-      form.action = 'share-target';
-      form.id = 'share-form';
-      const input = document.createElement('input');
-      input.type = 'file';
-      input.name = 'audio';
-      input.id = 'share-input';
-      form.append(input);
-      document.body.append(form);
+  // Another website's page that posts files to Woodshed's share target, as any site can.
+  async function postFromAnotherSite(files) {
+    const attacker = http.createServer((request, response) => {
+      response.writeHead(200, { 'Content-Type': 'text/html' });
+      response.end(`<!doctype html><form id="f" method="post" enctype="multipart/form-data" action="${server.url}share-target">
+        <input id="files" type="file" name="audio" multiple></form>`);
     });
-    await page.setInputFiles('#share-input', { name: 'Shared song.mp3', mimeType: 'audio/mpeg', buffer: Buffer.from(song.base64, 'base64') });
-    await Promise.all([page.waitForURL(/\?shared$/), page.evaluate(() => document.getElementById('share-form').submit())]);
+    await new Promise((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    try {
+      await page.goto(`http://localhost:${attacker.address().port}/`);
+      await page.setInputFiles('#files', files);
+      await Promise.all([page.waitForURL(/\?shared/), page.evaluate(() => document.getElementById('f').submit())]);
+      await page.evaluate(() => window.woodshed.ready);
+      await installPageHelpers(page);
+    } finally {
+      attacker.close();
+    }
+  }
+  const quarantined = () => page.evaluate(async () => (await caches.has('woodshed-shared'))
+    && (await (await caches.open('woodshed-shared')).keys()).length);
+  const library = () => page.evaluate(async () => ({
+    names: (await window.woodshed.tracks()).map((t) => t.name).sort(),
+    current: (await window.woodshed.state()).trackId,
+  }));
+
+  test('files another site posts to the share target wait for the user, who may discard them', async () => {
+    await loadSong();
+    const before = await library();
+    const shared = ['One.mp3', 'Two.mp3'].map((name) => ({ name, mimeType: 'audio/mpeg', buffer: Buffer.from(song.base64, 'base64') }));
+    shared[1].buffer = Buffer.concat([shared[1].buffer, Buffer.from([1])]);
+    await postFromAnotherSite(shared);
+    await page.waitForSelector('#shared:not([hidden])');
+    assert.match(await page.locator('#shared').innerText(), /2 files were shared with Woodshed .*import them\?/);
+    assert.deepEqual(await library(), before, 'nothing imported, the current song unchanged');
+    assert.deepEqual((await page.evaluate(() => window.woodshed.sharedFiles())).map((f) => f.name), ['One.mp3', 'Two.mp3']);
+    await page.click('#shared-discard');
+    await eventually(page, async () => !(await caches.has('woodshed-shared')));
+    assert.equal(await page.locator('#shared').isHidden(), true);
+    assert.deepEqual(await library(), before, 'still nothing imported');
+  });
+
+  test('shared files are imported on the user\'s click, and the current song stays', async () => {
+    const current = await loadSong();
+    await postFromAnotherSite([{ name: 'Shared song.mp3', mimeType: 'audio/mpeg', buffer: Buffer.concat([Buffer.from(song.base64, 'base64'), Buffer.from([7])]) }]);
+    await page.waitForSelector('#shared:not([hidden])');
+    assert.match(await page.locator('#shared').innerText(), /A file was shared with Woodshed \("Shared song\.mp3"\): import it\?/);
+    await page.click('#shared-import');
+    const after = await eventually(page, async () => {
+      const names = (await window.woodshed.tracks()).map((t) => t.name);
+      return names.includes('Shared song.mp3') ? names : null;
+    });
+    assert.equal(after.length, 2);
+    assert.equal((await library()).current, current, 'the current song did not change');
+    assert.equal(await quarantined(), false, 'the quarantine is empty and gone');
+  });
+
+  test('an expired quarantine is dropped, and files over its limit are refused with a message', async () => {
+    await loadSong();
+    const before = await library();
+    await page.evaluate(async () => {
+      const cache = await caches.open('woodshed-shared');
+      await cache.put(new Request('shared/old'), new Response(new Uint8Array(100), {
+        headers: { 'X-File-Name': 'old.mp3', 'X-File-Size': '100', 'X-Shared-At': String(Date.now() - 2 * 3600 * 1000) },
+      }));
+    });
+    await page.reload();
     await page.evaluate(() => window.woodshed.ready);
-    await installPageHelpers(page);
-    const shared = await eventually(page, async () => {
-      const track = (await window.woodshed.tracks()).find((t) => t.name === 'Shared song.mp3');
-      const state = await window.woodshed.state();
-      return track && state.trackId === track.id ? track.id : null;
-    });
-    assert.ok(shared);
-    assert.equal(await page.evaluate(async () => (await caches.has('woodshed-shared')) && (await (await caches.open('woodshed-shared')).keys()).length), 0,
-      'the shared files were taken out of the cache');
+    assert.equal(await page.locator('#shared').isHidden(), true, 'nothing is offered');
+    assert.equal(await quarantined(), false, 'and nothing is left');
+    const many = Array.from({ length: 23 }, (_, i) => ({ name: `tiny ${i}.mp3`, mimeType: 'audio/mpeg', buffer: Buffer.from([i + 1]) }));
+    await postFromAnotherSite(many);
+    assert.match(page.url(), /refused=3/);
+    assert.equal((await page.evaluate(() => window.woodshed.sharedFiles())).length, 20);
+    await page.waitForFunction(() => /3 shared file\(s\) were not taken/.test(document.getElementById('toasts').innerText));
+    await page.evaluate(() => window.woodshed.discardSharedFiles());
+    assert.equal(await quarantined(), false);
+    assert.deepEqual(await library(), before);
     await page.goto(`${server.url}?test`);
     await page.evaluate(() => window.woodshed.ready);
     await installPageHelpers(page);
@@ -156,6 +206,89 @@ describe('player conventions', () => {
     await page.waitForFunction(() => document.querySelectorAll('#toasts .toast.error').length > 0);
     const toasts = await page.locator('#toasts').innerText();
     assert.match(toasts, /notes\.txt: it is a text file, not audio/);
+  });
+
+  test('setVolume refuses what is not a volume, and the volume keys stop at the ends of the range', async () => {
+    await loadSong();
+    const refusals = await page.evaluate(async () => {
+      const messages = [];
+      for (const bad of ['x', Number.NaN, null, 7, -61]) {
+        messages.push(await window.woodshed.setVolume(bad).then(() => 'accepted', (error) => error.message));
+      }
+      return messages;
+    });
+    assert.deepEqual(refusals, [
+      'the volume must be a number of dB', 'the volume must be a number of dB', 'the volume must be a number of dB',
+      'the volume must be between -60 and +6 dB', 'the volume must be between -60 and +6 dB',
+    ]);
+    assert.equal((await state()).volumeDb, 0, 'the volume is unchanged');
+    await page.locator('#canvas').focus();
+    await page.evaluate(() => window.woodshed.setVolume(5));
+    await page.keyboard.press('ArrowUp');
+    await page.waitForTimeout(150);
+    assert.equal((await state()).volumeDb, 6, 'Up 1 dB below the top goes to the top (+6 dB)');
+    await page.keyboard.press('m');
+    await page.waitForTimeout(150);
+    assert.equal((await state()).muted, true, 'and mute still works');
+    await page.evaluate(() => window.woodshed.setVolume(-59));
+    await page.keyboard.press('ArrowDown');
+    await page.waitForTimeout(150);
+    assert.equal((await state()).volumeDb, -60, 'Down 1 dB above the bottom goes to the bottom (-60 dB)');
+    await page.evaluate(() => window.woodshed.setVolume(0));
+  });
+
+  test('a failed waveform job ends its import with a message, and the next import goes on', async () => {
+    const result = await page.evaluate(async (b) => {
+      const w = window.woodshed;
+      const bytes = window.testAudio.fromBase64(b);
+      const other = bytes.slice();
+      other[other.length - 1] ^= 1;
+      w.test.failNextWaveform('out of memory');
+      const imports = Promise.allSettled([
+        w.importFiles([{ name: 'fails.mp3', bytes }]),
+        w.importFiles([{ name: 'works.mp3', bytes: other }]),
+      ]);
+      const outcome = await Promise.race([imports, new Promise((r) => setTimeout(() => r('hung'), 20000))]);
+      if (outcome === 'hung') return { outcome };
+      return {
+        first: outcome[0].status === 'rejected' ? outcome[0].reason.message : 'imported',
+        second: outcome[1].status,
+        names: (await w.tracks()).map((t) => t.name),
+      };
+    }, song.base64);
+    assert.deepEqual(result, {
+      first: 'fails.mp3: its waveform could not be prepared (out of memory)',
+      second: 'fulfilled',
+      names: ['works.mp3'],
+    });
+  });
+
+  test('normalizing and then switching songs keeps the gain with the song that was measured', async () => {
+    const result = await page.evaluate(async (b) => {
+      const w = window.woodshed;
+      const bytes = window.testAudio.fromBase64(b);
+      const other = bytes.slice();
+      other[other.length - 1] ^= 1;
+      const [measured] = await w.importFiles([{ name: 'measured.mp3', bytes }]);
+      const [next] = await w.importFiles([{ name: 'next.mp3', bytes: other }]);
+      await w.load(measured);
+      const normalizing = w.normalize({ targetLufs: -20 });
+      await w.load(next);  // while the measurement runs
+      const outcome = await normalizing;
+      const tracks = await w.tracks();
+      return {
+        outcome,
+        measuredGain: tracks.find((t) => t.id === measured).gainDb,
+        nextGain: tracks.find((t) => t.id === next).gainDb ?? null,
+        current: (await w.state()).trackId === next,
+      };
+    }, song.base64);
+    const expected = -20 - result.outcome.measuredLufs;
+    assert.ok(Math.abs(expected) > 1, `a gain worth keeping (${expected} dB)`);
+    assert.ok(Math.abs(result.outcome.gainDb - expected) < 0.01, JSON.stringify(result));
+    assert.equal(result.measuredGain, result.outcome.gainDb, 'kept with the measured song');
+    assert.equal(result.nextGain, null, 'the other song keeps no gain');
+    assert.equal(result.current, true);
   });
 
   test('the manifest lets the installed app open audio files', () => {

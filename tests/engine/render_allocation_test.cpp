@@ -112,8 +112,15 @@ TEST(RenderAllocation, RunningEngineRenderThreadNeverAllocates) {
   core::AudioRing& ring = engine.ring();
   std::vector<float> left(128), right(128);
   float* out[2] = {left.data(), right.data()};
-  // Warm up: let the engine apply the command and fill the ring.
+  // Warm up: let the engine apply the command and fill the ring, and let the analysis thread
+  // prepare (it may allocate, on its own thread, and starts late on a busy machine) until it
+  // has published a spectrum. The count below is process-wide.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 500 && engine.analyzer().spectrum().sequence == 0; ++i) {
+    ring.tryPopBlock(out, 128, nullptr);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GT(engine.analyzer().spectrum().sequence, 0u) << "the analysis thread published a spectrum";
   const auto framesBefore = engine.status().framesRendered;
 
   long allocations = 0;

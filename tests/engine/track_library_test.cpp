@@ -96,5 +96,26 @@ TEST(TrackLibrary, RemovingTracksReturnsAllTheirMemory) {
   EXPECT_TRUE(library.list().empty());
 }
 
+TEST(TrackLibrary, AFailedWaveformJobIsReportedAndTheNextImportStillGetsItsWaveform) {
+  core::ThreadPool pool(2);
+  TrackLibrary library(pool);
+  library.injectWaveformFailure("out of memory");
+  const TrackId failed = importSilence(library, 48000);
+  std::string error;
+  for (int i = 0; i < 10000 && error.empty(); ++i) {
+    library.poll();
+    error = library.list().front().waveformError;
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_NE(error.find("out of memory"), std::string::npos) << error;
+  EXPECT_FALSE(library.list().front().waveformReady);
+  EXPECT_EQ(library.waveform(failed), nullptr);
+  // The failure was for that job only: the next import is unaffected, and the failed track can go.
+  const TrackId next = importSilence(library, 48000);
+  waitForWaveform(library, next);
+  EXPECT_NE(library.waveform(next), nullptr);
+  EXPECT_TRUE(library.remove(failed));
+}
+
 }  // namespace
 }  // namespace woodshed::engine

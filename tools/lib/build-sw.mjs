@@ -67,12 +67,12 @@ const options = {
   globPatterns: [SHELL_FILES],
   globIgnores: NOT_SHELL,
   maximumFileSizeToCacheInBytes: MAX_PRECACHED_BYTES,
-  // Scripts and wasm carry Subresource Integrity: Workbox fetches them with it, so a version
-  // whose files were changed after the build fails to install.
+  // Every file carries Subresource Integrity: Workbox fetches it with it, so a version whose
+  // files were changed after the build, or arrive incomplete, fails to install. This is how
+  // completeness is judged: a host that compresses sends the compressed body's Content-Length,
+  // which says nothing about the decoded body.
   manifestTransforms: [async (entries) => ({
-    manifest: entries.map((entry) => (/\.(m?js|wasm)$/.test(entry.url)
-      ? { ...entry, integrity: integrityOf(path.join(appDir, entry.url)) }
-      : entry)),
+    manifest: entries.map((entry) => ({ ...entry, integrity: integrityOf(path.join(appDir, entry.url)) })),
     warnings: [],
   })],
 };

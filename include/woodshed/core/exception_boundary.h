@@ -41,6 +41,8 @@ const char* lastBoundaryError() noexcept;
 
 /// Enables or disables fault injection (the page's test flag). Main thread.
 void setFaultInjectionEnabled(bool enabled) noexcept;
+/// Whether the page's test flag enabled fault injection (test hooks check it).
+bool faultInjectionEnabled() noexcept;
 /// Makes the next call of `entryName` throw, if fault injection is enabled. Main thread.
 /// Returns false when fault injection is disabled.
 bool armFault(const std::string& entryName);

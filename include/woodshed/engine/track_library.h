@@ -29,6 +29,8 @@ struct TrackInfo {
   std::uint64_t bytes = 0;
   bool waveformReady = false;
   double waveformProgress = 0.0;
+  /// Why the waveform job failed or was cancelled ("" while it runs or once it is ready).
+  std::string waveformError;
 };
 
 class TrackLibrary {
@@ -66,6 +68,9 @@ class TrackLibrary {
   std::shared_ptr<const dsp::WaveformOverview> waveform(TrackId id) const noexcept;
   /// Collects finished waveform jobs; call once per frame.
   void poll();
+  /// Test hook: the next committed import's waveform job fails with `message` (as it would
+  /// when out of memory), so callers can prove they do not wait for it forever.
+  void injectWaveformFailure(std::string message) { injectedWaveformFailure_ = std::move(message); }
 
   const core::MemoryBudget& budget() const noexcept { return budget_; }
   std::size_t openImports() const noexcept { return imports_.size(); }
@@ -79,6 +84,7 @@ class TrackLibrary {
     core::JobHandle job;
     std::shared_ptr<WaveformResult> result;
     std::shared_ptr<const dsp::WaveformOverview> waveform;
+    std::string waveformError;
   };
   struct Import {
     std::string name;
@@ -91,6 +97,7 @@ class TrackLibrary {
   std::map<ImportId, Import> imports_;
   TrackId nextTrackId_ = 1;
   ImportId nextImportId_ = 1;
+  std::string injectedWaveformFailure_;
 };
 
 }  // namespace woodshed::engine

@@ -28,10 +28,11 @@ constexpr const char* kEntries =
 
 // Laid out for JS: the EQ (10 bands x {frequency, gain, q, enabled}, then bypass), loudness
 // ({momentary, shortTerm, integrated, range, truePeak, limiterGainReductionDb}), normalization
-// ({running, progress, measuredLufs, appliedGainDb}).
+// ({running, progress, measuredLufs, gainDb, measuredTrackId}: the gain is the measured
+// track's, whichever track is current now).
 double gEq[woodshed::dsp::ParametricEq::kBandCount * 4 + 1];
 double gLoudness[6];
-double gNormalization[4];
+double gNormalization[5];
 woodshed::engine::SpectrumFrame gSpectrum;
 
 // Frames JS copies per ws_import_write call (through gImportScratch).
@@ -255,6 +256,8 @@ EMSCRIPTEN_KEEPALIVE int ws_tracks() {
       json += '{';
       json += numbers;
       appendJsonString(json, track.name);
+      json += ",\"waveformError\":";
+      appendJsonString(json, track.waveformError);
       json += '}';
     }
     json += ']';
@@ -429,7 +432,8 @@ EMSCRIPTEN_KEEPALIVE int ws_normalize_status() {
     gNormalization[0] = n.job.valid() ? 1.0 : 0.0;
     gNormalization[1] = n.job.valid() ? n.job.progress() : 1.0;
     gNormalization[2] = *n.measuredLufs;
-    gNormalization[3] = n.appliedGainDb;
+    gNormalization[3] = n.resultGainDb;
+    gNormalization[4] = n.trackId;
     gResultText = n.message;
   }));
 }
@@ -459,6 +463,14 @@ EMSCRIPTEN_KEEPALIVE int ws_arm_fault(const char* entry) {
   bool armed = false;
   const bool ok = callAtBoundary("ws_arm_fault", [&] { armed = woodshed::core::armFault(entry ? entry : ""); });
   return ok && armed ? 0 : -1;
+}
+
+/// Test hook: the next import's waveform job fails with `message`. Returns -1 unless the page
+/// was opened with the test flag.
+EMSCRIPTEN_KEEPALIVE int ws_inject_waveform_failure(const char* message) {
+  if (!woodshed::core::faultInjectionEnabled()) return -1;
+  return status(callAtBoundary("ws_inject_waveform_failure",
+                               [&] { app().library().injectWaveformFailure(message ? message : "injected failure"); }));
 }
 
 }  // extern "C"
