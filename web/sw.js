@@ -17,7 +17,7 @@ workbox.setConfig({ modulePathPrefix: 'workbox/', debug: false });
 
 // Workbox loads modules lazily, which a service worker may only do while it is first evaluated:
 // touch every module used here now.
-const { precaching, routing, strategies, core, expiration } = workbox;
+const { precaching, routing, strategies, core } = workbox;
 core.setCacheNameDetails({ prefix: 'woodshed' });  // before any cache is named
 
 const ISOLATION_HEADERS = {
@@ -43,8 +43,11 @@ function isSameOrigin(url) {
   return new URL(url, self.location.href).origin === self.location.origin;
 }
 
-/** Why `response` to `request` must not be cached, or null when it may be. */
-async function cacheRefusal(request, response) {
+/**
+ * Why `response` to `request` must not be cached, or null when it may be. With readBody false
+ * the caller reads the body itself (a body that does not arrive in full fails that read).
+ */
+async function cacheRefusal(request, response, { readBody = true } = {}) {
   if (!response) return 'no response';
   if (response.type === 'opaque' || response.type === 'opaqueredirect') return `${response.type} response`;
   if (response.redirected || (response.status >= 300 && response.status < 400)) return 'redirected';
@@ -62,6 +65,7 @@ async function cacheRefusal(request, response) {
   // short, and precached files also carry an integrity hash. Content-Length says nothing here:
   // a host that compresses (Content-Encoding: gzip, br) gives the compressed length, and the
   // body Workbox sees is the decoded one.
+  if (!readBody) return null;
   try {
     await response.clone().arrayBuffer();
   } catch (error) {
@@ -119,19 +123,14 @@ const USAGE_CACHE = 'woodshed-media-usage';
 /** Where versions before the usage cache kept the same records; removed on activation. */
 const OLD_USAGE_DB = 'woodshed-media-usage';
 
-/** Caches only complete same-origin 200 responses of an audio type. */
-const audioOnly = {
-  async cacheWillUpdate({ request, response }) {
-    const refusal = await cacheRefusal(request, response);
-    const type = response?.headers.get('Content-Type') || '';
-    if (refusal || !/^(audio\/|application\/ogg\b)/.test(type)) return null;
-    return response;
-  },
-};
+// Songs a host publishes under media/ are served and budgeted by hand, with no IndexedDB in
+// this worker: in Chromium 156, once the worker had deleted IndexedDB records (Workbox's
+// expiration does when entries run out, and this budget's own records did), a waiting version
+// never took over when asked (skipWaiting), so no update could install. The body is read once
+// into a Blob and each Response is made from it, rather than split with clone().
 
-// What the byte budget knows of each cached song, {bytes, lastUsed}, kept in a small cache of
-// its own (one JSON entry per song). Not IndexedDB: in Chromium a service worker that had
-// deleted IndexedDB records never let a waiting version take over, so no update could install.
+// What the budgets know of each cached song, {bytes, lastUsed, cachedAt}, one JSON entry per
+// song in a small cache of its own.
 const usage = {
   key: (url) => new Request(`${MEDIA_PATH}.usage?url=${encodeURIComponent(url)}`),
   async put(url, record) {
@@ -158,66 +157,112 @@ const usage = {
   },
 };
 
-/**
- * Workbox limits entries and age but not bytes: this plugin keeps the media cache's total
- * size within BUDGETS.mediaMaxBytes, evicting the least recently used entries first, and
- * refuses an entry larger than the whole budget (it still plays). Each eviction removes one
- * entry, and there are finitely many, so it cannot loop.
- */
-const byteBudget = {
-  // Sizes are the bytes of the (decoded) body, never Content-Length, which a compressing host
-  // gives for the compressed body.
-  async cacheWillUpdate({ response }) {
-    if (!response) return null;
-    const bytes = (await response.clone().blob()).size;
-    return bytes > BUDGETS.mediaMaxBytes ? null : response;
-  },
-  async cacheDidUpdate({ cacheName, request, newResponse }) {
-    const bytes = (await newResponse.clone().blob()).size;
-    await usage.put(request.url, { bytes, lastUsed: Date.now() });
-    await enforceByteBudget(cacheName, request.url);
-  },
-  async cachedResponseWillBeUsed({ request, cachedResponse }) {
-    if (cachedResponse) {
-      const record = await usage.get(request.url);
-      if (record) await usage.put(request.url, { ...record, lastUsed: Date.now() });
-    }
-    return cachedResponse;
-  },
-};
+/** A Response made from `body`, with `response`'s status and headers plus the isolation headers. */
+function responseFrom(response, body) {
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) {
+    if (!headers.has(name)) headers.set(name, value);
+  }
+  // The body is the decoded one: the host's Content-Encoding and Content-Length no longer apply.
+  headers.delete('Content-Encoding');
+  headers.set('Content-Length', String(body.size));
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
 
-async function enforceByteBudget(cacheName, keep) {
-  const cache = await caches.open(cacheName);
+/**
+ * Serves a published song: from the cache when it holds it, else from the network. A complete
+ * same-origin 200 of an audio type is kept, within the entry, age and byte budgets (Workbox
+ * limits entries and age but not bytes): the least recently used songs are evicted first, and a
+ * song larger than the whole byte budget is played but not kept.
+ */
+async function serveMedia({ request, event }) {
+  const cache = await caches.open(BUDGETS.mediaCacheName);
+  const cached = await cache.match(request);
+  const record = cached ? await usage.get(request.url) : null;
+  if (cached && !(record && isExpired(record))) {
+    event.waitUntil(noteMediaUse(request.url, record));
+    return cached;
+  }
+  const response = await fetch(request);
+  const type = response.headers.get('Content-Type') || '';
+  const refusal = await cacheRefusal(request, response, { readBody: false });
+  if (refusal || !/^(audio\/|application\/ogg\b)/.test(type)) return response;
+  // Throws, and so fails the page's fetch, when the body does not arrive in full.
+  const body = await response.blob();
+  if (body.size <= BUDGETS.mediaMaxBytes) event.waitUntil(keepMedia(cache, request, response, body));
+  return responseFrom(response, body);
+}
+
+// Songs are kept one at a time: the budget's bookkeeping reads the cache and the records and
+// then changes them, which two songs arriving at once must not interleave.
+let mediaBookkeeping = Promise.resolve();
+
+function keepMedia(cache, request, response, body) {
+  const work = () => keepMediaNow(cache, request, response, body);
+  const done = mediaBookkeeping.then(work, work);
+  mediaBookkeeping = done.catch(() => {});
+  return done;
+}
+
+// Makes room first, then stores: the cache never holds more than its budgets, not even for a
+// moment.
+async function keepMediaNow(cache, request, response, body) {
+  await makeRoom(cache, request.url, body.size);
+  try {
+    await cache.put(request, responseFrom(response, body));
+  } catch (error) {
+    console.warn(`Woodshed service worker: not caching ${request.url}: ${error.message}`);
+    return;
+  }
+  const now = Date.now();
+  await usage.put(request.url, { bytes: body.size, lastUsed: now, cachedAt: now });
+}
+
+function isExpired(record) {
+  return Date.now() - (record.cachedAt ?? 0) > BUDGETS.mediaMaxAgeSeconds * 1000;
+}
+
+async function noteMediaUse(url, record) {
+  if (record) await usage.put(url, { ...record, lastUsed: Date.now() });
+}
+
+/**
+ * Evicts what a new song of `bytes` for `url` needs: songs older than the age budget, then the
+ * least recently used until the song fits both the entry and the byte budget. Each step
+ * removes one entry, and there are finitely many, so it cannot loop.
+ */
+async function makeRoom(cache, url, bytes) {
   const cached = new Set((await cache.keys()).map((r) => r.url));
+  cached.delete(url);  // a new copy of the same song replaces it
   const entries = await usage.all();
+  // A song without a record (a worker stopped mid-way) is counted from its stored body.
+  const recorded = new Set(entries.map((e) => e.url));
+  for (const cachedUrl of cached) {
+    if (recorded.has(cachedUrl)) continue;
+    const stored = await cache.match(cachedUrl);
+    if (!stored) continue;
+    const record = { bytes: (await stored.blob()).size, lastUsed: 0, cachedAt: Date.now() };
+    await usage.put(cachedUrl, record);
+    entries.push({ url: cachedUrl, ...record });
+  }
   const live = entries.filter((e) => cached.has(e.url)).sort((a, b) => a.lastUsed - b.lastUsed);
-  let total = live.reduce((sum, e) => sum + e.bytes, 0);
-  const forgotten = entries.filter((e) => !cached.has(e.url)).map((e) => e.url);
+  let total = live.reduce((sum, e) => sum + e.bytes, 0) + bytes;
+  let count = live.length + 1;
+  const forgotten = entries.filter((e) => !cached.has(e.url) && e.url !== url).map((e) => e.url);
   for (const entry of live) {
-    if (total <= BUDGETS.mediaMaxBytes) break;
-    if (entry.url === keep) continue;
+    const over = total > BUDGETS.mediaMaxBytes || count > BUDGETS.mediaMaxEntries;
+    if (!over && !isExpired(entry)) continue;
     await cache.delete(entry.url);
     forgotten.push(entry.url);
     total -= entry.bytes;
+    count -= 1;
   }
-  for (const url of forgotten) await usage.forget(url);
+  for (const forgottenUrl of forgotten) await usage.forget(forgottenUrl);
 }
 
 routing.registerRoute(
   ({ url }) => url.origin === self.location.origin && url.pathname.startsWith(MEDIA_PATH),
-  new strategies.CacheFirst({
-    cacheName: BUDGETS.mediaCacheName,
-    plugins: [
-      audioOnly,
-      byteBudget,
-      new expiration.ExpirationPlugin({
-        maxEntries: BUDGETS.mediaMaxEntries,
-        maxAgeSeconds: BUDGETS.mediaMaxAgeSeconds,
-        purgeOnQuotaError: true,
-      }),
-      addIsolationHeaders,
-    ],
-  }),
+  serveMedia,
 );
 
 // Files shared with the installed app (manifest share_target). A service worker cannot tell a

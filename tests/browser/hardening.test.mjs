@@ -115,17 +115,22 @@ describe('the cache of published songs', () => {
           }
           return { entries: keys.length, bytes };
         };
-        // Eviction runs just after each response is cached (in the worker's waitUntil); let the
-        // last one finish.
-        let afterMany = await measure();
-        for (let i = 0; i < 30 && (afterMany.bytes > budget || afterMany.entries > 40); i++) {
-          await new Promise((r) => setTimeout(r, 100));
-          afterMany = await measure();
-        }
+        // The worker keeps songs one at a time, each followed by its eviction (in its
+        // waitUntil): wait until the cache has stopped changing.
+        const settled = async () => {
+          let last = await measure();
+          for (let i = 0; i < 100; i++) {
+            await new Promise((r) => setTimeout(r, 300));
+            const now = await measure();
+            if (now.bytes === last.bytes && now.entries === last.entries) return now;
+            last = now;
+          }
+          return last;
+        };
+        const afterMany = await settled();
         const big = await fetch(`media/big-${budget + 1000}.wav`);
         const bigBytes = (await big.arrayBuffer()).byteLength;
-        await new Promise((r) => setTimeout(r, 300));
-        const afterBig = await measure();
+        const afterBig = await settled();
         const bigCached = (await (await caches.open('woodshed-media')).keys()).some((r) => r.url.includes('big-'));
         return { afterMany, afterBig, bigBytes, bigCached };
       }, budgetBytes);
