@@ -8,7 +8,7 @@ import { describeAudio, ImportQueue } from './import.js';
 import { Library } from './library.js';
 import { offerSharedFiles, SharedInbox } from './shared-inbox.js';
 import { MediaSessionBridge } from './media-session.js';
-import { installShortcuts } from './shortcuts.js';
+import { installShortcuts } from './keymap.js';
 import { toast } from './toasts.js';
 import { WoodshedApi } from './woodshed-api.js';
 import { Workbox } from './workbox-window.js';
