@@ -28,6 +28,7 @@
 const STATS_FIELDS = [
   'sampleRate', 'framesRendered', 'framesPlayed', 'underruns', 'ringFillFrames', 'targetLatencyMs',
   'renderLoadAvg', 'renderLoadMax', 'heapBytesInUse', 'heapCapacity', 'threads', 'nonFiniteBlocks',
+  'volumeLimitedBlocks',
 ];
 
 const STATE_FIELDS = ['trackId', 'positionSeconds', 'durationSeconds', 'playing', 'looping'];
@@ -195,8 +196,10 @@ export class WoodshedApi {
     return () => this.#changeListeners.delete(listener);
   }
 
+  // The listening volume is the engine's last stage, after the meters and the limiter, and
+  // apart from the master gain.
   #applyVolume() {
-    callEntry(this.#module, 'ws_set_master_gain_db', ['number'], [this.#muted ? -120 : this.#volumeDb]);
+    callEntry(this.#module, 'ws_set_listening_volume', ['number', 'number'], [this.#volumeDb, this.#muted ? 1 : 0]);
     this.#changed();
   }
 

@@ -109,6 +109,10 @@ class App {
   void setEqBypass(bool bypassed);
   void setLimiter(double ceilingDb, bool enabled);
 
+  /// When the status bar last saw the final stage limit the listening volume.
+  std::uint64_t volumeLimitedBlocksSeen = 0;
+  double volumeLimitedAt = -1e9;
+
   /// Loudness normalization of the current track, on the thread pool.
   struct Normalization {
     core::JobHandle job;

@@ -33,6 +33,16 @@ void drawStatusBar(App& app, ImVec2 position, ImVec2 size) {
   ImGui::Text("underruns: %u", ring.underruns.load(std::memory_order_relaxed));
   ImGui::SameLine(0, 24);
   ImGui::Text("render load: %.1f%% (max %.1f%%)", 100.0 * status.renderLoadAverage, 100.0 * status.renderLoadMax);
+  // The listening volume above 0 dB reached full scale and the final stage bent the peaks:
+  // say so for a second after it last happened.
+  if (status.volumeLimitedBlocks != app.volumeLimitedBlocksSeen) {
+    app.volumeLimitedBlocksSeen = status.volumeLimitedBlocks;
+    app.volumeLimitedAt = ImGui::GetTime();
+  }
+  if (ImGui::GetTime() - app.volumeLimitedAt < 1.0) {
+    ImGui::SameLine(0, 24);
+    ImGui::TextColored(ImVec4(1.0f, 0.7f, 0.3f, 1), "volume limited: turn it down");
+  }
   ImGui::End();
 }
 

@@ -97,6 +97,16 @@ void Engine::setMasterGainDb(double gainDb) {
   send(command);
 }
 
+void Engine::setListeningVolume(double volumeDb, bool muted) {
+  if (!(volumeDb >= kMinVolumeDb && volumeDb <= kMaxVolumeDb)) {
+    throw core::InvalidArgument("the volume must be between -60 and +6 dB, got " + std::to_string(volumeDb));
+  }
+  Command command;
+  command.type = Command::Type::SetListeningVolume;
+  command.value = muted ? 0.0 : dsp::dbToGain(volumeDb);
+  send(command);
+}
+
 void Engine::resetStatistics() {
   Command command;
   command.type = Command::Type::ResetStatistics;
@@ -288,6 +298,7 @@ bool Engine::renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) n
   status.tapBlocksDropped = renderer_.droppedTapBlocks();
   status.limiterGainReductionDb = renderer_.chain().limiterGainReductionDb();
   status.chainLatencyFrames = renderer_.chain().latencyFrames();
+  status.volumeLimitedBlocks = renderer_.volumeLimitedBlocks();
   if (!rendered.wasFinite) ++status.nonFiniteBlocks;
   status.renderLoadAverage += kLoadSmoothing * (load - status.renderLoadAverage);
   status.renderLoadMax = std::max(status.renderLoadMax, load);

@@ -23,6 +23,7 @@ void Renderer::prepare(const dsp::ProcessSpec& spec) {
   positionDelay_ = std::make_unique<SourcePosition[]>(positionDelayCapacity_);
   player_.prepare(spec);
   chain_.prepare(spec);
+  listeningVolume_.prepare(spec);
   prepareProcessors();
 }
 
@@ -74,6 +75,7 @@ const Track* Renderer::apply(const Command& command) noexcept {
     case Command::Type::SetEqBypass: chain_.setEqBypass(command.flag); break;
     case Command::Type::SetLimiter: chain_.setLimiter(command.value, command.flag); break;
     case Command::Type::SetTrackGain: player_.setTrackGain(command.value); break;
+    case Command::Type::SetListeningVolume: listeningVolume_.setTarget(command.value); break;
   }
   return nullptr;
 }
@@ -88,7 +90,29 @@ RenderedBlock Renderer::render(FrameCount frames) noexcept {
   const bool finite = chain_.process(mix);
   delayPositions(frames);
   if (tap_ != nullptr && !tap_->tryPushBlock(mix.channels, frames, positions_.get())) ++droppedTapBlocks_;
+  applyListeningVolume(mix);
   return RenderedBlock{mix, positions_.get(), finite};
+}
+
+void Renderer::applyListeningVolume(const dsp::AudioBlock& block) noexcept {
+  const bool boosting = listeningVolume_.target() > 1.0 || listeningVolume_.current() > 1.0;
+  listeningVolume_.process(block);
+  // At or below unity the chain's own clipper already kept every sample below full scale, and
+  // a second bend would change the sound; above unity the peaks may need it.
+  if (!boosting) return;
+  const float threshold = static_cast<float>(finalClipper_.thresholdGain());
+  bool bent = false;
+  for (ChannelCount c = 0; c < block.numChannels && !bent; ++c) {
+    for (FrameCount i = 0; i < block.numFrames; ++i) {
+      if (std::fabs(block.channels[c][i]) > threshold) {
+        bent = true;
+        break;
+      }
+    }
+  }
+  if (!bent) return;
+  ++volumeLimitedBlocks_;
+  finalClipper_.process(block);
 }
 
 }  // namespace woodshed::engine

@@ -120,6 +120,7 @@ describe('audio output (cross-origin isolated)', () => {
         ws_set_generator: () => w.setGenerator({ type: 'sine', frequency: 440, levelDb: -12 }),
         ws_set_target_latency: () => w.setLatency(40),
         ws_set_master_gain_db: () => w.setMasterGain(0),
+        ws_set_listening_volume: () => w.setVolume(0),
         ws_stats: () => w.stats(),
         ws_import_begin: () => w.importFiles([{ name: 'probe.wav', bytes: tinyWav() }]),
         ws_tracks: async () => w.test.invoke('ws_tracks'),

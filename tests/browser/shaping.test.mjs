@@ -107,6 +107,44 @@ describe('sound shaping and analysis', () => {
     assert.ok(Math.abs(loudness.momentary + 23) <= 0.2, `momentary ${loudness.momentary}`);
   });
 
+  test('the listening volume comes after the meters, and above 0 dB the output stays within full scale', async () => {
+    const reading = async (volumeDb) => {
+      await page.evaluate(async (db) => {
+        await window.woodshed.setVolume(db);
+        await new Promise((r) => setTimeout(r, 300));
+        await window.woodshed.resetLoudness();
+      }, volumeDb);
+      await page.waitForTimeout(600);
+      const output = await measure();
+      const { momentary } = await page.evaluate(() => window.woodshed.loudness());
+      return { output: output.levelDb, momentary };
+    };
+    await page.evaluate(() => window.woodshed.setGenerator({ type: 'sine', frequency: 1000, levelDb: -20 }));
+    const unity = await reading(0);
+    const down = await reading(-12);
+    console.log(`[ measure  ] volume -12 dB: output ${(down.output - unity.output).toFixed(3)} dB, momentary loudness ${unity.momentary.toFixed(2)} -> ${down.momentary.toFixed(2)} LUFS`);
+    assert.ok(Math.abs(down.output - unity.output + 12) <= 0.1, `the output drops 12 dB: ${unity.output} -> ${down.output}`);
+    assert.ok(Math.abs(down.momentary - unity.momentary) <= 0.1, `loudness measures the song: ${unity.momentary} -> ${down.momentary}`);
+    // A full-scale square with the limiter off, at +6 dB of volume.
+    await page.evaluate(async () => {
+      await window.woodshed.setLimiter({ ceilingDb: 0, enabled: false });
+      await window.woodshed.setGenerator({ type: 'square', frequency: 220, levelDb: 0 });
+      await window.woodshed.setVolume(6);
+    });
+    await settle();
+    const loud = await measure();
+    const stats = await page.evaluate(() => window.woodshed.stats());
+    await page.evaluate(async () => {
+      await window.woodshed.setVolume(0);
+      await window.woodshed.setLimiter({ ceilingDb: -1, enabled: true });
+      await window.woodshed.setGenerator(null);
+    });
+    console.log(`[ measure  ] full-scale square at +6 dB volume: peak ${loud.peak.toFixed(5)}; blocks limited ${stats.volumeLimitedBlocks}`);
+    assert.ok(loud.peak <= 1, `never above 0 dBFS: ${loud.peak}`);
+    assert.ok(loud.peak > 0.9, 'and still loud');
+    assert.ok(stats.volumeLimitedBlocks > 0, 'the engine says it limited');
+  });
+
   test('normalize measures a song on the thread pool and plays it at the target', async () => {
     const file = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 20, name: 'quiet.wav' });
     const result = await page.evaluate(async (b) => {

@@ -55,6 +55,10 @@ TEST(RenderAllocation, RendererAndRingNeverAllocateAfterPrepare) {
       limiter.value = -3.0;
       limiter.flag = (block / 1000) % 3 != 0;
       renderer.apply(limiter);
+      Command volume;
+      volume.type = Command::Type::SetListeningVolume;
+      volume.value = (block / 1000) % 2 ? 2.0 : 0.25;  // boosting (the final stage bends) and not
+      renderer.apply(volume);
       Command rate;
       rate.type = Command::Type::SetSampleRate;
       rate.value = block % 2000 == 0 ? 48000.0 : 44100.0;

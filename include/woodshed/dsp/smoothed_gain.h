@@ -15,6 +15,8 @@ class SmoothedGain {
   /// Starts a ramp to `gain` (linear). Render thread.
   void setTarget(double gain) noexcept;
   double target() const noexcept { return target_; }
+  /// The gain applied to the last sample processed.
+  double current() const noexcept { return current_; }
   /// Multiplies every channel in place. Render thread: no allocation.
   void process(const AudioBlock& block) noexcept;
 

@@ -31,6 +31,7 @@ struct Command {
     SetEqBypass,    ///< flag
     SetLimiter,     ///< value (ceiling dB), flag (enabled)
     SetTrackGain,   ///< value (linear): the current track's playback gain (normalize)
+    SetListeningVolume,  ///< value (linear; 0 when muted): after the chain and the analysis tap
   };
 
   Type type = Type::ResetStatistics;

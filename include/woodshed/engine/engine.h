@@ -52,6 +52,7 @@ struct EngineStatus {
   std::uint64_t tapBlocksDropped = 0;  ///< blocks the analysis tap had no room for
   double limiterGainReductionDb = 0.0;
   FrameCount chainLatencyFrames = 0;   ///< the output chain's fixed delay (limiter look-ahead)
+  std::uint64_t volumeLimitedBlocks = 0;  ///< blocks the final stage kept within full scale
 };
 
 class Engine {
@@ -81,6 +82,12 @@ class Engine {
   /// InvalidArgument for bad values and LimitExceeded when the command queue is full.
   void setGenerator(const dsp::GeneratorParams& params);
   void setMasterGainDb(double gainDb);
+  /// Limits: the listening volume, in dB.
+  static constexpr double kMinVolumeDb = -60.0;
+  static constexpr double kMaxVolumeDb = 6.0;
+  /// The listening volume and mute, applied after the output chain and the analysis tap (so
+  /// meters and loudness do not follow the knob). Throws InvalidArgument out of range.
+  void setListeningVolume(double volumeDb, bool muted);
   void resetStatistics();
 
   /// Main thread. Lends `track` to the render thread, which makes it current (paused at 0);

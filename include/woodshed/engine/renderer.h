@@ -17,6 +17,8 @@
 #include "woodshed/dsp/process_spec.h"
 #include "woodshed/dsp/signal_generator.h"
 #include "woodshed/engine/commands.h"
+#include "woodshed/dsp/safety_clipper.h"
+#include "woodshed/dsp/smoothed_gain.h"
 #include "woodshed/engine/output_chain.h"
 #include "woodshed/engine/player.h"
 
@@ -49,6 +51,9 @@ class Renderer {
   const dsp::GeneratorParams& generatorParams() const noexcept { return generator_.params(); }
   const Player& player() const noexcept { return player_; }
   const OutputChain& chain() const noexcept { return chain_; }
+  /// Blocks in which the listening volume (above 0 dB) would have exceeded full scale and the
+  /// final safety stage bent the peaks.
+  std::uint64_t volumeLimitedBlocks() const noexcept { return volumeLimitedBlocks_; }
 
   /// Gives the renderer a ring to copy every output block into for analysis (or null). Set
   /// before rendering starts. A full tap drops the block (counted), never waits.
@@ -58,6 +63,7 @@ class Renderer {
 
  private:
   void prepareProcessors() noexcept;
+  void applyListeningVolume(const dsp::AudioBlock& block) noexcept;
 
   dsp::ProcessSpec spec_{};
   std::unique_ptr<float[]> mixStorage_;
@@ -76,6 +82,12 @@ class Renderer {
   Player player_;
   dsp::SignalGenerator generator_;
   OutputChain chain_;
+  // The listening volume and mute: the last stage, after the analysis tap, so meters and
+  // loudness measure the song and not the knob. Above 0 dB a final safety stage keeps the
+  // output within full scale.
+  dsp::SmoothedGain listeningVolume_;
+  dsp::SafetyClipper finalClipper_;
+  std::uint64_t volumeLimitedBlocks_ = 0;
 };
 
 }  // namespace woodshed::engine

@@ -24,7 +24,7 @@ constexpr const char* kEntries =
     "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_seek,ws_set_loop,ws_state,"
     "ws_catalog_begin,ws_catalog_add,ws_catalog_end,"
     "ws_set_eq_band,ws_set_eq_bypass,ws_eq,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
-    "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache";
+    "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume";
 
 // Laid out for JS: the EQ (10 bands x {frequency, gain, q, enabled}, then bypass), loudness
 // ({momentary, shortTerm, integrated, range, truePeak, limiterGainReductionDb}), normalization
@@ -89,6 +89,7 @@ struct Stats {
   double heapCapacity;
   double threads;
   double nonFiniteBlocks;
+  double volumeLimitedBlocks;
 };
 Stats gStats;
 
@@ -156,6 +157,12 @@ EMSCRIPTEN_KEEPALIVE int ws_set_master_gain_db(double gainDb) {
   return status(callAtBoundary("ws_set_master_gain_db", [&] { app().engine().setMasterGainDb(gainDb); }));
 }
 
+/// The listening volume (-60..+6 dB) and mute: the last stage, after the meters.
+EMSCRIPTEN_KEEPALIVE int ws_set_listening_volume(double volumeDb, int muted) {
+  return status(callAtBoundary("ws_set_listening_volume",
+                               [&] { app().engine().setListeningVolume(volumeDb, muted != 0); }));
+}
+
 /// Fills the statistics block; its address comes from ws_stats_block().
 EMSCRIPTEN_KEEPALIVE int ws_stats() {
   return status(callAtBoundary("ws_stats", [&] {
@@ -175,6 +182,7 @@ EMSCRIPTEN_KEEPALIVE int ws_stats() {
     gStats.heapCapacity = static_cast<double>(a.platform().heapCapacity());
     gStats.threads = a.threadCount();
     gStats.nonFiniteBlocks = engine.nonFiniteBlocks;
+    gStats.volumeLimitedBlocks = static_cast<double>(engine.volumeLimitedBlocks);
   }));
 }
 
