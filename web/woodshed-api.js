@@ -78,7 +78,6 @@ export class WoodshedApi {
   #testMode;
   #resolveReady;
   #rejectReady;
-  #generator = { type: 'sine', frequency: 440, levelDb: -12 };
 
   /** @param {{testMode: boolean}} options */
   constructor({ testMode }) {
@@ -143,12 +142,14 @@ export class WoodshedApi {
    */
   async setGenerator(spec) {
     await this.ready;
+    // The engine's settings are the only copy: a change made in the app's panel is kept.
+    const { enabled, ...current } = this.#engineGenerator();
     if (spec === null) {
-      this.#callGenerator(this.#generator, false);
+      this.#callGenerator(current, false);
       return;
     }
     if (typeof spec !== 'object') throw new TypeError('setGenerator takes {type, frequency, levelDb} or null');
-    const next = { ...this.#generator, ...spec };
+    const next = { ...current, ...spec };
     if (!GENERATOR_TYPES.includes(next.type)) {
       throw new Error(`unknown generator type "${next.type}"; use ${GENERATOR_TYPES.join(', ')}`);
     }
@@ -156,7 +157,18 @@ export class WoodshedApi {
       throw new TypeError('frequency and levelDb must be numbers');
     }
     this.#callGenerator(next, true);
-    this.#generator = next;
+  }
+
+  /** The signal generator as the engine has it: {type, frequency, levelDb}, or null when off. */
+  async generator() {
+    await this.ready;
+    const { enabled, ...params } = this.#engineGenerator();
+    return enabled ? params : null;
+  }
+
+  #engineGenerator() {
+    this.#call('ws_generator', [], []);
+    return JSON.parse(this.#module.UTF8ToString(this.#module._ws_result_text()));
   }
 
   /** Sets the target latency of the engine's ring, 5-250 ms. */
@@ -356,14 +368,16 @@ export class WoodshedApi {
       }
     });
     const current = await this.eq();
-    bands.forEach((band, index) => {
-      const next = { ...current.bands[index], ...band };
-      this.#call('ws_set_eq_band', ['number', 'number', 'number', 'number', 'number'],
-        [index, next.frequency, next.gainDb, next.q, next.enabled ? 1 : 0]);
+    // The whole EQ goes to the engine in one call, validated there as a whole: a bad band
+    // changes nothing. Bands and fields not given keep their settings.
+    const values = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_eq_block(), EQ_TYPES.length * 4 + 1);
+    current.bands.forEach((band, index) => {
+      const next = { ...band, ...(bands[index] ?? {}) };
+      values.set([Number(next.frequency), Number(next.gainDb), Number(next.q), next.enabled ? 1 : 0], index * 4);
     });
-    if (!Array.isArray(settings) && settings?.bypass !== undefined) {
-      this.#call('ws_set_eq_bypass', ['number'], [settings.bypass ? 1 : 0]);
-    }
+    const bypass = !Array.isArray(settings) && settings?.bypass !== undefined ? settings.bypass : current.bypass;
+    values[EQ_TYPES.length * 4] = bypass ? 1 : 0;
+    this.#call('ws_set_eq', [], []);
   }
 
   /** The EQ: {bands: [{type, frequency, gainDb, q, enabled}], bypass}. */
@@ -644,6 +658,8 @@ export class WoodshedApi {
           throw new DOMException('the quota was exceeded', 'QuotaExceededError');
         };
       },
+      /** Sets the generator in the engine directly, as the app's own panel does (not through the API). */
+      setGeneratorAsThePanelDoes: (type, frequency, levelDb) => this.#callGenerator({ type, frequency, levelDb }, true),
       /** Makes the next import's waveform job fail with `message`, as running out of memory would. */
       failNextWaveform: (message) => callEntry(this.#module, 'ws_inject_waveform_failure', ['string'], [message]),
       /** Slows the library's file writes by `milliseconds` per 1 MB chunk (0 restores them). */

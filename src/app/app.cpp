@@ -71,6 +71,12 @@ void App::setEqBand(std::size_t index, const dsp::BandParams& band) {
   eqBands[index] = band;
 }
 
+void App::setEq(const dsp::ParametricEq::Bands& bands, bool bypassed) {
+  engine_.setEq(bands, bypassed);
+  eqBands = bands;
+  eqBypass = bypassed;
+}
+
 void App::setEqBypass(bool bypassed) {
   engine_.setEqBypass(bypassed);
   eqBypass = bypassed;

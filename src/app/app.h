@@ -107,6 +107,8 @@ class App {
   /// Sets one EQ band (validated) and keeps the UI in step.
   void setEqBand(std::size_t index, const dsp::BandParams& band);
   void setEqBypass(bool bypassed);
+  /// Sets the whole EQ at once (a preset, the API's setEq): all or nothing.
+  void setEq(const dsp::ParametricEq::Bands& bands, bool bypassed);
   void setLimiter(double ceilingDb, bool enabled);
 
   /// When the status bar last saw the final stage limit the listening volume.

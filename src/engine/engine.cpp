@@ -157,7 +157,7 @@ void Engine::setSourceGainDb(std::size_t source, double gainDb) {
   send(command);
 }
 
-void Engine::setEqBand(std::size_t index, const dsp::BandParams& band) {
+void Engine::validateEqBand(std::size_t index, const dsp::BandParams& band) {
   if (index >= dsp::ParametricEq::kBandCount) {
     throw core::InvalidArgument("the EQ has bands 0 to " + std::to_string(dsp::ParametricEq::kBandCount - 1));
   }
@@ -170,11 +170,36 @@ void Engine::setEqBand(std::size_t index, const dsp::BandParams& band) {
   if (!(band.q >= dsp::ParametricEq::kMinQ && band.q <= dsp::ParametricEq::kMaxQ)) {
     throw core::InvalidArgument("EQ Q must be between 0.1 and 18, got " + std::to_string(band.q));
   }
+}
+
+void Engine::setEqBand(std::size_t index, const dsp::BandParams& band) {
+  validateEqBand(index, band);
   Command command;
   command.type = Command::Type::SetEqBand;
   command.index = static_cast<std::uint32_t>(index);
   command.band = band;
   send(command);
+}
+
+void Engine::setEq(const dsp::ParametricEq::Bands& bands, bool bypassed) {
+  std::array<Command, dsp::ParametricEq::kBandCount + 1> commands;
+  for (std::size_t i = 0; i < bands.size(); ++i) {
+    try {
+      validateEqBand(i, bands[i]);
+    } catch (const core::InvalidArgument& e) {
+      throw core::InvalidArgument("band " + std::to_string(i) + ": " + e.what() + "; nothing was changed");
+    }
+    commands[i].type = Command::Type::SetEqBand;
+    commands[i].index = static_cast<std::uint32_t>(i);
+    commands[i].band = bands[i];
+  }
+  commands.back().type = Command::Type::SetEqBypass;
+  commands.back().flag = bypassed;
+  // Published together: the render thread applies all of them before its next block, or none.
+  if (!commands_.tryPushAll(commands.data(), static_cast<FrameCount>(commands.size()))) {
+    throw core::LimitExceeded("engine command queue", kCommandQueueCapacity,
+                              "the audio engine is not keeping up with commands; try again");
+  }
 }
 
 void Engine::setEqBypass(bool bypassed) { sendFlag(Command::Type::SetEqBypass, bypassed); }

@@ -53,6 +53,47 @@ describe('sound shaping and analysis', () => {
     assert.match(refused, /between -18 and \+18 dB/);
   });
 
+  test('setEq keeps what it is not given, and a bad band anywhere changes nothing, in the settings or the sound', async () => {
+    await page.evaluate(() => window.woodshed.setGenerator({ type: 'sine', frequency: 2000, levelDb: -18 }));
+    await page.evaluate(() => window.woodshed.setEq([{}, {}, {}, {}, {}, {}, { frequency: 2000, gainDb: 4, q: 2, enabled: true }]));
+    await page.evaluate(() => window.woodshed.setEq([{}, {}, {}, {}, {}, {}, { gainDb: 5 }]));
+    const partial = await page.evaluate(() => window.woodshed.eq());
+    assert.deepEqual(partial.bands[6], { type: 'peaking', frequency: 2000, gainDb: 5, q: 2, enabled: true }, 'only the gain changed');
+    await settle();
+    const before = await measure();
+    // A preset-sized change whose last band is out of range.
+    const bands = Array.from({ length: 10 }, (_, i) => ({ gainDb: i === 9 ? 40 : -12 }));
+    const refused = await page.evaluate((b) => window.woodshed.setEq(b).then(() => 'accepted', (e) => e.message), bands);
+    assert.match(refused, /^band 9: EQ gain must be between -18 and \+18 dB, got 40.*; nothing was changed$/);
+    assert.deepEqual(await page.evaluate(() => window.woodshed.eq()), partial, 'the settings are as before');
+    await settle();
+    const after = await measure();
+    assert.ok(Math.abs(after.levelDb - before.levelDb) < 0.05, `the sound is as before: ${before.levelDb} -> ${after.levelDb}`);
+    await page.evaluate(() => window.woodshed.setEq({ bands: [{}, {}, {}, {}, {}, {}, { gainDb: 0, q: 1, frequency: 1000 }], bypass: false }));
+  });
+
+  test('the generator is read back from the engine, so a change made elsewhere is kept', async () => {
+    const read = await page.evaluate(async () => {
+      const w = window.woodshed;
+      await w.setGenerator({ type: 'triangle', frequency: 300, levelDb: -15 });
+      const set = await w.generator();
+      await w.setGenerator(null);
+      const off = await w.generator();
+      await w.setGenerator({ levelDb: -20 });  // back on, with the other settings kept
+      const partial = await w.generator();
+      // The app's panel changes the frequency; then the API changes only the level.
+      w.test.setGeneratorAsThePanelDoes('triangle', 880, -20);
+      await w.setGenerator({ levelDb: -24 });
+      const afterPanel = await w.generator();
+      await w.setGenerator(null);
+      return { set, off, partial, afterPanel };
+    });
+    assert.deepEqual(read.set, { type: 'triangle', frequency: 300, levelDb: -15 });
+    assert.equal(read.off, null);
+    assert.deepEqual(read.partial, { type: 'triangle', frequency: 300, levelDb: -20 });
+    assert.deepEqual(read.afterPanel, { type: 'triangle', frequency: 880, levelDb: -24 }, 'the panel\'s frequency is kept');
+  });
+
   test('the limiter holds every sample at its ceiling, whatever goes in', async () => {
     await page.evaluate(async () => {
       await window.woodshed.setGenerator({ type: 'square', frequency: 220, levelDb: -3 });

@@ -111,6 +111,11 @@ class Engine {
   /// an index or value out of range.
   void setEqBand(std::size_t index, const dsp::BandParams& band);
   void setEqBypass(bool bypassed);
+  /// Sets every band and the bypass at once: all are validated first, and the render thread
+  /// applies all of them before one block, or none. Throws InvalidArgument naming the band.
+  void setEq(const dsp::ParametricEq::Bands& bands, bool bypassed);
+  /// Throws InvalidArgument when `band` is not a valid setting for band `index`.
+  static void validateEqBand(std::size_t index, const dsp::BandParams& band);
   /// Limiter ceiling in dBFS (-24..0); a disabled limiter has its ceiling at 0 dBFS.
   void setLimiter(double ceilingDb, bool enabled);
   /// The current track's playback gain in dB (-40..+40), e.g. from loudness normalization.

@@ -23,7 +23,7 @@ constexpr const char* kEntries =
     "ws_import_begin,ws_import_write,ws_import_commit,ws_import_cancel,ws_import_progress,ws_import_done,"
     "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_seek,ws_set_loop,ws_state,"
     "ws_catalog_begin,ws_catalog_add,ws_catalog_end,"
-    "ws_set_eq_band,ws_set_eq_bypass,ws_eq,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
+    "ws_set_eq_bypass,ws_eq,ws_set_eq,ws_generator,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
     "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume";
 
 // Laid out for JS: the EQ (10 bands x {frequency, gain, q, enabled}, then bypass), loudness
@@ -360,15 +360,31 @@ EMSCRIPTEN_KEEPALIVE int ws_media_cache(double entries, double bytes, double max
 }
 
 /// Sets EQ band `index` (0 low shelf, 1-8 peaking, 9 high shelf); changes glide over 20 ms.
-EMSCRIPTEN_KEEPALIVE int ws_set_eq_band(int index, double frequencyHz, double gainDb, double q, int enabled) {
-  return status(callAtBoundary("ws_set_eq_band", [&] {
-    if (index < 0) throw woodshed::core::InvalidArgument("the EQ has bands 0 to 9");
-    app().setEqBand(static_cast<std::size_t>(index), woodshed::dsp::BandParams{frequencyHz, gainDb, q, enabled != 0});
+EMSCRIPTEN_KEEPALIVE int ws_set_eq_bypass(int bypassed) {
+  return status(callAtBoundary("ws_set_eq_bypass", [&] { app().setEqBypass(bypassed != 0); }));
+}
+
+/// Sets the whole EQ from the EQ block, which JS filled (the layout ws_eq() writes): all bands
+/// and the bypass, validated together, applied together or not at all.
+EMSCRIPTEN_KEEPALIVE int ws_set_eq() {
+  return status(callAtBoundary("ws_set_eq", [&] {
+    woodshed::dsp::ParametricEq::Bands bands = app().eqBands;
+    for (std::size_t i = 0; i < bands.size(); ++i) {
+      bands[i] = woodshed::dsp::BandParams{gEq[i * 4], gEq[i * 4 + 1], gEq[i * 4 + 2], gEq[i * 4 + 3] != 0.0};
+    }
+    app().setEq(bands, gEq[bands.size() * 4] != 0.0);
   }));
 }
 
-EMSCRIPTEN_KEEPALIVE int ws_set_eq_bypass(int bypassed) {
-  return status(callAtBoundary("ws_set_eq_bypass", [&] { app().setEqBypass(bypassed != 0); }));
+/// The generator as last accepted, in ws_result_text(): {"type", "frequency", "levelDb", "enabled"}.
+EMSCRIPTEN_KEEPALIVE int ws_generator() {
+  return status(callAtBoundary("ws_generator", [&] {
+    const woodshed::dsp::GeneratorParams& g = app().generator();
+    char json[160];
+    std::snprintf(json, sizeof json, "{\"type\":\"%s\",\"frequency\":%.17g,\"levelDb\":%.17g,\"enabled\":%s}",
+                  woodshed::dsp::toString(g.waveform), g.frequencyHz, g.levelDb, g.enabled ? "true" : "false");
+    gResultText = json;
+  }));
 }
 
 /// Fills the EQ block (ws_eq_block()).
