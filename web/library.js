@@ -32,6 +32,18 @@ const MIGRATIONS = [
     db.createObjectStore(TRACKS, { keyPath: 'id' });
     db.createObjectStore(SETTINGS);
   },
+  // 1 -> 2: what is recalled per song moves into one place, `recall` (the track gain was
+  // `gainDb` on the record).
+  (db, transaction) => {
+    const cursor = transaction.objectStore(TRACKS).openCursor();
+    cursor.onsuccess = () => {
+      const at = cursor.result;
+      if (!at) return;
+      const { gainDb, ...record } = at.value;
+      if (gainDb !== undefined) at.update({ ...record, recall: { ...record.recall, trackGainDb: gainDb } });
+      at.continue();
+    };
+  },
 ];
 const DB_VERSION = MIGRATIONS.length;
 const LOCK = 'woodshed-library';
@@ -187,9 +199,12 @@ export class Library {
     await this.#update(id, (record) => ({ ...record, name: trimmed }));
   }
 
-  /** Keeps a song's playback gain (from loudness normalization). */
-  async setTrackGain(id, gainDb) {
-    await this.#update(id, (record) => ({ ...record, gainDb }));
+  /**
+   * Keeps one of the settings recalled with a song (see RECALLED in woodshed-api.js), inside
+   * the lock, so recalls of different settings from two tabs never overwrite each other.
+   */
+  async setRecall(id, key, value) {
+    await this.#update(id, (record) => ({ ...record, recall: { ...record.recall, [key]: value } }));
   }
 
   /** Remembers when a song was last played and where. */

@@ -49,6 +49,15 @@ const PLAYBACK_NOTE_MS = 1000;
 
 const GENERATOR_TYPES = ['sine', 'square', 'triangle', 'saw', 'white', 'pink', 'sweep'];
 
+/**
+ * What is recalled per song: kept in its library record (`recall`) and applied whenever the
+ * song is loaded, the initial value when the song has none. Later settings (tempo, pitch,
+ * loop, stem mix, EQ when remembered per song) are added here and nowhere else.
+ */
+const RECALLED = {
+  trackGainDb: { initial: 0, apply: (call, db) => call('ws_set_track_gain', ['number'], [db]) },
+};
+
 /** Calls an exported C++ entry; throws an Error with the engine's message when it fails. */
 export function callEntry(module, name, argTypes, args) {
   const status = module.ccall(name, 'number', argTypes, args);
@@ -319,7 +328,9 @@ export class WoodshedApi {
       }
       this.#remember(id, engineId);
       this.#call('ws_load', ['number'], [engineId]);
-      if (record.gainDb) this.#call('ws_set_track_gain', ['number'], [record.gainDb]);
+      for (const [key, setting] of Object.entries(RECALLED)) {
+        setting.apply((...args) => this.#call(...args), record.recall?.[key] ?? setting.initial);
+      }
       this.#current = id;
       this.#trimMemory();
       await this.#library.setSetting('lastTrack', id);
@@ -329,6 +340,18 @@ export class WoodshedApi {
       this.#lastError = error.message;
       throw error;
     }
+  }
+
+  /**
+   * What is recalled with a song when it loads: {trackGainDb, ...}, with initial values for
+   * what it has none of. The current song when no id is given.
+   */
+  async recall(trackId = null) {
+    await this.ready;
+    const id = trackId ?? this.#current;
+    const record = id === null ? null : await this.#library.get(id);
+    if (!record) throw new Error('that song is not in the library');
+    return Object.fromEntries(Object.entries(RECALLED).map(([key, setting]) => [key, record.recall?.[key] ?? setting.initial]));
   }
 
   /** Frees a song's memory (it stays in the library); if it is current, nothing is. */
@@ -410,6 +433,17 @@ export class WoodshedApi {
     return Object.fromEntries(LOUDNESS_FIELDS.map((field, i) => [field, values[i]]));
   }
 
+  /**
+   * Peak and RMS meters of what plays (before the listening volume), per channel:
+   * {peakDb: [left, right], rmsDb, peakHoldDb, clipped: [bool, bool]}; -200 dB means silence.
+   */
+  async meters() {
+    await this.ready;
+    this.#call('ws_meters', [], []);
+    const v = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_meters_block(), 8);
+    return { peakDb: [v[0], v[1]], rmsDb: [v[2], v[3]], peakHoldDb: [v[4], v[5]], clipped: [v[6] !== 0, v[7] !== 0] };
+  }
+
   async resetLoudness() {
     await this.ready;
     this.#call('ws_reset_loudness', [], []);
@@ -463,7 +497,7 @@ export class WoodshedApi {
       const message = this.#module.UTF8ToString(this.#module._ws_result_text());
       if (measuredLufs <= -70) throw new Error(message || 'the song could not be measured');
       if (measuredTrack !== engineId) throw new Error('another measurement replaced this one');
-      await this.#library.setTrackGain(id, gainDb);
+      await this.#library.setRecall(id, 'trackGainDb', gainDb);
       return { measuredLufs, gainDb };
     }
   }

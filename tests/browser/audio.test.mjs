@@ -128,6 +128,7 @@ describe('audio output (cross-origin isolated)', () => {
         ws_unload: async () => w.test.invoke('ws_unload'),
         ws_set_eq: () => w.setEq([{ type: 'lowshelf' }]),
         ws_generator: () => w.generator(),
+        ws_meters: () => w.meters(),
         ws_eq: async () => w.test.invoke('ws_eq'),
         ws_set_eq_bypass: async () => w.test.invoke('ws_set_eq_bypass'),
         ws_set_limiter: () => w.setLimiter({ ceilingDb: -1, enabled: true }),

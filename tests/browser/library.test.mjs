@@ -2,8 +2,10 @@
 // all-or-nothing imports, repairs at start-up, two tabs at once, and offline.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { eventually, openApp, startServer } from './harness.mjs';
+import { eventually, openApp, openPage, startServer } from './harness.mjs';
 import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
 
 // The songs stored in the library's originals folder (not their sidecars), the temporary
@@ -400,6 +402,98 @@ describe('a library of 50 songs (figures for the README)', () => {
       const bytes = tracks.reduce((sum, t) => sum + t.size, 0);
       console.log(`[ measure  ] 50 songs: reload to library shown in ${shownMs} ms; MP3 at 192 kb/s stores ${(bytes / minutes / 1e6).toFixed(2)} MB per minute`);
       assert.equal(tracks.length, 50);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  });
+});
+
+describe('per-song recall', () => {
+  test('a song\'s recalled settings survive a reload and are applied when it loads', async () => {
+    const server = await startServer();
+    const browser = await openApp(server.url);
+    try {
+      const { page } = browser;
+      await installPageHelpers(page);
+      const file = makeAudio({ format: 'mp3', rate: 44100, channels: 2, seconds: 30, name: 'recalled.mp3' });
+      const id = await importBase64(page, 'recalled.mp3', base64Of(file));
+      const { gainDb } = await page.evaluate(async (songId) => {
+        await window.woodshed.load(songId);
+        return window.woodshed.normalize({ targetLufs: -20 });
+      }, id);
+      await reloadApp(page);
+      const recalled = await page.evaluate((songId) => window.woodshed.recall(songId), id);
+      assert.deepEqual(recalled, { trackGainDb: gainDb });
+      // Loaded again after the reload, it plays at the loudness it was normalized to.
+      const shortTerm = await page.evaluate(async (songId) => {
+        const w = window.woodshed;
+        await w.load(songId);
+        await w.seek(5);
+        await w.play();
+        await new Promise((r) => setTimeout(r, 300));
+        await w.resetLoudness();
+        await new Promise((r) => setTimeout(r, 3500));
+        const { shortTerm: measured } = await w.loudness();
+        await w.pause();
+        return measured;
+      }, id);
+      console.log(`[ measure  ] recalled track gain ${gainDb.toFixed(2)} dB: plays at ${shortTerm.toFixed(2)} LUFS short-term (target -20)`);
+      assert.ok(Math.abs(shortTerm + 20) <= 0.5, `plays at ${shortTerm} LUFS`);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  });
+
+  test('a library of schema version 1 is upgraded: the track gain it kept is recalled', async () => {
+    const server = await startServer();
+    const file = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 3, name: 'version-one.wav' });
+    const bytes = readFileSync(file);
+    const id = createHash('sha256').update(bytes).digest('hex');
+    // A fresh profile; a page of the app's origin that is not the app writes what version 1 kept.
+    const browser = await openPage(`${server.url}icons/icon.svg`);
+    try {
+      const { page } = browser;
+      await page.evaluate(async ([songId, base64]) => {
+        const db = await new Promise((resolve, reject) => {
+          const opening = indexedDB.open('woodshed', 1);
+          opening.onupgradeneeded = () => {
+            opening.result.createObjectStore('tracks', { keyPath: 'id' });
+            opening.result.createObjectStore('settings');
+          };
+          opening.onsuccess = () => resolve(opening.result);
+          opening.onerror = () => reject(opening.error);
+        });
+        await new Promise((resolve, reject) => {
+          const transaction = db.transaction('tracks', 'readwrite');
+          transaction.objectStore('tracks').put({
+            id: songId, name: 'Version one.wav', format: 'WAV', duration: 3, sampleRate: 44100, channels: 2,
+            size: 0, hash: songId, dateAdded: 1, lastPlayed: null, lastPosition: 0, gainDb: -3.5,
+          });
+          transaction.oncomplete = resolve;
+          transaction.onerror = () => reject(transaction.error);
+        });
+        db.close();
+        const text = atob(base64);
+        const data = Uint8Array.from(text, (c) => c.charCodeAt(0));
+        const root = await navigator.storage.getDirectory();
+        const library = await root.getDirectoryHandle('library', { create: true });
+        const writable = await (await library.getFileHandle(songId, { create: true })).createWritable();
+        await writable.write(data);
+        await writable.close();
+      }, [id, bytes.toString('base64')]);
+      await page.goto(`${server.url}?test`);
+      await page.evaluate(() => window.woodshed.ready);
+      const upgraded = await page.evaluate(async (songId) => ({
+        record: (await window.woodshed.tracks()).find((t) => t.id === songId),
+        recall: await window.woodshed.recall(songId),
+        version: (await indexedDB.databases()).find((d) => d.name === 'woodshed')?.version,
+      }), id);
+      assert.equal(upgraded.record.name, 'Version one.wav');
+      assert.equal(upgraded.record.gainDb, undefined, 'moved');
+      assert.deepEqual(upgraded.recall, { trackGainDb: -3.5 });
+      assert.equal(upgraded.version, 2);
     } finally {
       await browser.close();
       await server.stop();

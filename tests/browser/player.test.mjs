@@ -402,8 +402,8 @@ describe('player conventions', () => {
       const tracks = await w.tracks();
       return {
         outcome,
-        measuredGain: tracks.find((t) => t.id === measured).gainDb,
-        nextGain: tracks.find((t) => t.id === next).gainDb ?? null,
+        measuredGain: tracks.find((t) => t.id === measured).recall?.trackGainDb,
+        nextGain: tracks.find((t) => t.id === next).recall?.trackGainDb ?? null,
         current: (await w.state()).trackId === next,
       };
     }, song.base64);

@@ -158,7 +158,8 @@ describe('sound shaping and analysis', () => {
       await page.waitForTimeout(600);
       const output = await measure();
       const { momentary } = await page.evaluate(() => window.woodshed.loudness());
-      return { output: output.levelDb, momentary };
+      const { rmsDb } = await page.evaluate(() => window.woodshed.meters());
+      return { output: output.levelDb, momentary, rmsDb: rmsDb[0] };
     };
     await page.evaluate(() => window.woodshed.setGenerator({ type: 'sine', frequency: 1000, levelDb: -20 }));
     const unity = await reading(0);
@@ -166,6 +167,8 @@ describe('sound shaping and analysis', () => {
     console.log(`[ measure  ] volume -12 dB: output ${(down.output - unity.output).toFixed(3)} dB, momentary loudness ${unity.momentary.toFixed(2)} -> ${down.momentary.toFixed(2)} LUFS`);
     assert.ok(Math.abs(down.output - unity.output + 12) <= 0.1, `the output drops 12 dB: ${unity.output} -> ${down.output}`);
     assert.ok(Math.abs(down.momentary - unity.momentary) <= 0.1, `loudness measures the song: ${unity.momentary} -> ${down.momentary}`);
+    assert.ok(Math.abs(unity.rmsDb + 23.01) <= 0.1, `the RMS meter reads the -20 dBFS (AES17) sine: ${unity.rmsDb} dB`);
+    assert.ok(Math.abs(down.rmsDb - unity.rmsDb) <= 0.1, `and so do the meters: ${unity.rmsDb} -> ${down.rmsDb}`);
     // A full-scale square with the limiter off, at +6 dB of volume.
     await page.evaluate(async () => {
       await window.woodshed.setLimiter({ ceilingDb: 0, enabled: false });

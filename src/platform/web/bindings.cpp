@@ -23,7 +23,7 @@ constexpr const char* kEntries =
     "ws_import_begin,ws_import_write,ws_import_commit,ws_import_cancel,ws_import_progress,ws_import_done,"
     "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_seek,ws_set_loop,ws_state,"
     "ws_catalog_begin,ws_catalog_add,ws_catalog_end,"
-    "ws_set_eq_bypass,ws_eq,ws_set_eq,ws_generator,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
+    "ws_set_eq_bypass,ws_eq,ws_set_eq,ws_generator,ws_meters,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
     "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume";
 
 // Laid out for JS: the EQ (10 bands x {frequency, gain, q, enabled}, then bypass), loudness
@@ -32,6 +32,8 @@ constexpr const char* kEntries =
 // track's, whichever track is current now).
 double gEq[woodshed::dsp::ParametricEq::kBandCount * 4 + 1];
 double gLoudness[6];
+// Meters: {peakDb, rmsDb, peakHoldDb, clipped} x {left, right}.
+double gMeters[8];
 double gNormalization[5];
 woodshed::engine::SpectrumFrame gSpectrum;
 
@@ -386,6 +388,21 @@ EMSCRIPTEN_KEEPALIVE int ws_generator() {
     gResultText = json;
   }));
 }
+
+/// Fills the meters block (ws_meters_block()) with the newest readings of what plays, before
+/// the listening volume.
+EMSCRIPTEN_KEEPALIVE int ws_meters() {
+  return status(callAtBoundary("ws_meters", [&] {
+    const woodshed::engine::MeterFrame& m = app().engine().analyzer().meters();
+    for (std::size_t c = 0; c < 2; ++c) {
+      gMeters[c] = m.peakDb[c];
+      gMeters[2 + c] = m.rmsDb[c];
+      gMeters[4 + c] = m.peakHoldDb[c];
+      gMeters[6 + c] = m.clipped[c] ? 1.0 : 0.0;
+    }
+  }));
+}
+EMSCRIPTEN_KEEPALIVE const double* ws_meters_block() { return gMeters; }
 
 /// Fills the EQ block (ws_eq_block()).
 EMSCRIPTEN_KEEPALIVE int ws_eq() {
