@@ -98,7 +98,10 @@ const addIsolationHeaders = {
     if (missing.length === 0) return response;
     const headers = new Headers(response.headers);
     for (const [name, value] of missing) headers.set(name, value);
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+    // The body as a Blob, not its stream piped through this worker: with piped streams, a
+    // waiting version sometimes never took over (Chromium 156), so no update could install.
+    const body = [101, 204, 205, 304].includes(response.status) ? null : await response.blob();
+    return new Response(body, { status: response.status, statusText: response.statusText, headers });
   },
 };
 
@@ -175,12 +178,12 @@ function responseFrom(response, body) {
  * limits entries and age but not bytes): the least recently used songs are evicted first, and a
  * song larger than the whole byte budget is played but not kept.
  */
-async function serveMedia({ request, event }) {
+async function serveMedia({ request }) {
   const cache = await caches.open(BUDGETS.mediaCacheName);
   const cached = await cache.match(request);
   const record = cached ? await usage.get(request.url) : null;
   if (cached && !(record && isExpired(record))) {
-    event.waitUntil(noteMediaUse(request.url, record));
+    noteMediaUse(request.url, record).catch(() => {});
     return cached;
   }
   const response = await fetch(request);
@@ -189,7 +192,10 @@ async function serveMedia({ request, event }) {
   if (refusal || !/^(audio\/|application\/ogg\b)/.test(type)) return response;
   // Throws, and so fails the page's fetch, when the body does not arrive in full.
   const body = await response.blob();
-  if (body.size <= BUDGETS.mediaMaxBytes) event.waitUntil(keepMedia(cache, request, response, body));
+  // The bookkeeping runs beside the response, not in the event's waitUntil: with it there, a
+  // waiting version often never took over. A worker stopped half-way leaves at most a song
+  // without its record, which the next makeRoom counts from its stored body.
+  if (body.size <= BUDGETS.mediaMaxBytes) keepMedia(cache, request, response, body).catch(() => {});
   return responseFrom(response, body);
 }
 

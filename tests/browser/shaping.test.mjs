@@ -205,7 +205,7 @@ describe('sound shaping and analysis', () => {
       await w.pause();
       const stored = (await w.tracks()).find((t) => t.id === id);
       await w.remove(id);
-      return { outcome, loudness, storedGain: stored.gainDb };
+      return { outcome, loudness, storedGain: stored.recall?.trackGainDb };
     }, base64Of(file));
     console.log(`[ measure  ] normalize: measured ${result.outcome.measuredLufs.toFixed(2)} LUFS, gain ${result.outcome.gainDb.toFixed(2)} dB, playing at ${result.loudness.integrated.toFixed(2)} LUFS`);
     assert.ok(Math.abs(result.loudness.integrated + 16) < 0.5, `plays at ${result.loudness.integrated} LUFS`);
