@@ -19,3 +19,15 @@ self.WOODSHED_CACHE_BUDGETS = Object.freeze({
   sharedMaxBytes: 1024 * 1024 * 1024,
   sharedMaxAgeSeconds: 60 * 60,
 });
+
+/**
+ * What a file waiting in the share quarantine says of itself, {sharedAt, size}, or null when
+ * it has expired or its record is damaged (then it is to be dropped). Read by the worker, which
+ * fills the quarantine, and by the page, which offers it.
+ */
+self.woodshedFreshSharedEntry = (response, now = Date.now()) => {
+  const sharedAt = Number(response?.headers.get('X-Shared-At'));
+  const size = Number(response?.headers.get('X-File-Size'));
+  if (!response || !Number.isFinite(sharedAt) || !Number.isFinite(size)) return null;
+  return now - sharedAt > self.WOODSHED_CACHE_BUDGETS.sharedMaxAgeSeconds * 1000 ? null : { sharedAt, size };
+};

@@ -40,13 +40,12 @@ export class SharedInbox {
     const entries = [];
     for (const request of await cache.keys()) {
       const response = await cache.match(request);
-      const sharedAt = Number(response?.headers.get('X-Shared-At'));
-      const size = Number(response?.headers.get('X-File-Size'));
-      if (!response || !Number.isFinite(sharedAt) || !Number.isFinite(size)
-        || Date.now() - sharedAt > BUDGETS.sharedMaxAgeSeconds * 1000) {
+      const fresh = globalThis.woodshedFreshSharedEntry(response);
+      if (!fresh) {
         await cache.delete(request);
         continue;
       }
+      const { sharedAt, size } = fresh;
       let name = 'shared audio';
       try {
         name = decodeURIComponent(response.headers.get('X-File-Name') ?? name) || name;

@@ -282,15 +282,9 @@ const SHARE_PATH = new URL('share-target', self.registration.scope).pathname;
 async function freshSharedEntries(cache) {
   const entries = [];
   for (const request of await cache.keys()) {
-    const response = await cache.match(request);
-    const sharedAt = Number(response?.headers.get('X-Shared-At'));
-    const size = Number(response?.headers.get('X-File-Size'));
-    if (!response || !Number.isFinite(sharedAt) || !Number.isFinite(size)
-      || Date.now() - sharedAt > BUDGETS.sharedMaxAgeSeconds * 1000) {
-      await cache.delete(request);
-    } else {
-      entries.push({ request, size });
-    }
+    const fresh = self.woodshedFreshSharedEntry(await cache.match(request));
+    if (fresh) entries.push({ request, size: fresh.size });
+    else await cache.delete(request);
   }
   return entries;
 }
