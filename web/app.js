@@ -4,19 +4,28 @@
 import { AudioOutput } from './audio-output.js';
 import { BUILD_ID, WASM_INTEGRITY } from './build-info.js';
 import './cache-budgets.js';
+import { EngineBridge } from './engine-bridge.js';
 import { describeAudio, ImportQueue } from './import.js';
 import { Library } from './library.js';
 import { offerSharedFiles, SharedInbox } from './shared-inbox.js';
 import { MediaSessionBridge } from './media-session.js';
 import { installShortcuts } from './keymap.js';
+import { Session } from './session.js';
 import { toast } from './toasts.js';
 import { WoodshedApi } from './woodshed-api.js';
 import { Workbox } from './workbox-window.js';
 
-const testMode = new URLSearchParams(location.search).has('test');
-const api = new WoodshedApi({ testMode });
+const api = new WoodshedApi();
 api.build = BUILD_ID;
 window.woodshed = api;
+
+// Test hooks live in tests/browser/test-hooks.js, which only the test servers serve beside the
+// app; it is no part of the build or the precache. Elsewhere the import fails and ?test changes
+// nothing.
+const testHooks = new URLSearchParams(location.search).has('test')
+  ? await import('./test-hooks.js').catch(() => null)
+  : null;
+const testMode = testHooks !== null;
 
 function loadingStage(text) {
   document.getElementById('loading').textContent = text;
@@ -34,15 +43,20 @@ function explainUnsupported(reason) {
 
 const RELOAD_GUARD = 'woodshed-reloaded-for-isolation';
 
-// Tests may shrink the media cache's budgets (?test&mediaMaxBytes=...); nothing else may.
-function serviceWorkerUrl() {
+// Tests may shrink the media cache's budgets (?test&mediaMaxBytes=... with the test hooks
+// loaded); nothing else may. A page that asks for nothing keeps the worker script that is
+// registered: a test page offline has no hooks (they are never cached), and registering another
+// script URL then would start a second install that cannot finish.
+async function serviceWorkerUrl() {
   const page = new URLSearchParams(location.search);
   const parameters = new URLSearchParams();
   for (const key of ['mediaMaxBytes', 'mediaMaxEntries']) {
     if (testMode && page.has(key)) parameters.set(key, page.get(key));
   }
   const query = parameters.toString();
-  return query ? `sw.js?${query}` : 'sw.js';
+  if (query) return `sw.js?${query}`;
+  const registered = (await navigator.serviceWorker.getRegistration())?.active?.scriptURL;
+  return registered && new URL(registered).pathname === new URL('sw.js', location.href).pathname ? registered : 'sw.js';
 }
 
 // Files shared with the app wait in the service worker's quarantine until the user accepts
@@ -93,7 +107,7 @@ async function ensureServiceWorker() {
   if (!('serviceWorker' in navigator)) return 'This browser offers no service worker here (a private window may disable them).';
   let registration;
   try {
-    const workbox = new Workbox(serviceWorkerUrl(), { scope: './' });
+    const workbox = new Workbox(await serviceWorkerUrl(), { scope: './' });
     registration = await workbox.register();
     if (registration) watchForUpdates(workbox, registration);
   } catch (error) {
@@ -282,7 +296,10 @@ async function boot() {
   reportRepairs(library.repaired);
   library.onClosed((message) => toast(message, 'error'));
   const inbox = new SharedInbox();
-  api.attach(module, output, new ImportQueue(module, output, library), library, inbox);
+  const bridge = new EngineBridge(module);
+  const imports = new ImportQueue(module, output, library);
+  const session = new Session(bridge, library, imports, () => api.changed());
+  api.attach({ bridge, output, imports, library, inbox, session });
   try {
     await api.restoreSession();
   } catch (error) {
@@ -299,18 +316,14 @@ async function boot() {
   if (published) openPublishedSong(published).catch((error) => toast(error.message, 'error'));
   acceptFilesFromTheUser(library);
   const shortcuts = installShortcuts(api, () => module._ws_wants_text_input() !== 0);
-  const session = new MediaSessionBridge(api);
-  api.onChange(() => { session.update().catch(() => {}); });
+  const mediaSession = new MediaSessionBridge(api);
+  api.onChange(() => { mediaSession.update().catch(() => {}); });
   if ('launchQueue' in window) {
     window.launchQueue.setConsumer((params) => { openLaunchedFiles(params).catch((e) => toast(e.message, 'error')); });
   }
-  if (api.test) {
-    Object.assign(api.test, {
-      /** Hands files to the launch consumer as the operating system would. */
-      launchWith: (files) => openLaunchedFiles({ files: files.map((file) => ({ getFile: async () => file })) }),
-      /** Calls a registered media session action handler. */
-      mediaSessionAction: (action, details) => session.invoke(action, details),
-      helpVisible: () => shortcuts.helpVisible(),
+  if (testHooks) {
+    api.test = testHooks.installTestHooks({
+      bridge, output, imports, library, session, shortcuts, mediaSession, launch: openLaunchedFiles,
     });
   }
   // The app draws at full rate only while the user interacts (src/platform/web/main.cpp).

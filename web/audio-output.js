@@ -7,7 +7,7 @@
 // - A closed context (the browser may close it) is released completely: node disconnected,
 //   port closed, handlers removed; the next start() builds a new one. `counts` proves it.
 
-import { callEntry } from './woodshed-api.js';
+import { callEntry } from './engine-bridge.js';
 
 const STATES = { off: 0, starting: 1, running: 2, suspended: 3, closed: 4, failed: 5 };
 const CAPTURE_ARMED = 1;

@@ -4,7 +4,7 @@
 // a new track only appears in the list once all of its audio is in the engine.
 
 import { CancelledError, contentHash } from './library.js';
-import { callEntry } from './woodshed-api.js';
+import { callEntry } from './engine-bridge.js';
 
 /** Limit: files waiting behind the one being imported. */
 export const MAX_WAITING_IMPORTS = 8;

@@ -8,8 +8,6 @@
 // Shortcuts yield to a focused text field (HTML or ImGui) and to a focused control's own keys
 // (a button's Space and Enter, a slider's arrows).
 
-import { MAX_VOLUME_DB, MIN_VOLUME_DB } from './woodshed-api.js';
-
 const VOLUME_STEP_DB = 2;
 const SEEK_SECONDS = 5;
 const FINE_SEEK_SECONDS = 1;
@@ -38,7 +36,7 @@ export const KEY_MAP = [
   { id: 'volumeUp', group: 'Volume', keys: [key('ArrowUp')], does: `volume up (${VOLUME_STEP_DB} dB)`, run: ({ setVolumeBy }) => setVolumeBy(VOLUME_STEP_DB) },
   { id: 'volumeDown', group: 'Volume', keys: [key('ArrowDown')], does: `volume down (${VOLUME_STEP_DB} dB)`,
     run: ({ setVolumeBy }) => setVolumeBy(-VOLUME_STEP_DB) },
-  { id: 'mute', group: 'Volume', keys: [key('KeyM')], does: 'mute or unmute', run: async ({ api }) => api.setMuted(!(await api.state()).muted) },
+  { id: 'mute', group: 'Volume', keys: [key('KeyM')], does: 'mute or unmute', run: async ({ api }) => api.setMuted(!(await api.settings()).muted) },
   // Loop
   { id: 'loop', group: 'Loop', keys: [key('KeyL')], does: 'loop on or off', run: async ({ api }) => api.setLoop(!(await api.state()).looping) },
   { id: 'setLoopStart', group: 'Loop', keys: [key('BracketLeft')], does: 'set the loop start (A) at the playhead' },
@@ -165,8 +163,8 @@ export function installShortcuts(api, typing) {
     seekBy: (delta) => seekTo((s) => s.positionSeconds + delta),
     // The keys stop at the ends of the range instead of asking for a volume it refuses.
     setVolumeBy: async (delta) => {
-      const db = (await api.state()).volumeDb + delta;
-      await api.setVolume(Math.min(MAX_VOLUME_DB, Math.max(MIN_VOLUME_DB, db)));
+      const { min, max } = (await api.limits()).volumeDb;
+      await api.setVolume(Math.min(max, Math.max(min, (await api.settings()).volumeDb + delta)));
     },
   };
 

@@ -200,7 +200,7 @@ export class Library {
   }
 
   /**
-   * Keeps one of the settings recalled with a song (see RECALLED in woodshed-api.js), inside
+   * Keeps one of the settings recalled with a song (the engine's recall table, src/engine/recall.h), inside
    * the lock, so recalls of different settings from two tabs never overwrite each other.
    */
   async setRecall(id, key, value) {

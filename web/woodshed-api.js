@@ -1,10 +1,16 @@
-// window.woodshed: the documented JavaScript API for automation and embedding.
+// window.woodshed: the documented JavaScript API for automation and embedding. It is thin:
+// settings live in the engine (read back with settings(), ranges from limits()), songs and
+// their memory in the session (session.js), block layouts in the bridge (engine-bridge.js).
 //
 //   await woodshed.ready                       resolves when the app takes calls
 //   await woodshed.start() / woodshed.stop()   audio output on/off (after the AudioContext really runs/stops)
+//   await woodshed.settings()                  every setting as the engine has it (see settings())
+//   await woodshed.limits()                    {key: {min, max, initial, unit, label}} for every setting
 //   await woodshed.setGenerator({type, frequency, levelDb}) or setGenerator(null) to turn it off
+//   await woodshed.generator()                 the generator, or null when off
 //   await woodshed.setLatency(ms)               target buffer between the engine and the worklet
 //   await woodshed.setMasterGain(db)
+//   await woodshed.setVolume(db), setMuted(on)  listening volume and mute, after the meters
 //   await woodshed.stats()                      engine, worklet and memory figures (see stats())
 //   await woodshed.captureOutput(seconds)       what the worklet really played, up to 30 s
 //   await woodshed.importFiles(files)           File objects or {name, bytes}; saved to the library;
@@ -12,114 +18,75 @@
 //   await woodshed.tracks()                     the library: [{id, name, duration, format, ...}]
 //   await woodshed.load(id) / unload(id)        make a song current (paused at 0) / free its memory
 //   await woodshed.remove(id), rename(id, name) delete a song from the library / rename it
+//   await woodshed.recall(trackId?)             what is kept with a song: {trackGainDb}
 //   await woodshed.storage()                    {usedBytes, quotaBytes, persisted}
 //   await woodshed.setEq(bands) / eq()          10 bands {type, frequency, gainDb, q, enabled}
 //   await woodshed.setLimiter({ceilingDb, enabled})
 //   await woodshed.loudness() / resetLoudness() EBU R128 of what plays
+//   await woodshed.meters()                     peak and RMS per channel, with hold and clip
 //   await woodshed.spectrum()                   {frequencies, magnitudesDb, peakHoldDb}
 //   await woodshed.normalize({targetLufs})      measure the song, set its playback gain
 //   await woodshed.play() / pause()             the current track's transport
 //   await woodshed.seek(seconds), setLoop(on)
-//   await woodshed.state()                      {trackId, positionSeconds, durationSeconds, playing, looping, lastError}
+//   await woodshed.state()                      {trackId, positionSeconds, durationSeconds, playing, looping, ...}
 //
 // Every call into C++ goes through one exception boundary: a failure comes back as a rejected
-// promise with the engine's message, and the engine stays usable.
+// promise with the engine's message, and the engine stays usable. Values are range-checked in
+// the engine, against one table of named limits; this file checks only types.
 
-const STATS_FIELDS = [
-  'sampleRate', 'framesRendered', 'framesPlayed', 'underruns', 'ringFillFrames', 'targetLatencyMs',
-  'renderLoadAvg', 'renderLoadMax', 'heapBytesInUse', 'heapCapacity', 'threads', 'nonFiniteBlocks',
-  'volumeLimitedBlocks',
-];
-
-const STATE_FIELDS = ['trackId', 'positionSeconds', 'durationSeconds', 'playing', 'looping'];
+import { mediaCacheUse } from './session.js';
 
 /** The EQ's band types, by band index. */
 const EQ_TYPES = ['lowshelf', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'highshelf'];
-const LOUDNESS_FIELDS = ['momentary', 'shortTerm', 'integrated', 'range', 'truePeak', 'limiterGainReductionDb'];
-
-/** Limit: decoded songs kept in memory (most recently used first; the current one always). */
-const MAX_SONGS_IN_MEMORY = 3;
-/** Listening volume range for setVolume (and the Up/Down keys). */
-export const MIN_VOLUME_DB = -60;
-export const MAX_VOLUME_DB = 6;
 /** How long play() and pause() wait for the render thread to report the change. */
 const TRANSPORT_SETTLE_MS = 250;
-/** How often the position of the playing song is saved for the next start. */
-const PLAYBACK_NOTE_MS = 1000;
-
 const GENERATOR_TYPES = ['sine', 'square', 'triangle', 'saw', 'white', 'pink', 'sweep'];
 
-/**
- * What is recalled per song: kept in its library record (`recall`) and applied whenever the
- * song is loaded, the initial value when the song has none. Later settings (tempo, pitch,
- * loop, stem mix, EQ when remembered per song) are added here and nowhere else.
- */
-const RECALLED = {
-  trackGainDb: { initial: 0, apply: (call, db) => call('ws_set_track_gain', ['number'], [db]) },
-};
-
-/** Calls an exported C++ entry; throws an Error with the engine's message when it fails. */
-export function callEntry(module, name, argTypes, args) {
-  const status = module.ccall(name, 'number', argTypes, args);
-  if (status !== 0) {
-    const message = module.UTF8ToString(module._ws_last_error());
-    throw new Error(message || `${name} failed`);
-  }
-}
-
 export class WoodshedApi {
-  #module = null;
+  #bridge = null;
   #output = null;
   #imports = null;
   #library = null;
   #inbox = null;
-  #inMemory = new Map();  // library id -> engine track id, least recently used first
-  #current = null;        // library id of the current song
+  #session = null;
+  #limits = null;
   #lastError = null;
-  #volumeDb = 0;
-  #muted = false;
   #changeListeners = new Set();
   #firstFrameMs = null;
   // Whether a service worker served this page load (read before the first one claims the page).
   #controlledAtLoad = typeof navigator !== 'undefined' && navigator.serviceWorker?.controller != null;
   /** 'none', 'available' (a new version waits for the user) or 'failed' (it did not install). */
   updateStatus = 'none';
-  #testMode;
   #resolveReady;
   #rejectReady;
 
-  /** @param {{testMode: boolean}} options */
-  constructor({ testMode }) {
-    this.#testMode = testMode;
+  constructor() {
     /** Resolves when the app can take calls; rejects with the reason it cannot start. */
     this.ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
     });
     this.ready.catch(() => {});  // the page shows the reason; callers may still await it
-    if (testMode) this.test = this.#testHooks();
   }
 
-  /** Connects the API to the loaded module (app.js). */
-  attach(module, output, imports, library, inbox) {
-    this.#module = module;
+  /** Connects the API to the engine and the page's parts (app.js). */
+  attach({ bridge, output, imports, library, inbox, session }) {
+    this.#bridge = bridge;
     this.#output = output;
     this.#imports = imports;
     this.#library = library;
     this.#inbox = inbox;
+    this.#session = session;
+    this.#limits = bridge.json('ws_limits');
     /**
      * What the library's start-up check did: {migratedFiles, temporaryFiles,
      * recordsWithoutFiles, recovered: [names], unreadable}.
      */
     this.libraryRepairs = structuredClone(library.repaired);
-    library.onChange(() => this.#pushCatalog());
-    setInterval(() => this.#notePlayback(), PLAYBACK_NOTE_MS);
-    window.addEventListener('pagehide', () => this.#notePlayback());
-    this.#pushCatalog();
-    if (this.#testMode) module._ws_enable_fault_injection(1);
   }
 
   resolveReady() { this.#resolveReady(); }
+  rejectReady(error) { this.#rejectReady(error); }
 
   /** Milliseconds from navigation to the app's first drawn frame (null before it). */
   noteFirstFrame(milliseconds) { this.#firstFrameMs ??= milliseconds; }
@@ -128,10 +95,9 @@ export class WoodshedApi {
   timing() {
     return { firstFrameMs: this.#firstFrameMs, servedByServiceWorker: this.#controlledAtLoad, build: this.build };
   }
-  rejectReady(error) { this.#rejectReady(error); }
 
   /** The app's version. */
-  get version() { return this.#module ? this.#module.UTF8ToString(this.#module._ws_version()) : null; }
+  get version() { return this.#bridge ? this.#bridge.module.UTF8ToString(this.#bridge.module._ws_version()) : null; }
 
   /** Starts audio output; resolves once the AudioContext is running. */
   async start() {
@@ -146,15 +112,32 @@ export class WoodshedApi {
   }
 
   /**
-   * Sets the signal generator, or turns it off with null.
+   * Every setting as the engine last accepted it (the UI, the keys and this API all change the
+   * same values): {generator: {type, frequency, levelDb, enabled}, masterGainDb, volumeDb, muted,
+   * eq: {bypass, bands: [{frequency, gainDb, q, enabled}]}, limiter: {ceilingDb, enabled},
+   * latencyMs, trackGainDb, sources: [{gainDb, mute, solo}], looping}.
+   */
+  async settings() {
+    await this.ready;
+    return this.#bridge.json('ws_settings');
+  }
+
+  /** The engine's table of named limits: {volumeDb: {min, max, initial, unit, label}, ...}. */
+  async limits() {
+    await this.ready;
+    return structuredClone(this.#limits);
+  }
+
+  /**
+   * Sets the signal generator, or turns it off with null. Fields not given keep their values.
    * @param {{type?: string, frequency?: number, levelDb?: number} | null} spec
    */
   async setGenerator(spec) {
     await this.ready;
     // The engine's settings are the only copy: a change made in the app's panel is kept.
-    const { enabled, ...current } = this.#engineGenerator();
+    const { enabled, ...current } = (await this.settings()).generator;
     if (spec === null) {
-      this.#callGenerator(current, false);
+      this.#setGenerator(current, false);
       return;
     }
     if (typeof spec !== 'object') throw new TypeError('setGenerator takes {type, frequency, levelDb} or null');
@@ -165,50 +148,44 @@ export class WoodshedApi {
     if (typeof next.frequency !== 'number' || typeof next.levelDb !== 'number') {
       throw new TypeError('frequency and levelDb must be numbers');
     }
-    this.#callGenerator(next, true);
+    this.#setGenerator(next, true);
   }
 
   /** The signal generator as the engine has it: {type, frequency, levelDb}, or null when off. */
   async generator() {
-    await this.ready;
-    const { enabled, ...params } = this.#engineGenerator();
+    const { enabled, ...params } = (await this.settings()).generator;
     return enabled ? params : null;
   }
 
-  #engineGenerator() {
-    this.#call('ws_generator', [], []);
-    return JSON.parse(this.#module.UTF8ToString(this.#module._ws_result_text()));
+  #setGenerator(spec, enabled) {
+    this.#call('ws_set_generator', ['string', 'number', 'number', 'number'], [spec.type, spec.frequency, spec.levelDb, enabled ? 1 : 0]);
   }
 
-  /** Sets the target latency of the engine's ring, 5-250 ms. */
+  /** Sets the target latency of the engine's ring (limits().latencyMs: 5-250 ms). */
   async setLatency(milliseconds) {
     await this.ready;
-    callEntry(this.#module, 'ws_set_target_latency', ['number'], [milliseconds]);
+    this.#call('ws_set_target_latency', ['number'], [milliseconds]);
   }
 
   /** Sets the master gain in dB (-120..+12). */
   async setMasterGain(db) {
     await this.ready;
-    callEntry(this.#module, 'ws_set_master_gain_db', ['number'], [db]);
+    this.#call('ws_set_master_gain_db', ['number'], [db]);
   }
 
   /** The listening volume in dB, -60..+6 (0 = unity); also unmutes. */
   async setVolume(db) {
     await this.ready;
     if (typeof db !== 'number' || Number.isNaN(db)) throw new TypeError('the volume must be a number of dB');
-    if (db < MIN_VOLUME_DB || db > MAX_VOLUME_DB) {
-      throw new RangeError(`the volume must be between ${MIN_VOLUME_DB} and +${MAX_VOLUME_DB} dB`);
-    }
-    this.#volumeDb = db;
-    this.#muted = false;
-    this.#applyVolume();
+    this.#call('ws_set_listening_volume', ['number', 'number'], [db, 0]);
+    this.#changed();
   }
 
   /** Mutes or unmutes the output; the volume is kept. */
   async setMuted(muted) {
-    await this.ready;
-    this.#muted = Boolean(muted);
-    this.#applyVolume();
+    const { volumeDb } = await this.settings();
+    this.#call('ws_set_listening_volume', ['number', 'number'], [volumeDb, muted ? 1 : 0]);
+    this.#changed();
   }
 
   /** Calls `listener` after play, pause, seek, load, unload, loop, volume or mute changes. */
@@ -217,12 +194,8 @@ export class WoodshedApi {
     return () => this.#changeListeners.delete(listener);
   }
 
-  // The listening volume is the engine's last stage, after the meters and the limiter, and
-  // apart from the master gain.
-  #applyVolume() {
-    callEntry(this.#module, 'ws_set_listening_volume', ['number', 'number'], [this.#volumeDb, this.#muted ? 1 : 0]);
-    this.#changed();
-  }
+  /** Tells the change listeners (the session and the media controls call it too). */
+  changed() { this.#changed(); }
 
   #changed() {
     for (const listener of this.#changeListeners) {
@@ -237,10 +210,8 @@ export class WoodshedApi {
    */
   async stats() {
     await this.ready;
-    const module = this.#module;
-    callEntry(module, 'ws_stats', [], []);
-    const values = new Float64Array(module.HEAPU8.buffer, module._ws_stats_block(), STATS_FIELDS.length);
-    const stats = Object.fromEntries(STATS_FIELDS.map((field, i) => [field, values[i]]));
+    this.#bridge.call('ws_stats');
+    const stats = this.#bridge.record('stats');
     stats.crossOriginIsolated = globalThis.crossOriginIsolated === true;
     stats.audioState = this.#output.state;
     stats.sampleRate = this.#output.sampleRate ?? stats.sampleRate;
@@ -268,12 +239,7 @@ export class WoodshedApi {
   async importFiles(files) {
     await this.ready;
     const results = await Promise.allSettled(this.#imports.enqueue(files));
-    for (const result of results) {
-      if (result.status === 'fulfilled' && result.value.engineTrackId !== null) {
-        this.#remember(result.value.id, result.value.engineTrackId);
-      }
-    }
-    this.#trimMemory();
+    this.#session.imported(results.filter((r) => r.status === 'fulfilled').map((r) => r.value));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) {
       this.#lastError = failed.reason.message;
@@ -283,16 +249,13 @@ export class WoodshedApi {
   }
 
   /**
-   * Makes the last song played current again, paused where it was left (at start-up).
-   * Returns its id, or null.
+   * Makes the last song played current again, paused where the engine says it resumes (at
+   * start-up, before `ready`). Returns its id, or null.
    */
   async restoreSession() {
-    const id = await this.#library.setting('lastTrack');
-    const record = id ? await this.#library.get(id) : null;
-    if (!record) return null;
-    await this.#loadSong(id);  // before `ready`: callers wait for this
-    if (record.lastPosition > 0) this.#call('ws_seek', ['number'], [Math.min(record.lastPosition, record.duration)]);
-    return id;
+    const restored = await this.#noteFailure(() => this.#session.restore());
+    if (restored?.note) this.#lastError = restored.note;
+    return restored?.id ?? null;
   }
 
   /** Cancels imports in progress or waiting (all when no key is given). */
@@ -309,37 +272,17 @@ export class WoodshedApi {
    */
   async tracks() {
     await this.ready;
-    return (await this.#library.list()).map((record) => ({ ...record, inMemory: this.#inMemory.has(record.id) }));
+    return (await this.#library.list()).map((record) => ({ ...record, inMemory: this.#session.inMemory(record.id) }));
   }
 
-  /** Makes a song current, paused at its start (decoding it from the library if need be). */
+  /**
+   * Makes a song current, paused at its start, with its recalled settings. A stored setting the
+   * engine refused (out of range) is ignored, and why is in state().lastError.
+   */
   async load(id) {
     await this.ready;
-    await this.#loadSong(id);
-  }
-
-  async #loadSong(id) {
-    try {
-      const record = await this.#library.get(id);
-      if (!record) throw new Error('that song is not in the library');
-      let engineId = this.#inMemory.get(id);
-      if (engineId === undefined) {
-        engineId = await this.#imports.restore(id, record.name, await this.#library.read(id));
-      }
-      this.#remember(id, engineId);
-      this.#call('ws_load', ['number'], [engineId]);
-      for (const [key, setting] of Object.entries(RECALLED)) {
-        setting.apply((...args) => this.#call(...args), record.recall?.[key] ?? setting.initial);
-      }
-      this.#current = id;
-      this.#trimMemory();
-      await this.#library.setSetting('lastTrack', id);
-      this.#pushCatalog();
-      this.#changed();
-    } catch (error) {
-      this.#lastError = error.message;
-      throw error;
-    }
+    const note = await this.#noteFailure(() => this.#session.load(id));
+    if (note) this.#lastError = note;
   }
 
   /**
@@ -348,21 +291,13 @@ export class WoodshedApi {
    */
   async recall(trackId = null) {
     await this.ready;
-    const id = trackId ?? this.#current;
-    const record = id === null ? null : await this.#library.get(id);
-    if (!record) throw new Error('that song is not in the library');
-    return Object.fromEntries(Object.entries(RECALLED).map(([key, setting]) => [key, record.recall?.[key] ?? setting.initial]));
+    return this.#session.recall(trackId ?? this.#session.currentId, this.#limits);
   }
 
   /** Frees a song's memory (it stays in the library); if it is current, nothing is. */
   async unload(id) {
     await this.ready;
-    const engineId = this.#inMemory.get(id);
-    if (engineId === undefined) return;
-    this.#inMemory.delete(id);
-    if (this.#current === id) this.#current = null;
-    this.#call('ws_unload', ['number'], [engineId]);
-    this.#changed();
+    this.#session.unload(id);
   }
 
   /** Deletes a song from the library (and from memory). */
@@ -380,6 +315,7 @@ export class WoodshedApi {
   /**
    * Sets the parametric EQ: an array of 10 bands {type, frequency, gainDb, q, enabled} (band 0
    * 'lowshelf', 1-8 'peaking', 9 'highshelf'), or {bands, bypass}. Changes glide over 20 ms.
+   * Bands and fields not given keep their settings; a bad band changes nothing.
    */
   async setEq(settings) {
     await this.ready;
@@ -391,35 +327,27 @@ export class WoodshedApi {
       }
     });
     const current = await this.eq();
-    // The whole EQ goes to the engine in one call, validated there as a whole: a bad band
-    // changes nothing. Bands and fields not given keep their settings.
-    const values = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_eq_block(), EQ_TYPES.length * 4 + 1);
+    // The whole EQ goes to the engine in one call, validated there as a whole.
+    const values = this.#bridge.doubles('eq');
     current.bands.forEach((band, index) => {
       const next = { ...band, ...(bands[index] ?? {}) };
       values.set([Number(next.frequency), Number(next.gainDb), Number(next.q), next.enabled ? 1 : 0], index * 4);
     });
     const bypass = !Array.isArray(settings) && settings?.bypass !== undefined ? settings.bypass : current.bypass;
     values[EQ_TYPES.length * 4] = bypass ? 1 : 0;
-    this.#call('ws_set_eq', [], []);
+    this.#call('ws_set_eq');
   }
 
   /** The EQ: {bands: [{type, frequency, gainDb, q, enabled}], bypass}. */
   async eq() {
-    await this.ready;
-    this.#call('ws_eq', [], []);
-    const values = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_eq_block(), EQ_TYPES.length * 4 + 1);
-    return {
-      bands: EQ_TYPES.map((type, i) => ({
-        type, frequency: values[i * 4], gainDb: values[i * 4 + 1], q: values[i * 4 + 2], enabled: values[i * 4 + 3] !== 0,
-      })),
-      bypass: values[EQ_TYPES.length * 4] !== 0,
-    };
+    const { eq } = await this.settings();
+    return { bands: eq.bands.map((band, i) => ({ type: EQ_TYPES[i], ...band })), bypass: eq.bypass };
   }
 
-  /** The output limiter: ceiling in dBFS (-24..0, default -1) and on/off. */
-  async setLimiter({ ceilingDb = -1, enabled = true } = {}) {
-    await this.ready;
-    this.#call('ws_set_limiter', ['number', 'number'], [ceilingDb, enabled ? 1 : 0]);
+  /** The output limiter: ceiling in dBFS (-24..0, initially -1) and on/off; fields not given are kept. */
+  async setLimiter({ ceilingDb, enabled } = {}) {
+    const { limiter } = await this.settings();
+    this.#call('ws_set_limiter', ['number', 'number'], [ceilingDb ?? limiter.ceilingDb, (enabled ?? limiter.enabled) ? 1 : 0]);
   }
 
   /**
@@ -428,9 +356,8 @@ export class WoodshedApi {
    */
   async loudness() {
     await this.ready;
-    this.#call('ws_loudness', [], []);
-    const values = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_loudness_block(), LOUDNESS_FIELDS.length);
-    return Object.fromEntries(LOUDNESS_FIELDS.map((field, i) => [field, values[i]]));
+    this.#call('ws_loudness');
+    return this.#bridge.record('loudness');
   }
 
   /**
@@ -439,32 +366,31 @@ export class WoodshedApi {
    */
   async meters() {
     await this.ready;
-    this.#call('ws_meters', [], []);
-    const v = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_meters_block(), 8);
-    return { peakDb: [v[0], v[1]], rmsDb: [v[2], v[3]], peakHoldDb: [v[4], v[5]], clipped: [v[6] !== 0, v[7] !== 0] };
+    this.#call('ws_meters');
+    const m = this.#bridge.record('meters');
+    return {
+      peakDb: [m.peakLeft, m.peakRight],
+      rmsDb: [m.rmsLeft, m.rmsRight],
+      peakHoldDb: [m.holdLeft, m.holdRight],
+      clipped: [m.clipLeft !== 0, m.clipRight !== 0],
+    };
   }
 
   async resetLoudness() {
     await this.ready;
-    this.#call('ws_reset_loudness', [], []);
+    this.#call('ws_reset_loudness');
   }
 
   /** The newest spectrum of what plays: {frequencies, magnitudesDb, peakHoldDb, fftSize}. */
   async spectrum() {
     await this.ready;
-    const module = this.#module;
-    this.#call('ws_spectrum', [], []);
-    const base = module._ws_spectrum_block();
-    const header = new Uint32Array(module.HEAPU8.buffer, base, 2);
-    const [bins, fftSize] = [header[0], header[1]];
-    const sampleRate = new Float64Array(module.HEAPU8.buffer, base + 8, 1)[0];
-    const average = new Float32Array(module.HEAPU8.buffer, base + module._ws_spectrum_average_offset(), bins);
-    const peak = new Float32Array(module.HEAPU8.buffer, base + module._ws_spectrum_peak_offset(), bins);
+    this.#call('ws_spectrum');
+    const { bins, fftSize, sampleRate, averageDb, peakHoldDb } = this.#bridge.spectrum();
     return {
       fftSize,
       frequencies: Float64Array.from({ length: bins }, (_, i) => (i * sampleRate) / fftSize),
-      magnitudesDb: average.slice(),
-      peakHoldDb: peak.slice(),
+      magnitudesDb: averageDb,
+      peakHoldDb,
     };
   }
 
@@ -485,20 +411,20 @@ export class WoodshedApi {
     await this.ready;
     // The song measured is the one current now; the result is kept with it even if another
     // song is current by the time the measurement ends.
-    const id = this.#current;
-    const engineId = this.#inMemory.get(id);
+    const id = this.#session.currentId;
+    const engineId = this.#session.engineId(id);
     if (id === null || engineId === undefined) throw new Error('no song is loaded');
     this.#call('ws_normalize', ['number'], [targetLufs]);
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      this.#call('ws_normalize_status', [], []);
-      const [running, , measuredLufs, gainDb, measuredTrack] = new Float64Array(this.#module.HEAPU8.buffer, this.#module._ws_normalize_block(), 5);
-      if (running) continue;
-      const message = this.#module.UTF8ToString(this.#module._ws_result_text());
-      if (measuredLufs <= -70) throw new Error(message || 'the song could not be measured');
-      if (measuredTrack !== engineId) throw new Error('another measurement replaced this one');
-      await this.#library.setRecall(id, 'trackGainDb', gainDb);
-      return { measuredLufs, gainDb };
+      this.#call('ws_normalize_status');
+      const result = this.#bridge.record('normalize');
+      if (result.running) continue;
+      const message = this.#bridge.text();
+      if (result.measuredLufs <= -70) throw new Error(message || 'the song could not be measured');
+      if (result.measuredTrack !== engineId) throw new Error('another measurement replaced this one');
+      await this.#session.keepRecalled(id, 'trackGainDb', result.gainDb);
+      return { measuredLufs: result.measuredLufs, gainDb: result.gainDb };
     }
   }
 
@@ -506,22 +432,7 @@ export class WoodshedApi {
    * The service worker's cache of songs published under media/: {entries, bytes, maxEntries,
    * maxBytes} (the budgets from cache-budgets.js).
    */
-  async mediaCache() {
-    const budgets = globalThis.WOODSHED_CACHE_BUDGETS;
-    let entries = 0;
-    let bytes = 0;
-    if (typeof caches !== 'undefined' && (await caches.has(budgets.mediaCacheName))) {
-      const cache = await caches.open(budgets.mediaCacheName);
-      for (const request of await cache.keys()) {
-        const response = await cache.match(request);
-        if (!response) continue;  // evicted meanwhile
-        entries += 1;
-        // The stored body's size: Content-Length is the compressed size on hosts that compress.
-        bytes += (await response.blob()).size;
-      }
-    }
-    return { entries, bytes, maxEntries: budgets.mediaMaxEntries, maxBytes: budgets.mediaMaxBytes };
-  }
+  async mediaCache() { return mediaCacheUse(); }
 
   /**
    * Files shared with Woodshed that wait for the user's answer (the share target's
@@ -557,7 +468,7 @@ export class WoodshedApi {
   async play() {
     await this.ready;
     if (this.#output.state !== 'running') await this.#output.start();
-    this.#call('ws_play', [], []);
+    this.#call('ws_play');
     await this.#untilPlaying(true);
     this.#changed();
   }
@@ -565,7 +476,7 @@ export class WoodshedApi {
   /** Pauses; resolves once the engine has paused. */
   async pause() {
     await this.ready;
-    this.#call('ws_pause', [], []);
+    this.#call('ws_pause');
     await this.#untilPlaying(false);
     this.#changed();
   }
@@ -581,74 +492,30 @@ export class WoodshedApi {
   /** Moves to `seconds` in the current track, sample-accurately. */
   async seek(seconds) {
     await this.#transport('ws_seek', ['number'], [seconds]);
-    if (this.#current !== null) this.#library.notePlayback(this.#current, seconds).catch(() => {});
+    this.#session.notePosition(seconds);
   }
 
   /** Loops the whole current track (and the ones loaded after). */
   async setLoop(enabled) { await this.#transport('ws_set_loop', ['number'], [enabled ? 1 : 0]); }
 
-  /** {trackId (null when none), positionSeconds, durationSeconds, playing, looping, lastError}. */
+  /**
+   * {trackId (null when none), positionSeconds, durationSeconds, playing, looping, volumeDb,
+   * muted, lastError}.
+   */
   async state() {
     await this.ready;
-    const module = this.#module;
-    this.#call('ws_state', [], []);
-    const values = new Float64Array(module.HEAPU8.buffer, module._ws_state_block(), STATE_FIELDS.length);
-    const state = Object.fromEntries(STATE_FIELDS.map((field, i) => [field, values[i]]));
-    state.trackId = state.trackId !== 0 && this.#inMemory.get(this.#current) === state.trackId ? this.#current : null;
-    state.playing = state.playing !== 0;
-    state.looping = state.looping !== 0;
-    state.lastError = this.#lastError;
-    state.volumeDb = this.#volumeDb;
-    state.muted = this.#muted;
-    return state;
-  }
-
-  #rect(address) {
-    const [x, y, width, height] = new Float64Array(this.#module.HEAPU8.buffer, address, 4);
-    const ratio = window.devicePixelRatio || 1;
-    return { x: x / ratio, y: y / ratio, width: width / ratio, height: height / ratio };
-  }
-
-  #remember(id, engineId) {
-    this.#inMemory.delete(id);
-    this.#inMemory.set(id, engineId);  // most recently used last
-  }
-
-  // Keeps at most MAX_SONGS_IN_MEMORY decoded songs; the current one always stays.
-  #trimMemory() {
-    for (const [id, engineId] of this.#inMemory) {
-      if (this.#inMemory.size <= MAX_SONGS_IN_MEMORY) break;
-      if (id === this.#current) continue;
-      this.#inMemory.delete(id);
-      try { callEntry(this.#module, 'ws_unload', ['number'], [engineId]); } catch { /* logged by the boundary */ }
-    }
-  }
-
-  async #notePlayback() {
-    if (!this.#module || this.#current === null) return;
-    try {
-      const state = await this.state();
-      if (state.playing && state.trackId !== null) await this.#library.notePlayback(state.trackId, state.positionSeconds);
-      this.#changed();  // the position moved: media controls follow
-    } catch { /* best effort: the next note will do */ }
-  }
-
-  // Tells the C++ app what the library holds, for its panel.
-  async #pushCatalog() {
-    const module = this.#module;
-    const [records, storage] = await Promise.all([this.#library.list(), this.#library.storage()]);
-    try {
-      callEntry(module, 'ws_catalog_begin', [], []);
-      for (const r of records) {
-        callEntry(module, 'ws_catalog_add', ['string', 'string', 'string', 'number', 'number', 'number'],
-          [r.id, r.name, r.format ?? '', r.duration, r.size, r.dateAdded]);
-      }
-      callEntry(module, 'ws_catalog_end', ['string', 'number', 'number', 'number'],
-        [this.#current ?? '', storage.usedBytes, storage.quotaBytes, storage.persisted ? 1 : 0]);
-      const media = await this.mediaCache();
-      callEntry(module, 'ws_media_cache', ['number', 'number', 'number', 'number'],
-        [media.entries, media.bytes, media.maxEntries, media.maxBytes]);
-    } catch { /* the panel keeps its previous list; the boundary logged why */ }
+    this.#call('ws_state');
+    const state = this.#bridge.record('state');
+    const { volumeDb, muted } = this.#bridge.json('ws_settings');
+    return {
+      ...state,
+      trackId: this.#session.libraryIdOfEngineTrack(state.trackId),
+      playing: state.playing !== 0,
+      looping: state.looping !== 0,
+      volumeDb,
+      muted,
+      lastError: this.#lastError,
+    };
   }
 
   async #transport(name, types, args) {
@@ -657,88 +524,21 @@ export class WoodshedApi {
     this.#changed();
   }
 
-  #call(name, types, args) {
+  async #noteFailure(action) {
     try {
-      callEntry(this.#module, name, types, args);
+      return await action();
     } catch (error) {
       this.#lastError = error.message;
       throw error;
     }
   }
 
-  #callGenerator(spec, enabled) {
-    callEntry(this.#module, 'ws_set_generator', ['string', 'number', 'number', 'number'],
-      [spec.type, spec.frequency, spec.levelDb, enabled ? 1 : 0]);
-  }
-
-  // Only with ?test in the URL: fault injection and audio-context probes for the browser tests.
-  #testHooks() {
-    return {
-      /** Names of every exported C++ entry point that runs through the exception boundary. */
-      entries: () => this.#module.UTF8ToString(this.#module._ws_entry_names()).split(','),
-      /** Makes the next call of `entry` throw inside C++. */
-      armFault: (entry) => callEntry(this.#module, 'ws_arm_fault', ['string'], [entry]),
-      /** Closes the AudioContext as a browser might; the next start() creates a new one. */
-      closeAudioContext: () => this.#output.closeForTest(),
-      /** Counts of created and released audio objects, to prove nothing leaks. */
-      audioCounts: () => ({ ...this.#output.counts }),
-      /** Calls ws_notify_audio_state with the current state (to exercise that entry). */
-      notifyAudioState: () => this.#output.reportState(),
-      /** Makes the library's next file write fail with QuotaExceededError after `bytes`. */
-      failLibraryWriteAfter: (bytes) => {
-        this.#library.writeProbe = (written) => {
-          if (written < bytes) return;
-          this.#library.writeProbe = null;
-          throw new DOMException('the quota was exceeded', 'QuotaExceededError');
-        };
-      },
-      /** Sets the generator in the engine directly, as the app's own panel does (not through the API). */
-      setGeneratorAsThePanelDoes: (type, frequency, levelDb) => this.#callGenerator({ type, frequency, levelDb }, true),
-      /** Makes the next import's waveform job fail with `message`, as running out of memory would. */
-      failNextWaveform: (message) => callEntry(this.#module, 'ws_inject_waveform_failure', ['string'], [message]),
-      /** Slows the library's file writes by `milliseconds` per 1 MB chunk (0 restores them). */
-      slowLibraryWrites: (milliseconds) => {
-        this.#library.writeProbe = milliseconds > 0 ? () => new Promise((r) => setTimeout(r, milliseconds)) : null;
-      },
-      /** Cancels every import as soon as the library has written its first chunk of a file. */
-      cancelDuringSave: () => {
-        this.#library.writeProbe = () => {
-          this.#library.writeProbe = null;
-          for (const key of this.#imports.pending) this.#imports.cancel(key);
-        };
-      },
-      /** Songs in the C++ app's library panel (what the page last told it). */
-      catalogSize: () => this.#module._ws_catalog_size(),
-      /** Where the waveform is on the page, in CSS pixels: {x, y, width, height}. */
-      waveformRect: () => this.#rect(this.#module._ws_waveform_rect()),
-      /** Where the library's search field is, in CSS pixels. */
-      searchRect: () => this.#rect(this.#module._ws_search_rect()),
-      /** Calls an entry with harmless arguments, as the app's own plumbing does. */
-      invoke: (entry) => {
-        const calls = {
-          ws_tracks: [[], []],
-          ws_load: [['number'], [0]],
-          ws_unload: [['number'], [0]],
-          ws_import_progress: [['number', 'number', 'number', 'string'], [0, 0, 0, 'probe']],
-          ws_import_done: [['number'], [0]],
-          ws_import_cancel: [['number'], [0]],
-          ws_import_write: [['number', 'number', 'number', 'number'], [0, 0, 0, 0]],
-          ws_import_commit: [['number'], [0]],
-          ws_report_error: [['string'], ['']],
-          ws_catalog_begin: [[], []],
-          ws_catalog_add: [['string', 'string', 'string', 'number', 'number', 'number'], ['', '', '', 0, 0, 0]],
-          ws_catalog_end: [['string', 'number', 'number', 'number'], ['', 0, 0, 0]],
-          ws_eq: [[], []],
-          ws_media_cache: [['number', 'number', 'number', 'number'], [0, 0, 0, 0]],
-          ws_set_eq_bypass: [['number'], [0]],
-          ws_set_spectrum: [['number', 'number'], [4096, 0]],
-          ws_normalize_status: [[], []],
-          ws_normalize: [['number'], [-14]],
-          ws_set_track_gain: [['number'], [0]],
-        };
-        if (!calls[entry]) throw new Error(`no harmless call for ${entry}`);
-        callEntry(this.#module, entry, ...calls[entry]);
-      },
-    };
+  #call(name, types = [], args = []) {
+    try {
+      this.#bridge.call(name, types, args);
+    } catch (error) {
+      this.#lastError = error.message;
+      throw error;
+    }
   }
 }

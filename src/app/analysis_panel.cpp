@@ -107,9 +107,9 @@ std::string lufs(double value, const char* unit) {
 
 void drawNormalize(App& app) {
   App::Normalization& n = app.normalization;
-  static float target = -14.0f;
+  static double target = engine::limits::kLoudnessTarget.initial;
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8.0f);
-  ImGui::SliderFloat("Target", &target, -30.0f, -8.0f, "%.0f LUFS");
+  settingSlider(app, "Target", engine::limits::kLoudnessTarget, target, "%.0f LUFS");
   ImGui::SameLine();
   if (n.job.valid()) {
     ImGui::ProgressBar(static_cast<float>(n.job.progress()), ImVec2(ImGui::GetFontSize() * 8.0f, 0), "measuring");

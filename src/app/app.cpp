@@ -51,7 +51,6 @@ void App::poll() {
       n.resultGainDb = gain;
       if (current && current->id() == n.trackId) {
         engine_.setTrackGainDb(gain);
-        n.appliedGainDb = gain;
       }
       char text[128];
       std::snprintf(text, sizeof text, "measured %.1f LUFS; playback gain %+.1f dB for %.1f LUFS", *n.measuredLufs,
@@ -66,40 +65,11 @@ void App::poll() {
   }
 }
 
-void App::setEqBand(std::size_t index, const dsp::BandParams& band) {
-  engine_.setEqBand(index, band);
-  eqBands[index] = band;
-}
-
-void App::setEq(const dsp::ParametricEq::Bands& bands, bool bypassed) {
-  engine_.setEq(bands, bypassed);
-  eqBands = bands;
-  eqBypass = bypassed;
-}
-
-void App::setEqBypass(bool bypassed) {
-  engine_.setEqBypass(bypassed);
-  eqBypass = bypassed;
-}
-
-void App::setLimiter(double ceilingDb, bool enabled) {
-  engine_.setLimiter(ceilingDb, enabled);
-  limiterCeilingDb = ceilingDb;
-  limiterEnabled = enabled;
-}
-
-void App::setTrackGainDb(double gainDb) {
-  engine_.setTrackGainDb(gainDb);
-  normalization.appliedGainDb = gainDb;
-}
-
 void App::startNormalization(double targetLufs) {
   const auto track = engine_.loadedTrack();
   if (!track) throw core::Error("no track is loaded");
   if (normalization.job.valid()) throw core::Error("a loudness measurement is already running");
-  if (!(targetLufs >= -40.0 && targetLufs <= -5.0)) {
-    throw core::InvalidArgument("the loudness target must be between -40 and -5 LUFS");
-  }
+  engine::limits::kLoudnessTarget.check(targetLufs);
   normalization.targetLufs = targetLufs;
   normalization.trackId = track->id();
   normalization.resultGainDb = 0.0;
@@ -115,12 +85,9 @@ void App::load(engine::TrackId id) {
   std::shared_ptr<const engine::Track> track = library_.find(id);
   if (!track) throw core::InvalidArgument("no track with id " + std::to_string(id));
   engine_.loadTrack(std::move(track));
-  if (looping_) engine_.setLooping(true);
-  normalization.appliedGainDb = 0.0;
   normalization.message.clear();
   waveformZoom = 1.0;
   waveformStartFrame = 0;
-  sourceControls.fill(SourceControls{});
 }
 
 void App::unload(engine::TrackId id) {
@@ -143,28 +110,32 @@ bool App::playing() noexcept {
   return current && status.trackId == current->id() && status.playing && audio_.state == AudioState::Running;
 }
 
-void App::setLooping(bool looping) {
-  engine_.setLooping(looping);
-  looping_ = looping;
-}
-
 void App::play() {
   if (!engine_.loadedTrack()) throw core::Error("no track is loaded; import or choose one first");
   if (audio_.state != AudioState::Running && audio_.state != AudioState::Starting) platform_.requestAudioStart();
   engine_.play();
 }
 
-void App::setGenerator(const dsp::GeneratorParams& params) {
-  engine_.setGenerator(params);
-  generator_ = params;
-}
-
-void App::setTargetLatencyMs(double ms) { engine_.setTargetLatency(ms / 1000.0); }
-
 double App::totalOutputLatencyMs() noexcept {
   const double rate = engine_.sampleRate();
   const double ringMs = rate > 0.0 ? 1000.0 * engine_.ring().approximateFill() / rate : 0.0;
   return ringMs + audio_.baseLatencyMs + audio_.outputLatencyMs;
+}
+
+bool settingSlider(App& app, const char* label, const engine::Limit& limit, double& value, const char* format,
+                   ImGuiSliderFlags flags, const char* rectKey) {
+  // Doubles throughout: a value typed in (Ctrl+click) reaches the engine as typed.
+  const bool changed = ImGui::SliderScalar(label, ImGuiDataType_Double, &value, &limit.min, &limit.max, format,
+                                           flags | ImGuiSliderFlags_AlwaysClamp);
+  if (rectKey == nullptr) rectKey = limit.key;
+  if (*rectKey != '\0') rememberItemRect(app, rectKey);
+  return changed;
+}
+
+void rememberItemRect(App& app, const char* key) {
+  const ImVec2 min = ImGui::GetItemRectMin();
+  const ImVec2 size = ImGui::GetItemRectSize();
+  app.controlRects[key] = {min.x, min.y, size.x, size.y};
 }
 
 void App::drawFrame(float width, float height) {
@@ -185,15 +156,21 @@ void App::drawFrame(float width, float height) {
     drawTransportPanel(*this);
     ImGui::Spacing();
     if (ImGui::BeginTabBar("##tools")) {
-      if (ImGui::BeginTabItem("Shape")) {
+      const bool shape = ImGui::BeginTabItem("Shape");
+      rememberItemRect(*this, "tab.shape");
+      if (shape) {
         drawShapingPanel(*this);
         ImGui::EndTabItem();
       }
-      if (ImGui::BeginTabItem("Analyze")) {
+      const bool analyze = ImGui::BeginTabItem("Analyze");
+      rememberItemRect(*this, "tab.analyze");
+      if (analyze) {
         drawAnalysisPanel(*this);
         ImGui::EndTabItem();
       }
-      if (ImGui::BeginTabItem("Output & generator")) {
+      const bool output = ImGui::BeginTabItem("Output & generator");
+      rememberItemRect(*this, "tab.output");
+      if (output) {
         drawAudioPanel(*this);
         ImGui::EndTabItem();
       }

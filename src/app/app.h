@@ -80,11 +80,13 @@ class App {
   void unload(engine::TrackId id);
   /// The current track, or null.
   std::shared_ptr<const engine::Track> currentTrack() const noexcept { return engine_.loadedTrack(); }
+  /// Every setting as the engine last accepted it: the UI reads them from here each frame and
+  /// changes them through the engine, so it keeps no copies.
+  const engine::EngineSettings& settings() const noexcept { return engine_.settings(); }
+
   /// Transport position of the current track in seconds, as last published by the render thread.
   double positionSeconds() noexcept;
   bool playing() noexcept;
-  bool looping() const noexcept { return looping_; }
-  void setLooping(bool looping);
   /// Starts playback (asking the platform for audio output first if it is not running).
   void play();
 
@@ -99,18 +101,6 @@ class App {
   const std::string& lastError() const noexcept { return lastError_; }
   void setLastError(std::string message) { lastError_ = std::move(message); }
 
-  /// Sound shaping as the UI shows it (the engine has the same, applied smoothly).
-  dsp::ParametricEq::Bands eqBands = dsp::ParametricEq::flatBands();
-  bool eqBypass = false;
-  double limiterCeilingDb = dsp::LookAheadLimiter::kDefaultCeilingDb;
-  bool limiterEnabled = true;
-  /// Sets one EQ band (validated) and keeps the UI in step.
-  void setEqBand(std::size_t index, const dsp::BandParams& band);
-  void setEqBypass(bool bypassed);
-  /// Sets the whole EQ at once (a preset, the API's setEq): all or nothing.
-  void setEq(const dsp::ParametricEq::Bands& bands, bool bypassed);
-  void setLimiter(double ceilingDb, bool enabled);
-
   /// When the status bar last saw the final stage limit the listening volume.
   std::uint64_t volumeLimitedBlocksSeen = 0;
   double volumeLimitedAt = -1e9;
@@ -121,7 +111,6 @@ class App {
     engine::TrackId trackId = engine::kNoTrack;
     double targetLufs = -14.0;
     std::shared_ptr<double> measuredLufs = std::make_shared<double>(-200.0);
-    double appliedGainDb = 0.0;  ///< for the current track
     double resultGainDb = 0.0;   ///< for the measured track (trackId), current or not
     std::string message;         ///< outcome to show
   };
@@ -129,16 +118,6 @@ class App {
   /// Starts measuring the current track's integrated loudness; when done, its playback gain
   /// becomes targetLufs - measured. Throws if nothing is loaded or a measurement runs.
   void startNormalization(double targetLufs);
-  /// Applies a known playback gain to the current track (a saved normalization).
-  void setTrackGainDb(double gainDb);
-
-  /// The mixer controls of the current track's sources, as the UI shows them.
-  struct SourceControls {
-    float gainDb = 0.0f;
-    bool mute = false;
-    bool solo = false;
-  };
-  std::array<SourceControls, engine::Track::kMaxSources> sourceControls{};
 
   /// Waveform view of the current track: visible range in frames (0 = whole track).
   double waveformZoom = 1.0;      ///< 1 = whole track; 2 = half of it, ...
@@ -147,6 +126,9 @@ class App {
   std::array<double, 4> waveformRect{};
   /// Where the library's search field was last drawn, likewise.
   std::array<double, 4> searchRect{};
+  /// Where each setting's control was last drawn, by its limit's key ("limiter.ceilingDb"),
+  /// so browser tests can drive the UI as a user does.
+  std::map<std::string, std::array<double, 4>> controlRects;
 
   /// Threads Woodshed runs besides the main thread: render, analysis and the pool.
   unsigned threadCount() const noexcept { return pool_.threadCount() + 2; }
@@ -154,14 +136,6 @@ class App {
   /// The platform reports the audio output's state (main thread).
   void onAudioState(const AudioOutputInfo& info) { audio_ = info; }
   const AudioOutputInfo& audioOutput() const noexcept { return audio_; }
-
-  /// Sets the generator (validated; throws InvalidArgument or LimitExceeded) and keeps the
-  /// UI's controls in step.
-  void setGenerator(const dsp::GeneratorParams& params);
-  const dsp::GeneratorParams& generator() const noexcept { return generator_; }
-
-  /// Sets the ring's target latency in milliseconds (throws InvalidArgument).
-  void setTargetLatencyMs(double ms);
 
   /// Ring fill plus the AudioContext's own latencies: what the user hears as delay.
   double totalOutputLatencyMs() noexcept;
@@ -176,9 +150,7 @@ class App {
   engine::TrackLibrary library_;
   std::map<std::uint32_t, ImportProgress> imports_;
   std::string lastError_;
-  bool looping_ = false;
   AudioOutputInfo audio_;
-  dsp::GeneratorParams generator_{};
 };
 
 }  // namespace woodshed::app

@@ -18,7 +18,7 @@ constexpr const char* kWaveformLabels[] = {"Sine", "Square", "Triangle", "Saw", 
 // Applies a changed generator setting; a refusal shows under the controls instead of throwing.
 void apply(App& app, const dsp::GeneratorParams& params, std::string& error) {
   try {
-    app.setGenerator(params);
+    app.engine().setGenerator(params);
     error.clear();
   } catch (const std::exception& e) {
     error = e.what();
@@ -50,11 +50,11 @@ void drawAudioPanel(App& app) {
     ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.4f, 1), "%s", output.message.c_str());
   }
 
-  float latencyMs = static_cast<float>(app.engine().targetLatencySeconds() * 1000.0);
+  double latencyMs = app.settings().latencyMs;
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18.0f);
-  if (ImGui::SliderFloat("Buffer (ms)", &latencyMs, 10.0f, 250.0f, "%.0f ms")) {
+  if (settingSlider(app, "Buffer (ms)", engine::limits::kLatency, latencyMs, "%.0f ms")) {
     try {
-      app.setTargetLatencyMs(latencyMs);
+      app.engine().setTargetLatencyMs(latencyMs);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -65,7 +65,7 @@ void drawAudioPanel(App& app) {
   ImGui::Spacing();
   ImGui::TextUnformatted("Signal generator");
   ImGui::Separator();
-  dsp::GeneratorParams params = app.generator();
+  dsp::GeneratorParams params = app.settings().generator;
   bool changed = ImGui::Checkbox("On", &params.enabled);
   int selected = 0;
   for (int i = 0; i < static_cast<int>(std::size(kWaveforms)); ++i) {
@@ -76,18 +76,11 @@ void drawAudioPanel(App& app) {
     params.waveform = kWaveforms[selected];
     changed = true;
   }
-  float frequency = static_cast<float>(params.frequencyHz);
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18.0f);
-  if (ImGui::SliderFloat("Frequency", &frequency, 20.0f, 20000.0f, "%.1f Hz", ImGuiSliderFlags_Logarithmic)) {
-    params.frequencyHz = frequency;
-    changed = true;
-  }
-  float level = static_cast<float>(params.levelDb);
+  changed |= settingSlider(app, "Frequency", engine::limits::kGeneratorFrequency, params.frequencyHz, "%.1f Hz",
+                           ImGuiSliderFlags_Logarithmic);
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18.0f);
-  if (ImGui::SliderFloat("Level", &level, -60.0f, 0.0f, "%.1f dBFS")) {
-    params.levelDb = level;
-    changed = true;
-  }
+  changed |= settingSlider(app, "Level", engine::limits::kGeneratorLevel, params.levelDb, "%.1f dBFS");
   if (changed) apply(app, params, error);
   if (!error.empty()) ImGui::TextColored(ImVec4(1.0f, 0.5f, 0.4f, 1), "%s", error.c_str());
 }

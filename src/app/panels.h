@@ -19,6 +19,15 @@ void attempt(App& app, Action&& action) {
   }
 }
 
+/// A slider over a setting's whole range (its Limit in settings.h), so the UI accepts what
+/// the engine does and no more. Records where it was drawn under `rectKey` (the limit's key
+/// when null) for the browser tests. True when the user changed the value.
+bool settingSlider(App& app, const char* label, const engine::Limit& limit, double& value, const char* format,
+                   ImGuiSliderFlags flags = 0, const char* rectKey = nullptr);
+
+/// Records where the last item was drawn under `key`, for the browser tests.
+void rememberItemRect(App& app, const char* key);
+
 /// Audio output and the signal generator: start/stop, waveform, frequency, level, latency.
 void drawAudioPanel(App& app);
 /// The library: open files, imports in progress, search, sort, load, rename, delete, storage.

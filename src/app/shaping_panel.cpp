@@ -41,10 +41,11 @@ void drawCurve(App& app) {
   for (double db : {-12.0, 0.0, 12.0}) draw->AddLine(ImVec2(origin.x, yOf(db)), ImVec2(origin.x + size.x, yOf(db)), kGridColour);
 
   const double rate = app.engine().sampleRate() > 0.0 ? app.engine().sampleRate() : 48000.0;
+  const engine::EngineSettings& settings = app.settings();
   ImVec2 previous;
   for (int x = 0; x <= static_cast<int>(size.x); x += 2) {
     const double hz = dsp::frequencyAtLogPosition(x / static_cast<double>(size.x), kMinHz, kMaxHz);
-    const double db = app.eqBypass ? 0.0 : dsp::ParametricEq::responseDb(app.eqBands, hz, rate);
+    const double db = settings.eqBypass ? 0.0 : dsp::ParametricEq::responseDb(settings.eqBands, hz, rate);
     const ImVec2 point(origin.x + static_cast<float>(x), yOf(db));
     if (x > 0) draw->AddLine(previous, point, kCurveColour, 2.0f);
     previous = point;
@@ -53,8 +54,8 @@ void drawCurve(App& app) {
   int& selected = selectedBand();
   static int dragging = -1;
   const ImVec2 mouse = ImGui::GetIO().MousePos;
-  for (int i = 0; i < static_cast<int>(app.eqBands.size()); ++i) {
-    const dsp::BandParams& band = app.eqBands[static_cast<std::size_t>(i)];
+  for (int i = 0; i < static_cast<int>(settings.eqBands.size()); ++i) {
+    const dsp::BandParams band = settings.eqBands[static_cast<std::size_t>(i)];
     const ImVec2 centre(xOf(band.frequencyHz), yOf(band.gainDb));
     const bool near = std::hypot(mouse.x - centre.x, mouse.y - centre.y) < ImGui::GetFontSize() * 0.7f;
     draw->AddCircleFilled(centre, ImGui::GetFontSize() * (i == selected ? 0.45f : 0.32f), band.enabled ? kHandleColour : kOffColour);
@@ -65,59 +66,57 @@ void drawCurve(App& app) {
     if (hovered && near && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
       dsp::BandParams toggled = band;
       toggled.enabled = !toggled.enabled;
-      attempt(app, [&] { app.setEqBand(static_cast<std::size_t>(i), toggled); });
+      attempt(app, [&] { app.engine().setEqBand(static_cast<std::size_t>(i), toggled); });
     }
   }
   if (dragging >= 0 && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
-    dsp::BandParams band = app.eqBands[static_cast<std::size_t>(dragging)];
+    dsp::BandParams band = settings.eqBands[static_cast<std::size_t>(dragging)];
     band.frequencyHz = std::clamp(dsp::frequencyAtLogPosition((mouse.x - origin.x) / size.x, kMinHz, kMaxHz), kMinHz, kMaxHz);
     band.gainDb = std::clamp((origin.y + size.y * 0.5 - mouse.y) / (size.y * 0.45) * kRangeDb, -kRangeDb, kRangeDb);
-    attempt(app, [&] { app.setEqBand(static_cast<std::size_t>(dragging), band); });
+    attempt(app, [&] { app.engine().setEqBand(static_cast<std::size_t>(dragging), band); });
   } else {
     dragging = -1;
   }
   if (hovered && ImGui::GetIO().MouseWheel != 0.0f) {
-    dsp::BandParams band = app.eqBands[static_cast<std::size_t>(selected)];
-    band.q = std::clamp(band.q * std::pow(1.15, ImGui::GetIO().MouseWheel), dsp::ParametricEq::kMinQ, dsp::ParametricEq::kMaxQ);
-    attempt(app, [&] { app.setEqBand(static_cast<std::size_t>(selected), band); });
+    dsp::BandParams band = settings.eqBands[static_cast<std::size_t>(selected)];
+    band.q = std::clamp(band.q * std::pow(1.15, ImGui::GetIO().MouseWheel), engine::limits::kEqQ.min, engine::limits::kEqQ.max);
+    attempt(app, [&] { app.engine().setEqBand(static_cast<std::size_t>(selected), band); });
   }
 }
 
 void drawBandControls(App& app) {
   int& selected = selectedBand();
   const auto index = static_cast<std::size_t>(selected);
-  dsp::BandParams band = app.eqBands[index];
+  dsp::BandParams band = app.settings().eqBands[index];
   const char* kinds[] = {"low shelf", "peaking", "high shelf"};
   const auto type = dsp::ParametricEq::bandType(index);
   ImGui::Text("Band %d (%s)", selected + 1,
               kinds[type == dsp::BiquadType::LowShelf ? 0 : (type == dsp::BiquadType::HighShelf ? 2 : 1)]);
   bool changed = ImGui::Checkbox("On##band", &band.enabled);
-  float frequency = static_cast<float>(band.frequencyHz), gain = static_cast<float>(band.gainDb), q = static_cast<float>(band.q);
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
-  changed |= ImGui::SliderFloat("Frequency##band", &frequency, 20.0f, 20000.0f, "%.0f Hz", ImGuiSliderFlags_Logarithmic);
+  changed |= settingSlider(app, "Frequency##band", engine::limits::kEqFrequency, band.frequencyHz, "%.0f Hz",
+                           ImGuiSliderFlags_Logarithmic);
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
-  changed |= ImGui::SliderFloat("Gain##band", &gain, -18.0f, 18.0f, "%+.1f dB");
+  changed |= settingSlider(app, "Gain##band", engine::limits::kEqGain, band.gainDb, "%+.1f dB");
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
-  changed |= ImGui::SliderFloat("Q##band", &q, 0.1f, 18.0f, "%.2f", ImGuiSliderFlags_Logarithmic);
-  if (changed) {
-    band.frequencyHz = frequency;
-    band.gainDb = gain;
-    band.q = q;
-    attempt(app, [&] { app.setEqBand(index, band); });
-  }
+  changed |= settingSlider(app, "Q##band", engine::limits::kEqQ, band.q, "%.2f", ImGuiSliderFlags_Logarithmic);
+  if (changed) attempt(app, [&] { app.engine().setEqBand(index, band); });
 }
 
 }  // namespace
 
 void drawShapingPanel(App& app) {
-  bool bypass = app.eqBypass;
-  if (ImGui::Checkbox("Bypass EQ", &bypass)) attempt(app, [&] { app.setEqBypass(bypass); });
+  const engine::EngineSettings& settings = app.settings();
+  bool bypass = settings.eqBypass;
+  if (ImGui::Checkbox("Bypass EQ", &bypass)) attempt(app, [&] { app.engine().setEqBypass(bypass); });
+  rememberItemRect(app, "eq.bypass");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
   if (ImGui::BeginCombo("Preset", "choose...")) {
     for (const auto& preset : dsp::ParametricEq::presets()) {
       if (ImGui::Selectable(preset.name)) {
-        for (std::size_t i = 0; i < preset.bands.size(); ++i) attempt(app, [&] { app.setEqBand(i, preset.bands[i]); });
+        // All ten bands at once, or none (a refused preset leaves the EQ as it was).
+        attempt(app, [&] { app.engine().setEq(preset.bands, settings.eqBypass); });
       }
     }
     ImGui::EndCombo();
@@ -128,13 +127,14 @@ void drawShapingPanel(App& app) {
   ImGui::Spacing();
   ImGui::TextUnformatted("Limiter");
   ImGui::Separator();
-  bool enabled = app.limiterEnabled;
-  float ceiling = static_cast<float>(app.limiterCeilingDb);
+  bool enabled = settings.limiterEnabled;
+  double ceiling = settings.limiterCeilingDb;
   bool changed = ImGui::Checkbox("On##limiter", &enabled);
+  rememberItemRect(app, "limiter.enabled");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
-  changed |= ImGui::SliderFloat("Ceiling", &ceiling, -24.0f, 0.0f, "%.1f dBFS");
-  if (changed) attempt(app, [&] { app.setLimiter(ceiling, enabled); });
+  changed |= settingSlider(app, "Ceiling", engine::limits::kLimiterCeiling, ceiling, "%.1f dBFS");
+  if (changed) attempt(app, [&] { app.engine().setLimiter(ceiling, enabled); });
   ImGui::SameLine();
   ImGui::Text("reduction %.1f dB", app.engine().status().limiterGainReductionDb);
 }

@@ -78,9 +78,10 @@ void drawMixer(App& app, const engine::Track& track) {
   const auto& sources = track.sources();
   for (std::size_t i = 0; i < sources.size(); ++i) {
     ImGui::PushID(static_cast<int>(i));
-    App::SourceControls& controls = app.sourceControls[i];
+    engine::SourceSettings controls = app.settings().sources[i];
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
-    if (ImGui::SliderFloat(sources[i].name.c_str(), &controls.gainDb, -60.0f, 12.0f, "%.1f dB")) {
+    if (settingSlider(app, sources[i].name.c_str(), engine::limits::kSourceGain, controls.gainDb, "%.1f dB", 0,
+                      i == 0 ? engine::limits::kSourceGain.key : "")) {
       attempt(app, [&] { app.engine().setSourceGainDb(i, controls.gainDb); });
     }
     ImGui::SameLine();
@@ -110,8 +111,8 @@ void drawTransportPanel(App& app) {
   ImGui::SameLine();
   if (ImGui::Button("Stop")) attempt(app, [&] { app.engine().stop(); });
   ImGui::SameLine();
-  bool looping = app.looping();
-  if (ImGui::Checkbox("Loop", &looping)) attempt(app, [&] { app.setLooping(looping); });
+  bool looping = app.settings().looping;
+  if (ImGui::Checkbox("Loop", &looping)) attempt(app, [&] { app.engine().setLooping(looping); });
   ImGui::SameLine();
   ImGui::Text("%s / %s", formatTime(app.positionSeconds()).c_str(), formatTime(track->durationSeconds()).c_str());
   ImGui::SameLine();

@@ -26,16 +26,12 @@ FrameCount ringCapacityFor(const EngineConfig& config) {
   return static_cast<FrameCount>(core::ringCapacityFor(static_cast<std::uint64_t>(std::ceil(frames))));
 }
 
-void checkLatency(double seconds) {
-  if (!(seconds >= Engine::kMinLatencySeconds && seconds <= Engine::kMaxLatencySeconds)) {
-    throw core::InvalidArgument("latency must be between 5 and 250 ms, got " +
-                                std::to_string(seconds * 1000.0) + " ms");
-  }
-}
+void checkLatency(double seconds) { limits::kLatency.check(seconds * 1000.0); }  // the config's
 
 }  // namespace
 
 Engine::Engine(EngineConfig config) : config_(config), targetLatencySeconds_(config.targetLatencySeconds) {
+  settings_.latencyMs = config.targetLatencySeconds * 1000.0;
   if (config.blockFrames < 1 || config.blockFrames > kMaxBlockFrames) {
     throw core::InvalidArgument("block size must be 1 to " + std::to_string(kMaxBlockFrames) + " frames, got " +
                                 std::to_string(config.blockFrames));
@@ -58,10 +54,7 @@ void Engine::start(SampleRate sampleRate) {
   analyzer_.start(sampleRate);
   if (isStarted()) {
     if (sampleRate != sampleRate_) {
-      Command command;
-      command.type = Command::Type::SetSampleRate;
-      command.value = sampleRate;
-      send(command);
+      send(command::SetSampleRate{sampleRate});
       sampleRate_ = sampleRate;
     }
     return;
@@ -80,45 +73,28 @@ void Engine::send(const Command& command) {
 }
 
 void Engine::setGenerator(const dsp::GeneratorParams& params) {
+  limits::kGeneratorFrequency.check(params.frequencyHz);
+  limits::kGeneratorLevel.check(params.levelDb);
   dsp::SignalGenerator::validate(params);
-  Command command;
-  command.type = Command::Type::SetGenerator;
-  command.generator = params;
-  send(command);
+  send(command::SetGenerator{params});
+  settings_.generator = params;
 }
 
 void Engine::setMasterGainDb(double gainDb) {
-  if (!(gainDb >= -120.0 && gainDb <= 12.0)) {
-    throw core::InvalidArgument("master gain must be between -120 and +12 dB, got " + std::to_string(gainDb));
-  }
-  Command command;
-  command.type = Command::Type::SetMasterGain;
-  command.value = dsp::dbToGain(gainDb);
-  send(command);
+  limits::kMasterGain.check(gainDb);
+  send(command::SetMasterGain{dsp::dbToGain(gainDb)});
+  settings_.masterGainDb = gainDb;
 }
 
 void Engine::setListeningVolume(double volumeDb, bool muted) {
-  if (!(volumeDb >= kMinVolumeDb && volumeDb <= kMaxVolumeDb)) {
-    throw core::InvalidArgument("the volume must be between -60 and +6 dB, got " + std::to_string(volumeDb));
-  }
-  Command command;
-  command.type = Command::Type::SetListeningVolume;
-  command.value = muted ? 0.0 : dsp::dbToGain(volumeDb);
-  send(command);
+  limits::kVolume.check(volumeDb);
+  send(command::SetListeningVolume{muted ? 0.0 : dsp::dbToGain(volumeDb)});
+  settings_.volumeDb = volumeDb;
+  settings_.muted = muted;
 }
 
 void Engine::resetStatistics() {
-  Command command;
-  command.type = Command::Type::ResetStatistics;
-  send(command);
-}
-
-void Engine::sendFlag(Command::Type type, bool flag, std::uint32_t index) {
-  Command command;
-  command.type = type;
-  command.flag = flag;
-  command.index = index;
-  send(command);
+  send(command::ResetStatistics{});
 }
 
 void Engine::loadTrack(std::shared_ptr<const Track> track) {
@@ -127,58 +103,63 @@ void Engine::loadTrack(std::shared_ptr<const Track> track) {
                                 " Hz but the audio output runs at " + std::to_string(sampleRate_) +
                                 " Hz; import it again");
   }
-  Command command;
-  command.type = Command::Type::LoadTrack;
-  command.track = track.get();
-  send(command);
+  send(command::LoadTrack{track.get()});
   if (track) lent_.push_back(track);
   loaded_ = std::move(track);
+  // The render thread resets these likewise when it takes the track.
+  settings_.trackGainDb = limits::kTrackGain.initial;
+  settings_.sources.fill(SourceSettings{});
 }
 
-void Engine::play() { sendFlag(Command::Type::Play, true); }
-void Engine::pause() { sendFlag(Command::Type::Pause, false); }
-void Engine::stop() { sendFlag(Command::Type::Stop, false); }
-void Engine::setLooping(bool looping) { sendFlag(Command::Type::SetLooping, looping); }
+void Engine::play() { send(command::Play{}); }
+void Engine::pause() { send(command::Pause{}); }
+void Engine::stop() { send(command::Stop{}); }
+void Engine::setLooping(bool looping) {
+  send(command::SetLooping{looping});
+  settings_.looping = looping;
+}
+static_assert(kMaxSources == Track::kMaxSources, "settings keep one entry per possible source");
+
+namespace {
+void checkSource(std::size_t source) {
+  if (source >= kMaxSources) {
+    throw core::InvalidArgument("a track has sources 0 to " + std::to_string(kMaxSources - 1) + ", got " +
+                                std::to_string(source));
+  }
+}
+}  // namespace
+
 void Engine::setSourceMute(std::size_t source, bool mute) {
-  sendFlag(Command::Type::SetSourceMute, mute, static_cast<std::uint32_t>(source));
+  checkSource(source);
+  send(command::SetSourceMute{static_cast<std::uint32_t>(source), mute});
+  settings_.sources[source].mute = mute;
 }
 void Engine::setSourceSolo(std::size_t source, bool solo) {
-  sendFlag(Command::Type::SetSourceSolo, solo, static_cast<std::uint32_t>(source));
+  checkSource(source);
+  send(command::SetSourceSolo{static_cast<std::uint32_t>(source), solo});
+  settings_.sources[source].solo = solo;
 }
 
 void Engine::setSourceGainDb(std::size_t source, double gainDb) {
-  if (!(gainDb >= -120.0 && gainDb <= 12.0)) {
-    throw core::InvalidArgument("source gain must be between -120 and +12 dB, got " + std::to_string(gainDb));
-  }
-  Command command;
-  command.type = Command::Type::SetSourceGain;
-  command.index = static_cast<std::uint32_t>(source);
-  command.value = dsp::dbToGain(gainDb);
-  send(command);
+  checkSource(source);
+  limits::kSourceGain.check(gainDb);
+  send(command::SetSourceGain{static_cast<std::uint32_t>(source), dsp::dbToGain(gainDb)});
+  settings_.sources[source].gainDb = gainDb;
 }
 
 void Engine::validateEqBand(std::size_t index, const dsp::BandParams& band) {
   if (index >= dsp::ParametricEq::kBandCount) {
     throw core::InvalidArgument("the EQ has bands 0 to " + std::to_string(dsp::ParametricEq::kBandCount - 1));
   }
-  if (!(band.frequencyHz >= dsp::ParametricEq::kMinFrequencyHz && band.frequencyHz <= dsp::ParametricEq::kMaxFrequencyHz)) {
-    throw core::InvalidArgument("EQ frequency must be between 20 Hz and 20000 Hz, got " + std::to_string(band.frequencyHz));
-  }
-  if (!(band.gainDb >= dsp::ParametricEq::kMinGainDb && band.gainDb <= dsp::ParametricEq::kMaxGainDb)) {
-    throw core::InvalidArgument("EQ gain must be between -18 and +18 dB, got " + std::to_string(band.gainDb));
-  }
-  if (!(band.q >= dsp::ParametricEq::kMinQ && band.q <= dsp::ParametricEq::kMaxQ)) {
-    throw core::InvalidArgument("EQ Q must be between 0.1 and 18, got " + std::to_string(band.q));
-  }
+  limits::kEqFrequency.check(band.frequencyHz);
+  limits::kEqGain.check(band.gainDb);
+  limits::kEqQ.check(band.q);
 }
 
 void Engine::setEqBand(std::size_t index, const dsp::BandParams& band) {
   validateEqBand(index, band);
-  Command command;
-  command.type = Command::Type::SetEqBand;
-  command.index = static_cast<std::uint32_t>(index);
-  command.band = band;
-  send(command);
+  send(command::SetEqBand{static_cast<std::uint32_t>(index), band});
+  settings_.eqBands[index] = band;
 }
 
 void Engine::setEq(const dsp::ParametricEq::Bands& bands, bool bypassed) {
@@ -189,40 +170,34 @@ void Engine::setEq(const dsp::ParametricEq::Bands& bands, bool bypassed) {
     } catch (const core::InvalidArgument& e) {
       throw core::InvalidArgument("band " + std::to_string(i) + ": " + e.what() + "; nothing was changed");
     }
-    commands[i].type = Command::Type::SetEqBand;
-    commands[i].index = static_cast<std::uint32_t>(i);
-    commands[i].band = bands[i];
+    commands[i] = command::SetEqBand{static_cast<std::uint32_t>(i), bands[i]};
   }
-  commands.back().type = Command::Type::SetEqBypass;
-  commands.back().flag = bypassed;
+  commands.back() = command::SetEqBypass{bypassed};
   // Published together: the render thread applies all of them before its next block, or none.
   if (!commands_.tryPushAll(commands.data(), static_cast<FrameCount>(commands.size()))) {
     throw core::LimitExceeded("engine command queue", kCommandQueueCapacity,
                               "the audio engine is not keeping up with commands; try again");
   }
+  settings_.eqBands = bands;
+  settings_.eqBypass = bypassed;
 }
 
-void Engine::setEqBypass(bool bypassed) { sendFlag(Command::Type::SetEqBypass, bypassed); }
+void Engine::setEqBypass(bool bypassed) {
+  send(command::SetEqBypass{bypassed});
+  settings_.eqBypass = bypassed;
+}
 
 void Engine::setLimiter(double ceilingDb, bool enabled) {
-  if (!(ceilingDb >= dsp::LookAheadLimiter::kMinCeilingDb && ceilingDb <= dsp::LookAheadLimiter::kMaxCeilingDb)) {
-    throw core::InvalidArgument("the limiter ceiling must be between -24 and 0 dBFS, got " + std::to_string(ceilingDb));
-  }
-  Command command;
-  command.type = Command::Type::SetLimiter;
-  command.value = ceilingDb;
-  command.flag = enabled;
-  send(command);
+  limits::kLimiterCeiling.check(ceilingDb);
+  send(command::SetLimiter{ceilingDb, enabled});
+  settings_.limiterCeilingDb = ceilingDb;
+  settings_.limiterEnabled = enabled;
 }
 
 void Engine::setTrackGainDb(double gainDb) {
-  if (!(gainDb >= -40.0 && gainDb <= 40.0)) {
-    throw core::InvalidArgument("track gain must be between -40 and +40 dB, got " + std::to_string(gainDb));
-  }
-  Command command;
-  command.type = Command::Type::SetTrackGain;
-  command.value = dsp::dbToGain(gainDb);
-  send(command);
+  limits::kTrackGain.check(gainDb);
+  send(command::SetTrackGain{dsp::dbToGain(gainDb)});
+  settings_.trackGainDb = gainDb;
 }
 
 void Engine::seek(double seconds) {
@@ -230,10 +205,7 @@ void Engine::seek(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0.0) {
     throw core::InvalidArgument("seek position must be 0 s or later, got " + std::to_string(seconds));
   }
-  Command command;
-  command.type = Command::Type::Seek;
-  command.frame = static_cast<std::uint64_t>(std::llround(seconds * loaded_->sampleRate()));
-  send(command);
+  send(command::Seek{static_cast<std::uint64_t>(std::llround(seconds * loaded_->sampleRate()))});
 }
 
 std::size_t Engine::collectReleasedTracks() {
@@ -255,9 +227,12 @@ bool Engine::isLent(TrackId id) const noexcept {
   return std::any_of(lent_.begin(), lent_.end(), [&](const std::shared_ptr<const Track>& t) { return t->id() == id; });
 }
 
-void Engine::setTargetLatency(double seconds) {
-  checkLatency(seconds);
-  targetLatencySeconds_.store(seconds, std::memory_order_relaxed);
+void Engine::setTargetLatency(double seconds) { setTargetLatencyMs(seconds * 1000.0); }
+
+void Engine::setTargetLatencyMs(double milliseconds) {
+  limits::kLatency.check(milliseconds);
+  targetLatencySeconds_.store(milliseconds / 1000.0, std::memory_order_relaxed);
+  settings_.latencyMs = milliseconds;
 }
 
 double Engine::targetLatencySeconds() const noexcept {
@@ -292,11 +267,11 @@ void Engine::applyCommands(EngineStatus& status) noexcept {
   while (commands_.tryPop(command)) {
     if (const Track* previous = renderer_.apply(command)) handBack(previous);
     ++status.commandsApplied;
-    if (command.type == Command::Type::ResetStatistics) {
+    if (std::holds_alternative<command::ResetStatistics>(command)) {
       status.renderLoadMax = 0.0;
       status.nonFiniteBlocks = 0;
     }
-    if (command.type == Command::Type::SetSampleRate) status.sampleRate = command.value;
+    if (const auto* rate = std::get_if<command::SetSampleRate>(&command)) status.sampleRate = rate->rate;
   }
 }
 

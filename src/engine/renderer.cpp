@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <variant>
 
 #include "woodshed/core/assert.h"
 #include "woodshed/core/error.h"
@@ -49,35 +50,46 @@ void Renderer::delayPositions(FrameCount frames) noexcept {
   }
 }
 
+namespace {
+// One callable out of several lambdas, for std::visit.
+template <typename... Handlers>
+struct Overloaded : Handlers... {
+  using Handlers::operator()...;
+};
+template <typename... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
+}  // namespace
+
 const Track* Renderer::apply(const Command& command) noexcept {
-  switch (command.type) {
-    case Command::Type::SetGenerator: generator_.setParams(command.generator); break;
-    case Command::Type::SetMasterGain: chain_.setMasterGain(command.value); break;
-    case Command::Type::SetSampleRate:
-      spec_.sampleRate = command.value;
-      prepareProcessors();
-      break;
-    case Command::Type::ResetStatistics: break;  // the engine's counters, not the renderer's
-    case Command::Type::LoadTrack: {
-      const Track* previous = player_.track();
-      player_.setTrack(command.track);
-      return previous;
-    }
-    case Command::Type::Play: player_.play(); break;
-    case Command::Type::Pause: player_.pause(); break;
-    case Command::Type::Stop: player_.stop(); break;
-    case Command::Type::Seek: player_.seek(command.frame); break;
-    case Command::Type::SetLooping: player_.setLooping(command.flag); break;
-    case Command::Type::SetSourceGain: player_.setSourceGain(command.index, command.value); break;
-    case Command::Type::SetSourceMute: player_.setSourceMute(command.index, command.flag); break;
-    case Command::Type::SetSourceSolo: player_.setSourceSolo(command.index, command.flag); break;
-    case Command::Type::SetEqBand: chain_.setEqBand(command.index, command.band); break;
-    case Command::Type::SetEqBypass: chain_.setEqBypass(command.flag); break;
-    case Command::Type::SetLimiter: chain_.setLimiter(command.value, command.flag); break;
-    case Command::Type::SetTrackGain: player_.setTrackGain(command.value); break;
-    case Command::Type::SetListeningVolume: listeningVolume_.setTarget(command.value); break;
-  }
-  return nullptr;
+  const Track* released = nullptr;
+  std::visit(Overloaded{
+                 [&](const command::ResetStatistics&) {},  // the engine's counters, not the renderer's
+                 [&](const command::SetGenerator& c) { generator_.setParams(c.params); },
+                 [&](const command::SetMasterGain& c) { chain_.setMasterGain(c.linear); },
+                 [&](const command::SetSampleRate& c) {
+                   spec_.sampleRate = c.rate;
+                   prepareProcessors();
+                 },
+                 [&](const command::LoadTrack& c) {
+                   released = player_.track();
+                   player_.setTrack(c.track);
+                 },
+                 [&](const command::Play&) { player_.play(); },
+                 [&](const command::Pause&) { player_.pause(); },
+                 [&](const command::Stop&) { player_.stop(); },
+                 [&](const command::Seek& c) { player_.seek(c.frame); },
+                 [&](const command::SetLooping& c) { player_.setLooping(c.looping); },
+                 [&](const command::SetSourceGain& c) { player_.setSourceGain(c.source, c.linear); },
+                 [&](const command::SetSourceMute& c) { player_.setSourceMute(c.source, c.mute); },
+                 [&](const command::SetSourceSolo& c) { player_.setSourceSolo(c.source, c.solo); },
+                 [&](const command::SetEqBand& c) { chain_.setEqBand(c.band, c.params); },
+                 [&](const command::SetEqBypass& c) { chain_.setEqBypass(c.bypassed); },
+                 [&](const command::SetLimiter& c) { chain_.setLimiter(c.ceilingDb, c.enabled); },
+                 [&](const command::SetTrackGain& c) { player_.setTrackGain(c.linear); },
+                 [&](const command::SetListeningVolume& c) { listeningVolume_.setTarget(c.linear); },
+             },
+             command);
+  return released;
 }
 
 RenderedBlock Renderer::render(FrameCount frames) noexcept {

@@ -41,24 +41,15 @@ void benchRender(const char* label, dsp::Waveform waveform, bool fullChain = fal
   const double quantumUs = kBlock / kRate * 1e6;
   engine::Renderer renderer;
   renderer.prepare(dsp::ProcessSpec{kRate, kBlock, 2});
-  engine::Command command;
-  command.type = engine::Command::Type::SetGenerator;
-  command.generator = {waveform, 440.0, -12.0, true};
-  renderer.apply(command);
+  renderer.apply(engine::command::SetGenerator{{waveform, 440.0, -12.0, true}});
   core::AudioRing tap(2, 1u << 17);
   if (fullChain) {
     // Every EQ band boosting or cutting, the limiter working, and the analysis tap copying.
     for (std::uint32_t band = 0; band < dsp::ParametricEq::kBandCount; ++band) {
-      engine::Command eq;
-      eq.type = engine::Command::Type::SetEqBand;
-      eq.index = band;
-      eq.band = dsp::BandParams{40.0 * std::pow(2.0, band), band % 2 ? 4.0 : -4.0, 1.0, true};
-      renderer.apply(eq);
+      renderer.apply(engine::command::SetEqBand{
+          band, dsp::BandParams{40.0 * std::pow(2.0, band), band % 2 ? 4.0 : -4.0, 1.0, true}});
     }
-    engine::Command gain;
-    gain.type = engine::Command::Type::SetMasterGain;
-    gain.value = 4.0;  // +12 dB into the limiter
-    renderer.apply(gain);
+    renderer.apply(engine::command::SetMasterGain{4.0});  // +12 dB into the limiter
     renderer.setAnalysisTap(&tap);
   }
   core::AudioRing ring(2, 8192);

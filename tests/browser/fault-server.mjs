@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { appDir } from './harness.mjs';
+import { appDir, testHooksFile } from './harness.mjs';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -102,8 +102,9 @@ export async function startFaultServer({ prefix = '/woodshed/', compress = null 
     }
     let relative = decodeURIComponent(url.pathname.slice(prefix.length));
     if (relative === '' || relative.endsWith('/')) relative += 'index.html';
-    const file = path.join(control.appDir, relative);
-    if (!file.startsWith(control.appDir + path.sep)) {
+    // The test hooks are served beside the app, as tools/lib/serve.py --test-hooks does.
+    const file = relative === 'test-hooks.js' ? testHooksFile : path.join(control.appDir, relative);
+    if (file !== testHooksFile && !file.startsWith(control.appDir + path.sep)) {
       response.writeHead(403).end();
       return;
     }

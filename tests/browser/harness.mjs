@@ -11,6 +11,8 @@ import { chromium } from 'playwright-core';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const appDir = process.env.WOODSHED_APP_DIR ?? path.join(root, 'build/web-release/app');
 export const resultsDir = path.join(root, 'test-results');
+/** The browser tests' hooks: served beside the app only by the test servers, never built into it. */
+export const testHooksFile = path.join(root, 'tests/browser/test-hooks.js');
 mkdirSync(resultsDir, { recursive: true });
 
 const CHROMIUM_ARGS = [
@@ -28,10 +30,12 @@ const CHROMIUM_ARGS = [
 
 /**
  * Serves the built app on a free port of 127.0.0.1 with tools/lib/serve.py.
- * @param {{plain?: boolean}} options plain: no cross-origin isolation headers
+ * @param {{plain?: boolean, testHooks?: boolean}} options plain: no cross-origin isolation headers;
+ *   testHooks: false serves no test hooks, as tools/serve does
  */
-export async function startServer({ plain = false } = {}) {
+export async function startServer({ plain = false, testHooks = true } = {}) {
   const args = [path.join(root, 'tools/lib/serve.py'), '--dir', appDir, '--port', '0'];
+  if (testHooks) args.push('--test-hooks', testHooksFile);
   if (plain) args.push('--plain');
   const child = spawn('python3', args, { env: { ...process.env, WOODSHED_SERVE_QUIET: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise((resolve, reject) => {

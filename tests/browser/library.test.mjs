@@ -367,7 +367,10 @@ describe('library', () => {
     }, null, { timeout: 30000, interval: 200 });
     const before = await page.evaluate(() => window.woodshed.tracks());
     await server.stop();
-    await reloadApp(page);
+    // Without ?test: the test hooks are never cached, so offline a page could not load them.
+    await page.goto(server.url);
+    await page.evaluate(() => window.woodshed.ready);
+    await installPageHelpers(page);
     const after = await page.evaluate(() => window.woodshed.tracks());
     assert.deepEqual(after.map((t) => t.id), before.map((t) => t.id));
     const mp3 = after.find((t) => t.format === 'MP3');

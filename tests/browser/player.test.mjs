@@ -343,7 +343,7 @@ describe('player conventions', () => {
     });
     assert.deepEqual(refusals, [
       'the volume must be a number of dB', 'the volume must be a number of dB', 'the volume must be a number of dB',
-      'the volume must be between -60 and +6 dB', 'the volume must be between -60 and +6 dB',
+      'the volume must be between -60 and +6 dB, got 7', 'the volume must be between -60 and +6 dB, got -61',
     ]);
     assert.equal((await state()).volumeDb, 0, 'the volume is unchanged');
     await page.locator('#canvas').focus();

@@ -29,19 +29,10 @@ Levels render(dsp::Waveform waveform, double levelDb, double gain, int blocks = 
   renderer.prepare(dsp::ProcessSpec{48000.0, kBlock, 2});
   core::AudioRing tap(2, 1 << 16);
   renderer.setAnalysisTap(&tap);
-  Command generator;
-  generator.type = Command::Type::SetGenerator;
-  generator.generator = {waveform, 1000.0, levelDb, true};
-  renderer.apply(generator);
-  Command limiter;  // the limiter off, so a full-scale signal reaches the volume as it is
-  limiter.type = Command::Type::SetLimiter;
-  limiter.value = 0.0;
-  limiter.flag = false;
-  renderer.apply(limiter);
-  Command volume;
-  volume.type = Command::Type::SetListeningVolume;
-  volume.value = gain;
-  renderer.apply(volume);
+  renderer.apply(command::SetGenerator{{waveform, 1000.0, levelDb, true}});
+  // The limiter off, so a full-scale signal reaches the volume as it is.
+  renderer.apply(command::SetLimiter{0.0, false});
+  renderer.apply(command::SetListeningVolume{gain});
   std::vector<float> tapLeft(kBlock), tapRight(kBlock);
   float* tapOut[2] = {tapLeft.data(), tapRight.data()};
   double outputSum = 0.0, tapSum = 0.0;
@@ -60,7 +51,8 @@ Levels render(dsp::Waveform waveform, double levelDb, double gain, int blocks = 
       ++count;
     }
   }
-  return {10.0 * std::log10(outputSum / count), 10.0 * std::log10(tapSum / count), peak};
+  const auto n = static_cast<double>(count);
+  return {10.0 * std::log10(outputSum / n), 10.0 * std::log10(tapSum / n), peak};
 }
 
 TEST(ListeningVolume, ComesAfterTheAnalysisTapSoTheMetersMeasureTheSong) {
@@ -85,16 +77,10 @@ TEST(ListeningVolume, AboveUnityNeverExceedsFullScale) {
 TEST(ListeningVolume, CountsTheBlocksTheFinalStageBent) {
   Renderer renderer;
   renderer.prepare(dsp::ProcessSpec{48000.0, kBlock, 2});
-  Command generator;
-  generator.type = Command::Type::SetGenerator;
-  generator.generator = {dsp::Waveform::Sine, 1000.0, -3.0, true};
-  renderer.apply(generator);
+  renderer.apply(command::SetGenerator{{dsp::Waveform::Sine, 1000.0, -3.0, true}});
   for (int block = 0; block < 100; ++block) renderer.render(kBlock);
   EXPECT_EQ(renderer.volumeLimitedBlocks(), 0u) << "at unity nothing is bent";
-  Command volume;
-  volume.type = Command::Type::SetListeningVolume;
-  volume.value = dsp::dbToGain(6.0);
-  renderer.apply(volume);
+  renderer.apply(command::SetListeningVolume{dsp::dbToGain(6.0)});
   for (int block = 0; block < 100; ++block) renderer.render(kBlock);
   EXPECT_GT(renderer.volumeLimitedBlocks(), 50u);
 }

@@ -37,32 +37,15 @@ TEST(RenderAllocation, RendererAndRingNeverAllocateAfterPrepare) {
   AllocationWindow window;
   for (int block = 0; block < 20000; ++block) {
     if (block % 1000 == 0) {  // every kind of command, including retuning the sample rate
-      Command generator;
-      generator.type = Command::Type::SetGenerator;
-      generator.generator = {static_cast<dsp::Waveform>((block / 1000) % 7), 440.0 + block / 100, -12.0, true};
-      renderer.apply(generator);
-      Command gain;
-      gain.type = Command::Type::SetMasterGain;
-      gain.value = 0.5;
-      renderer.apply(gain);
-      Command band;
-      band.type = Command::Type::SetEqBand;
-      band.index = static_cast<std::uint32_t>((block / 1000) % 10);
-      band.band = dsp::BandParams{500.0 + block / 10, (block / 1000) % 2 ? 6.0 : -6.0, 0.7, true};
-      renderer.apply(band);
-      Command limiter;
-      limiter.type = Command::Type::SetLimiter;
-      limiter.value = -3.0;
-      limiter.flag = (block / 1000) % 3 != 0;
-      renderer.apply(limiter);
-      Command volume;
-      volume.type = Command::Type::SetListeningVolume;
-      volume.value = (block / 1000) % 2 ? 2.0 : 0.25;  // boosting (the final stage bends) and not
-      renderer.apply(volume);
-      Command rate;
-      rate.type = Command::Type::SetSampleRate;
-      rate.value = block % 2000 == 0 ? 48000.0 : 44100.0;
-      renderer.apply(rate);
+      renderer.apply(command::SetGenerator{
+          {static_cast<dsp::Waveform>((block / 1000) % 7), 440.0 + block / 100, -12.0, true}});
+      renderer.apply(command::SetMasterGain{0.5});
+      renderer.apply(command::SetEqBand{static_cast<std::uint32_t>((block / 1000) % 10),
+                                        dsp::BandParams{500.0 + block / 10, (block / 1000) % 2 ? 6.0 : -6.0, 0.7, true}});
+      renderer.apply(command::SetLimiter{-3.0, (block / 1000) % 3 != 0});
+      // Boosting (the final stage bends) and not.
+      renderer.apply(command::SetListeningVolume{(block / 1000) % 2 ? 2.0 : 0.25});
+      renderer.apply(command::SetSampleRate{block % 2000 == 0 ? 48000.0 : 44100.0});
     }
     const RenderedBlock rendered = renderer.render(block % 3 == 0 ? 128 : 37);
     ASSERT_TRUE(ring.tryPushBlock(rendered.audio.channels, rendered.audio.numFrames, rendered.positions));
@@ -78,29 +61,18 @@ TEST(RenderAllocation, PlayingSeekingAndLoopingATrackNeverAllocates) {
       std::vector<TrackSource>{{"mix", test::rampPcm(budget, 30000)}, {"mono", test::rampPcm(budget, 30000, 1)}});
   Renderer renderer;
   renderer.prepare(dsp::ProcessSpec{44100.0, 128, 2});
-  auto command = [&](Command::Type type, std::uint64_t frame = 0, bool flag = false) {
-    Command c;
-    c.type = type;
-    c.frame = frame;
-    c.flag = flag;
-    c.track = track.get();
-    c.index = 1;
-    c.value = 0.5;
-    return c;
-  };
-
   AllocationWindow window;
-  renderer.apply(command(Command::Type::LoadTrack));
-  renderer.apply(command(Command::Type::SetLooping, 0, true));
-  renderer.apply(command(Command::Type::Play));
+  renderer.apply(command::LoadTrack{track.get()});
+  renderer.apply(command::SetLooping{true});
+  renderer.apply(command::Play{});
   for (int block = 0; block < 5000; ++block) {
     switch (block % 500) {
-      case 100: renderer.apply(command(Command::Type::Seek, 29000)); break;
-      case 200: renderer.apply(command(Command::Type::SetSourceMute, 0, true)); break;
-      case 250: renderer.apply(command(Command::Type::SetSourceSolo, 0, true)); break;
-      case 300: renderer.apply(command(Command::Type::SetSourceGain)); break;
-      case 400: renderer.apply(command(Command::Type::Pause)); break;
-      case 450: renderer.apply(command(Command::Type::Play)); break;
+      case 100: renderer.apply(command::Seek{29000}); break;
+      case 200: renderer.apply(command::SetSourceMute{1, true}); break;
+      case 250: renderer.apply(command::SetSourceSolo{1, true}); break;
+      case 300: renderer.apply(command::SetSourceGain{1, 0.5}); break;
+      case 400: renderer.apply(command::Pause{}); break;
+      case 450: renderer.apply(command::Play{}); break;
       default: break;
     }
     const RenderedBlock rendered = renderer.render(128);

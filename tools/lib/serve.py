@@ -2,7 +2,9 @@
 
 By default every response carries the headers that make the page cross-origin isolated
 (COOP same-origin, COEP require-corp, CORP same-origin). --plain sends none of them, as a
-static host would.
+static host would. --test-hooks FILE also serves FILE at /test-hooks.js (the browser tests' hooks,
+tests/browser/test-hooks.js); without it that address is a 404, so a page opened with ?test has
+no hooks.
 """
 
 import argparse
@@ -35,6 +37,12 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         ".json": "application/json",
     }
     isolate = True
+    test_hooks = None
+
+    def translate_path(self, path):
+        if self.test_hooks and path.split("?", 1)[0] == "/test-hooks.js":
+            return self.test_hooks
+        return super().translate_path(path)
 
     def end_headers(self):
         if self.isolate:
@@ -55,11 +63,13 @@ def main():
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--plain", action="store_true", help="send no isolation headers")
     parser.add_argument("--dir", required=True, help="directory to serve")
+    parser.add_argument("--test-hooks", help="serve this file at /test-hooks.js (browser tests only)")
     args = parser.parse_args()
     if not os.path.isfile(os.path.join(args.dir, "index.html")):
         sys.exit(f"[woodshed] error: no built app in {args.dir}; run tools/build first")
     handler = functools.partial(Handler, directory=args.dir)
     Handler.isolate = not args.plain
+    Handler.test_hooks = os.path.abspath(args.test_hooks) if args.test_hooks else None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
     mode = "without isolation headers (--plain)" if args.plain else "cross-origin isolated"
     print(f"[woodshed] serving {args.dir} {mode} at http://127.0.0.1:{server.server_port}/", flush=True)

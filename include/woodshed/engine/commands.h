@@ -5,6 +5,8 @@
 // it alive in between.
 
 #include <cstdint>
+#include <type_traits>
+#include <variant>
 
 #include "woodshed/dsp/parametric_eq.h"
 #include "woodshed/dsp/signal_generator.h"
@@ -12,37 +14,70 @@
 
 namespace woodshed::engine {
 
-struct Command {
-  enum class Type : std::uint32_t {
-    SetGenerator,
-    SetMasterGain,
-    SetSampleRate,
-    ResetStatistics,
-    LoadTrack,  ///< track (may be null: none)
-    Play,
-    Pause,
-    Stop,
-    Seek,  ///< frame
-    SetLooping,  ///< flag
-    SetSourceGain,  ///< index, value (linear)
-    SetSourceMute,  ///< index, flag
-    SetSourceSolo,  ///< index, flag
-    SetEqBand,      ///< index, band
-    SetEqBypass,    ///< flag
-    SetLimiter,     ///< value (ceiling dB), flag (enabled)
-    SetTrackGain,   ///< value (linear): the current track's playback gain (normalize)
-    SetListeningVolume,  ///< value (linear; 0 when muted): after the chain and the analysis tap
-  };
-
-  Type type = Type::ResetStatistics;
-  dsp::GeneratorParams generator{};  ///< SetGenerator
-  double value = 0.0;                ///< SetMasterGain (linear), SetSampleRate (Hz), SetSourceGain
-  const Track* track = nullptr;      ///< LoadTrack
-  std::uint64_t frame = 0;           ///< Seek
-  std::uint32_t index = 0;           ///< SetSource*
-  bool flag = false;                 ///< SetLooping, SetSourceMute, SetSourceSolo
-  dsp::BandParams band{};            ///< SetEqBand
+/// The commands, one type each, with typed payloads. Gains travel linear (the main thread
+/// converts from dB once); everything is validated before it is sent.
+namespace command {
+struct ResetStatistics {};
+struct SetGenerator {
+  dsp::GeneratorParams params;
 };
+struct SetMasterGain {
+  double linear;
+};
+struct SetSampleRate {
+  SampleRate rate;
+};
+struct LoadTrack {
+  const Track* track;  ///< null: none
+};
+struct Play {};
+struct Pause {};
+struct Stop {};
+struct Seek {
+  std::uint64_t frame;
+};
+struct SetLooping {
+  bool looping;
+};
+struct SetSourceGain {
+  std::uint32_t source;
+  double linear;
+};
+struct SetSourceMute {
+  std::uint32_t source;
+  bool mute;
+};
+struct SetSourceSolo {
+  std::uint32_t source;
+  bool solo;
+};
+struct SetEqBand {
+  std::uint32_t band;
+  dsp::BandParams params;
+};
+struct SetEqBypass {
+  bool bypassed;
+};
+struct SetLimiter {
+  double ceilingDb;
+  bool enabled;
+};
+/// The current track's playback gain (normalize, recall).
+struct SetTrackGain {
+  double linear;
+};
+/// After the chain and the analysis tap; 0 when muted.
+struct SetListeningVolume {
+  double linear;
+};
+}  // namespace command
+
+using Command = std::variant<command::ResetStatistics, command::SetGenerator, command::SetMasterGain,
+                             command::SetSampleRate, command::LoadTrack, command::Play, command::Pause, command::Stop,
+                             command::Seek, command::SetLooping, command::SetSourceGain, command::SetSourceMute,
+                             command::SetSourceSolo, command::SetEqBand, command::SetEqBypass, command::SetLimiter,
+                             command::SetTrackGain, command::SetListeningVolume>;
+static_assert(std::is_trivially_copyable_v<Command>, "commands are copied through a ring and own nothing");
 
 /// From the render thread back to the main thread.
 struct Notice {

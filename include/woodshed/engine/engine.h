@@ -26,6 +26,7 @@
 #include "woodshed/engine/analyzer.h"
 #include "woodshed/engine/commands.h"
 #include "woodshed/engine/renderer.h"
+#include "woodshed/engine/settings.h"
 
 namespace woodshed::engine {
 
@@ -60,8 +61,8 @@ class Engine {
   // Limits, each with a clear error when exceeded.
   static constexpr SampleRate kMinSampleRate = 8000.0;
   static constexpr SampleRate kMaxSampleRate = 192000.0;
-  static constexpr double kMinLatencySeconds = 0.005;
-  static constexpr double kMaxLatencySeconds = 0.250;
+  static constexpr double kMinLatencySeconds = limits::kLatency.min / 1000.0;
+  static constexpr double kMaxLatencySeconds = limits::kLatency.max / 1000.0;
   static constexpr FrameCount kMaxBlockFrames = 4096;
   static constexpr FrameCount kCommandQueueCapacity = 256;
 
@@ -78,13 +79,15 @@ class Engine {
   void start(SampleRate sampleRate);
   bool isStarted() const noexcept { return renderThread_.joinable(); }
 
+  /// Main thread: the last accepted value of every parameter (settings.h). Each set*() below
+  /// validates against the limits table, hands the change to the render thread, and only then
+  /// records it here; a refused change leaves every setting as it was.
+  const EngineSettings& settings() const noexcept { return settings_; }
+
   /// Main thread. Validates and hands the parameters to the render thread. Throws
   /// InvalidArgument for bad values and LimitExceeded when the command queue is full.
   void setGenerator(const dsp::GeneratorParams& params);
   void setMasterGainDb(double gainDb);
-  /// Limits: the listening volume, in dB.
-  static constexpr double kMinVolumeDb = -60.0;
-  static constexpr double kMaxVolumeDb = 6.0;
   /// The listening volume and mute, applied after the output chain and the analysis tap (so
   /// meters and loudness do not follow the knob). Throws InvalidArgument out of range.
   void setListeningVolume(double volumeDb, bool muted);
@@ -118,7 +121,8 @@ class Engine {
   static void validateEqBand(std::size_t index, const dsp::BandParams& band);
   /// Limiter ceiling in dBFS (-24..0); a disabled limiter has its ceiling at 0 dBFS.
   void setLimiter(double ceilingDb, bool enabled);
-  /// The current track's playback gain in dB (-40..+40), e.g. from loudness normalization.
+  /// The current track's playback gain in dB (-40..+40), e.g. from loudness normalization. A
+  /// newly loaded track starts at 0 dB.
   void setTrackGainDb(double gainDb);
 
   /// The analysis of what plays (spectrum, meters, loudness); main thread.
@@ -133,6 +137,7 @@ class Engine {
 
   /// Main thread. Target fill of the ring; throws InvalidArgument outside the limits.
   void setTargetLatency(double seconds);
+  void setTargetLatencyMs(double milliseconds);
   double targetLatencySeconds() const noexcept;
 
   /// Main thread (the single reader): the newest status the render thread published.
@@ -146,7 +151,6 @@ class Engine {
 
  private:
   void send(const Command& command);
-  void sendFlag(Command::Type type, bool flag, std::uint32_t index = 0);
   // Render thread only.
   void renderLoop() noexcept;
   void applyCommands(EngineStatus& status) noexcept;
@@ -170,6 +174,7 @@ class Engine {
   std::atomic<double> targetLatencySeconds_;
   std::atomic<bool> quit_{false};
   SampleRate sampleRate_ = 0.0;
+  EngineSettings settings_;
   std::thread renderThread_;
 };
 

@@ -13,6 +13,8 @@
 #include "platform/web/web_platform.h"
 #include "woodshed/core/error.h"
 #include "woodshed/core/exception_boundary.h"
+#include "woodshed/engine/recall.h"
+#include "woodshed/engine/settings.h"
 
 using woodshed::core::callAtBoundary;
 
@@ -23,19 +25,39 @@ constexpr const char* kEntries =
     "ws_import_begin,ws_import_write,ws_import_commit,ws_import_cancel,ws_import_progress,ws_import_done,"
     "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_seek,ws_set_loop,ws_state,"
     "ws_catalog_begin,ws_catalog_add,ws_catalog_end,"
-    "ws_set_eq_bypass,ws_eq,ws_set_eq,ws_generator,ws_meters,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
-    "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume";
+    "ws_set_eq_bypass,ws_set_eq,ws_meters,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
+    "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume,"
+    "ws_settings,ws_limits,ws_recall";
 
-// Laid out for JS: the EQ (10 bands x {frequency, gain, q, enabled}, then bypass), loudness
-// ({momentary, shortTerm, integrated, range, truePeak, limiterGainReductionDb}), normalization
-// ({running, progress, measuredLufs, gainDb, measuredTrackId}: the gain is the measured
-// track's, whichever track is current now).
-double gEq[woodshed::dsp::ParametricEq::kBandCount * 4 + 1];
-double gLoudness[6];
-// Meters: {peakDb, rmsDb, peakHoldDb, clipped} x {left, right}.
-double gMeters[8];
-double gNormalization[5];
-woodshed::engine::SpectrumFrame gSpectrum;
+// Blocks JS reads (and, for the EQ and recall, writes) in the wasm heap. Each starts with a
+// header: the layout's version and the block's size in bytes. web/engine-bridge.js holds the
+// same layouts and checks both words before it touches a field, so a page and a wasm from
+// different builds fail with a clear message instead of reading wrong numbers. Change a
+// layout: change the fields here and there, and bump the version on both sides.
+struct BlockHeader {
+  std::uint32_t version;
+  std::uint32_t bytes;
+};
+
+template <typename Fields, std::uint32_t kVersion>
+struct Block {
+  BlockHeader header{kVersion, sizeof(Block)};
+  Fields fields{};
+};
+
+// 10 bands x {frequency, gain, q, enabled}, then bypass.
+using EqFields = double[woodshed::dsp::ParametricEq::kBandCount * 4 + 1];
+Block<EqFields, 1> gEq;
+// {momentary, shortTerm, integrated, range, truePeak, limiterGainReductionDb}
+Block<double[6], 1> gLoudness;
+// {peakDb, rmsDb, peakHoldDb, clipped} x {left, right}
+Block<double[8], 1> gMeters;
+// {running, progress, measuredLufs, gainDb, measuredTrackId}: the gain is the measured
+// track's, whichever track is current now.
+Block<double[5], 1> gNormalization;
+Block<woodshed::engine::SpectrumFrame, 1> gSpectrum;
+// The recalled settings, in kRecalled's order (ws_recall_keys()).
+Block<woodshed::engine::RecallValues, 1> gRecall;
 
 // Frames JS copies per ws_import_write call (through gImportScratch).
 constexpr std::size_t kImportChunkFrames = 1 << 16;
@@ -45,7 +67,6 @@ float gImportScratch[kImportChunkFrames];
 double gResultNumber = 0.0;
 std::string gResultText;
 
-// Laid out for JS (web/woodshed-api.js reads it as a Float64Array): keep in step.
 struct State {
   double trackId;
   double positionSeconds;
@@ -53,7 +74,7 @@ struct State {
   double playing;
   double looping;
 };
-State gState;
+Block<State, 1> gState;
 
 void appendJsonString(std::string& out, const std::string& text) {
   out += '"';
@@ -77,7 +98,6 @@ void appendJsonString(std::string& out, const std::string& text) {
   out += '"';
 }
 
-// Laid out for JS (web/woodshed-api.js reads it as a Float64Array): keep in step.
 struct Stats {
   double sampleRate;
   double framesRendered;
@@ -93,7 +113,7 @@ struct Stats {
   double nonFiniteBlocks;
   double volumeLimitedBlocks;
 };
-Stats gStats;
+Block<Stats, 1> gStats;
 
 // JS reads the ring's layout from here after ws_audio_prepare (seven uint32 values).
 woodshed::core::AudioRing::Layout gLayout;
@@ -147,12 +167,12 @@ EMSCRIPTEN_KEEPALIVE int ws_set_generator(const char* waveform, double frequency
     params.frequencyHz = frequencyHz;
     params.levelDb = levelDb;
     params.enabled = enabled != 0;
-    app().setGenerator(params);
+    app().engine().setGenerator(params);
   }));
 }
 
 EMSCRIPTEN_KEEPALIVE int ws_set_target_latency(double milliseconds) {
-  return status(callAtBoundary("ws_set_target_latency", [&] { app().setTargetLatencyMs(milliseconds); }));
+  return status(callAtBoundary("ws_set_target_latency", [&] { app().engine().setTargetLatencyMs(milliseconds); }));
 }
 
 EMSCRIPTEN_KEEPALIVE int ws_set_master_gain_db(double gainDb) {
@@ -171,24 +191,24 @@ EMSCRIPTEN_KEEPALIVE int ws_stats() {
     woodshed::app::App& a = app();
     const woodshed::engine::EngineStatus engine = a.engine().status();
     const auto& counters = a.engine().ring().consumerCounters();
-    gStats.sampleRate = a.engine().sampleRate();
-    gStats.framesRendered = static_cast<double>(engine.framesRendered);
-    gStats.framesPlayed = counters.framesPlayedHigh.load(std::memory_order_relaxed) * 4294967296.0 +
+    gStats.fields.sampleRate = a.engine().sampleRate();
+    gStats.fields.framesRendered = static_cast<double>(engine.framesRendered);
+    gStats.fields.framesPlayed = counters.framesPlayedHigh.load(std::memory_order_relaxed) * 4294967296.0 +
                           counters.framesPlayedLow.load(std::memory_order_relaxed);
-    gStats.underruns = counters.underruns.load(std::memory_order_relaxed);
-    gStats.ringFillFrames = a.engine().ring().approximateFill();
-    gStats.targetLatencyMs = a.engine().targetLatencySeconds() * 1000.0;
-    gStats.renderLoadAvg = engine.renderLoadAverage;
-    gStats.renderLoadMax = engine.renderLoadMax;
-    gStats.heapBytesInUse = static_cast<double>(a.platform().heapBytesInUse());
-    gStats.heapCapacity = static_cast<double>(a.platform().heapCapacity());
-    gStats.threads = a.threadCount();
-    gStats.nonFiniteBlocks = engine.nonFiniteBlocks;
-    gStats.volumeLimitedBlocks = static_cast<double>(engine.volumeLimitedBlocks);
+    gStats.fields.underruns = counters.underruns.load(std::memory_order_relaxed);
+    gStats.fields.ringFillFrames = a.engine().ring().approximateFill();
+    gStats.fields.targetLatencyMs = a.engine().targetLatencySeconds() * 1000.0;
+    gStats.fields.renderLoadAvg = engine.renderLoadAverage;
+    gStats.fields.renderLoadMax = engine.renderLoadMax;
+    gStats.fields.heapBytesInUse = static_cast<double>(a.platform().heapBytesInUse());
+    gStats.fields.heapCapacity = static_cast<double>(a.platform().heapCapacity());
+    gStats.fields.threads = a.threadCount();
+    gStats.fields.nonFiniteBlocks = engine.nonFiniteBlocks;
+    gStats.fields.volumeLimitedBlocks = static_cast<double>(engine.volumeLimitedBlocks);
   }));
 }
 
-EMSCRIPTEN_KEEPALIVE const Stats* ws_stats_block() { return &gStats; }
+EMSCRIPTEN_KEEPALIVE const void* ws_stats_block() { return &gStats; }
 
 EMSCRIPTEN_KEEPALIVE double ws_result_number() { return gResultNumber; }
 EMSCRIPTEN_KEEPALIVE const char* ws_result_text() { return gResultText.c_str(); }
@@ -275,8 +295,49 @@ EMSCRIPTEN_KEEPALIVE int ws_tracks() {
   }));
 }
 
-EMSCRIPTEN_KEEPALIVE int ws_load(std::uint32_t track) {
-  return status(callAtBoundary("ws_load", [&] { app().load(track); }));
+/// Makes a track current: loads it, applies its recalled settings from ws_recall_block() (which
+/// the page filled from the song's record, NaN for what it has none of) and moves to where it
+/// resumes (engine::resumePosition of `savedSeconds`; 0 plays from the start). A recalled value
+/// that was out of range is ignored, and why is in ws_result_text().
+EMSCRIPTEN_KEEPALIVE int ws_load(std::uint32_t track, double savedSeconds) {
+  return status(callAtBoundary("ws_load", [&] {
+    woodshed::app::App& a = app();
+    a.load(track);
+    gResultText = woodshed::engine::applyRecall(a.engine(), gRecall.fields);
+    const double resume = woodshed::engine::resumePosition(savedSeconds, a.currentTrack()->durationSeconds());
+    if (resume > 0.0) a.engine().seek(resume);
+  }));
+}
+
+/// Fills ws_recall_block() with the current song's recalled settings, as the engine has them.
+EMSCRIPTEN_KEEPALIVE int ws_recall() {
+  return status(callAtBoundary("ws_recall", [&] { gRecall.fields = woodshed::engine::readRecall(app().settings()); }));
+}
+EMSCRIPTEN_KEEPALIVE void* ws_recall_block() { return &gRecall; }
+
+/// What is recalled per song, in the block's order, comma-separated.
+EMSCRIPTEN_KEEPALIVE const char* ws_recall_keys() {
+  static const std::string keys = woodshed::engine::recallKeys();
+  return keys.c_str();
+}
+
+/// Every setting as the engine last accepted it, as JSON in ws_result_text() (settings.h).
+EMSCRIPTEN_KEEPALIVE int ws_settings() {
+  return status(callAtBoundary("ws_settings", [&] { gResultText = woodshed::engine::toJson(app().settings()); }));
+}
+
+/// The table of named limits as JSON in ws_result_text(): {key: {min, max, initial, unit, label}}.
+EMSCRIPTEN_KEEPALIVE int ws_limits() {
+  return status(callAtBoundary("ws_limits", [&] { gResultText = woodshed::engine::limitsJson(); }));
+}
+
+/// Test hook: where the control of setting `key` was last drawn ({x, y, width, height} in canvas
+/// pixels), or null when it was not drawn.
+EMSCRIPTEN_KEEPALIVE const double* ws_control_rect(const char* key) {
+  if (!woodshed::web::hasApp() || key == nullptr) return nullptr;
+  auto& rects = woodshed::web::theApp().controlRects;
+  const auto found = rects.find(key);
+  return found != rects.end() ? found->second.data() : nullptr;
 }
 
 EMSCRIPTEN_KEEPALIVE int ws_unload(std::uint32_t track) {
@@ -302,7 +363,7 @@ EMSCRIPTEN_KEEPALIVE int ws_seek(double seconds) {
 }
 
 EMSCRIPTEN_KEEPALIVE int ws_set_loop(int looping) {
-  return status(callAtBoundary("ws_set_loop", [&] { app().setLooping(looping != 0); }));
+  return status(callAtBoundary("ws_set_loop", [&] { app().engine().setLooping(looping != 0); }));
 }
 
 /// Fills the transport state block; its address comes from ws_state_block().
@@ -311,15 +372,15 @@ EMSCRIPTEN_KEEPALIVE int ws_state() {
     woodshed::app::App& a = app();
     a.poll();
     const auto track = a.currentTrack();
-    gState.trackId = track ? track->id() : 0;
-    gState.positionSeconds = a.positionSeconds();
-    gState.durationSeconds = track ? track->durationSeconds() : 0.0;
-    gState.playing = a.playing() ? 1.0 : 0.0;
-    gState.looping = a.looping() ? 1.0 : 0.0;
+    gState.fields.trackId = track ? track->id() : 0;
+    gState.fields.positionSeconds = a.positionSeconds();
+    gState.fields.durationSeconds = track ? track->durationSeconds() : 0.0;
+    gState.fields.playing = a.playing() ? 1.0 : 0.0;
+    gState.fields.looping = a.settings().looping ? 1.0 : 0.0;
   }));
 }
 
-EMSCRIPTEN_KEEPALIVE const State* ws_state_block() { return &gState; }
+EMSCRIPTEN_KEEPALIVE const void* ws_state_block() { return &gState; }
 
 /// Test hook: where the waveform was last drawn, {x, y, width, height} in canvas pixels.
 EMSCRIPTEN_KEEPALIVE const double* ws_waveform_rect() {
@@ -363,29 +424,18 @@ EMSCRIPTEN_KEEPALIVE int ws_media_cache(double entries, double bytes, double max
 
 /// Sets EQ band `index` (0 low shelf, 1-8 peaking, 9 high shelf); changes glide over 20 ms.
 EMSCRIPTEN_KEEPALIVE int ws_set_eq_bypass(int bypassed) {
-  return status(callAtBoundary("ws_set_eq_bypass", [&] { app().setEqBypass(bypassed != 0); }));
+  return status(callAtBoundary("ws_set_eq_bypass", [&] { app().engine().setEqBypass(bypassed != 0); }));
 }
 
-/// Sets the whole EQ from the EQ block, which JS filled (the layout ws_eq() writes): all bands
+/// Sets the whole EQ from the EQ block (ws_eq_block()), which JS filled: all bands
 /// and the bypass, validated together, applied together or not at all.
 EMSCRIPTEN_KEEPALIVE int ws_set_eq() {
   return status(callAtBoundary("ws_set_eq", [&] {
-    woodshed::dsp::ParametricEq::Bands bands = app().eqBands;
+    woodshed::dsp::ParametricEq::Bands bands;
     for (std::size_t i = 0; i < bands.size(); ++i) {
-      bands[i] = woodshed::dsp::BandParams{gEq[i * 4], gEq[i * 4 + 1], gEq[i * 4 + 2], gEq[i * 4 + 3] != 0.0};
+      bands[i] = woodshed::dsp::BandParams{gEq.fields[i * 4], gEq.fields[i * 4 + 1], gEq.fields[i * 4 + 2], gEq.fields[i * 4 + 3] != 0.0};
     }
-    app().setEq(bands, gEq[bands.size() * 4] != 0.0);
-  }));
-}
-
-/// The generator as last accepted, in ws_result_text(): {"type", "frequency", "levelDb", "enabled"}.
-EMSCRIPTEN_KEEPALIVE int ws_generator() {
-  return status(callAtBoundary("ws_generator", [&] {
-    const woodshed::dsp::GeneratorParams& g = app().generator();
-    char json[160];
-    std::snprintf(json, sizeof json, "{\"type\":\"%s\",\"frequency\":%.17g,\"levelDb\":%.17g,\"enabled\":%s}",
-                  woodshed::dsp::toString(g.waveform), g.frequencyHz, g.levelDb, g.enabled ? "true" : "false");
-    gResultText = json;
+    app().engine().setEq(bands, gEq.fields[bands.size() * 4] != 0.0);
   }));
 }
 
@@ -395,47 +445,34 @@ EMSCRIPTEN_KEEPALIVE int ws_meters() {
   return status(callAtBoundary("ws_meters", [&] {
     const woodshed::engine::MeterFrame& m = app().engine().analyzer().meters();
     for (std::size_t c = 0; c < 2; ++c) {
-      gMeters[c] = m.peakDb[c];
-      gMeters[2 + c] = m.rmsDb[c];
-      gMeters[4 + c] = m.peakHoldDb[c];
-      gMeters[6 + c] = m.clipped[c] ? 1.0 : 0.0;
+      gMeters.fields[c] = m.peakDb[c];
+      gMeters.fields[2 + c] = m.rmsDb[c];
+      gMeters.fields[4 + c] = m.peakHoldDb[c];
+      gMeters.fields[6 + c] = m.clipped[c] ? 1.0 : 0.0;
     }
   }));
 }
-EMSCRIPTEN_KEEPALIVE const double* ws_meters_block() { return gMeters; }
+EMSCRIPTEN_KEEPALIVE const void* ws_meters_block() { return &gMeters; }
 
-/// Fills the EQ block (ws_eq_block()).
-EMSCRIPTEN_KEEPALIVE int ws_eq() {
-  return status(callAtBoundary("ws_eq", [&] {
-    const auto& bands = app().eqBands;
-    for (std::size_t i = 0; i < bands.size(); ++i) {
-      gEq[i * 4] = bands[i].frequencyHz;
-      gEq[i * 4 + 1] = bands[i].gainDb;
-      gEq[i * 4 + 2] = bands[i].q;
-      gEq[i * 4 + 3] = bands[i].enabled ? 1.0 : 0.0;
-    }
-    gEq[bands.size() * 4] = app().eqBypass ? 1.0 : 0.0;
-  }));
-}
-EMSCRIPTEN_KEEPALIVE const double* ws_eq_block() { return gEq; }
+EMSCRIPTEN_KEEPALIVE const void* ws_eq_block() { return &gEq; }
 
 EMSCRIPTEN_KEEPALIVE int ws_set_limiter(double ceilingDb, int enabled) {
-  return status(callAtBoundary("ws_set_limiter", [&] { app().setLimiter(ceilingDb, enabled != 0); }));
+  return status(callAtBoundary("ws_set_limiter", [&] { app().engine().setLimiter(ceilingDb, enabled != 0); }));
 }
 
 /// Fills the loudness block (ws_loudness_block()) with what the analysis measured so far.
 EMSCRIPTEN_KEEPALIVE int ws_loudness() {
   return status(callAtBoundary("ws_loudness", [&] {
     const woodshed::engine::MeterFrame& meters = app().engine().analyzer().meters();
-    gLoudness[0] = meters.momentaryLufs;
-    gLoudness[1] = meters.shortTermLufs;
-    gLoudness[2] = meters.integratedLufs;
-    gLoudness[3] = meters.loudnessRangeLu;
-    gLoudness[4] = meters.truePeakDbtp;
-    gLoudness[5] = app().engine().status().limiterGainReductionDb;
+    gLoudness.fields[0] = meters.momentaryLufs;
+    gLoudness.fields[1] = meters.shortTermLufs;
+    gLoudness.fields[2] = meters.integratedLufs;
+    gLoudness.fields[3] = meters.loudnessRangeLu;
+    gLoudness.fields[4] = meters.truePeakDbtp;
+    gLoudness.fields[5] = app().engine().status().limiterGainReductionDb;
   }));
 }
-EMSCRIPTEN_KEEPALIVE const double* ws_loudness_block() { return gLoudness; }
+EMSCRIPTEN_KEEPALIVE const void* ws_loudness_block() { return &gLoudness; }
 
 EMSCRIPTEN_KEEPALIVE int ws_reset_loudness() {
   return status(callAtBoundary("ws_reset_loudness", [&] { app().engine().analyzer().resetLoudness(); }));
@@ -444,11 +481,9 @@ EMSCRIPTEN_KEEPALIVE int ws_reset_loudness() {
 /// Copies the newest spectrum into ws_spectrum_block(): {bins, fftSize, sampleRate, sequence}
 /// then averageDb[kMaxBins] and peakHoldDb[kMaxBins] as floats.
 EMSCRIPTEN_KEEPALIVE int ws_spectrum() {
-  return status(callAtBoundary("ws_spectrum", [&] { gSpectrum = app().engine().analyzer().spectrum(); }));
+  return status(callAtBoundary("ws_spectrum", [&] { gSpectrum.fields = app().engine().analyzer().spectrum(); }));
 }
-EMSCRIPTEN_KEEPALIVE const woodshed::engine::SpectrumFrame* ws_spectrum_block() { return &gSpectrum; }
-EMSCRIPTEN_KEEPALIVE int ws_spectrum_average_offset() { return static_cast<int>(offsetof(woodshed::engine::SpectrumFrame, averageDb)); }
-EMSCRIPTEN_KEEPALIVE int ws_spectrum_peak_offset() { return static_cast<int>(offsetof(woodshed::engine::SpectrumFrame, peakHoldDb)); }
+EMSCRIPTEN_KEEPALIVE const void* ws_spectrum_block() { return &gSpectrum; }
 
 /// window: 0 Hann, 1 Blackman-Harris.
 EMSCRIPTEN_KEEPALIVE int ws_set_spectrum(int fftSize, int window) {
@@ -470,18 +505,18 @@ EMSCRIPTEN_KEEPALIVE int ws_normalize_status() {
     woodshed::app::App& a = app();
     a.poll();
     const auto& n = a.normalization;
-    gNormalization[0] = n.job.valid() ? 1.0 : 0.0;
-    gNormalization[1] = n.job.valid() ? n.job.progress() : 1.0;
-    gNormalization[2] = *n.measuredLufs;
-    gNormalization[3] = n.resultGainDb;
-    gNormalization[4] = n.trackId;
+    gNormalization.fields[0] = n.job.valid() ? 1.0 : 0.0;
+    gNormalization.fields[1] = n.job.valid() ? n.job.progress() : 1.0;
+    gNormalization.fields[2] = *n.measuredLufs;
+    gNormalization.fields[3] = n.resultGainDb;
+    gNormalization.fields[4] = n.trackId;
     gResultText = n.message;
   }));
 }
-EMSCRIPTEN_KEEPALIVE const double* ws_normalize_block() { return gNormalization; }
+EMSCRIPTEN_KEEPALIVE const void* ws_normalize_block() { return &gNormalization; }
 
 EMSCRIPTEN_KEEPALIVE int ws_set_track_gain(double gainDb) {
-  return status(callAtBoundary("ws_set_track_gain", [&] { app().setTrackGainDb(gainDb); }));
+  return status(callAtBoundary("ws_set_track_gain", [&] { app().engine().setTrackGainDb(gainDb); }));
 }
 
 /// Test hook: where the library's search field was last drawn, {x, y, width, height}.

@@ -1,0 +1,101 @@
+#pragma once
+// One owner for every setting a user can change.
+//
+// - Limits: each setting's range, initial value, unit and name, in one table. The engine checks
+//   against it (one message for every caller), the UI's sliders take their ends from it, and the
+//   JS API hands it to pages (limits()), so no layer keeps its own idea of a range.
+// - EngineSettings: the last accepted value of every parameter, kept by the Engine on the main
+//   thread when a change is handed to the render thread. The UI, the JS API and per-song recall
+//   read settings back from here and keep no copies.
+//
+// Later settings (tempo, pitch, loop, stem mix) add a Limit here and a field below.
+
+#include <array>
+#include <string>
+
+#include "woodshed/dsp/look_ahead_limiter.h"
+#include "woodshed/dsp/parametric_eq.h"
+#include "woodshed/dsp/signal_generator.h"
+
+namespace woodshed::engine {
+
+/// A named range: what a setting accepts, where it starts, and how messages name it.
+struct Limit {
+  const char* key;    ///< the name in the JS API and in limits() ("volumeDb", "eq.gainDb")
+  const char* label;  ///< the name in messages ("the volume")
+  const char* unit;   ///< "dB", "Hz", "ms"... ("" for none)
+  double min;
+  double max;
+  double initial;
+
+  bool contains(double value) const noexcept { return value >= min && value <= max; }
+  /// Throws core::InvalidArgument "<label> must be between <min> and <max> <unit>, got <value>"
+  /// when `value` is out of range or not a number.
+  void check(double value) const;
+  /// The message check() throws for `value`.
+  std::string outOfRangeMessage(double value) const;
+};
+
+namespace limits {
+inline constexpr Limit kGeneratorFrequency{"generator.frequency", "the generator's frequency", "Hz",
+                                           dsp::SignalGenerator::kMinFrequencyHz,
+                                           dsp::SignalGenerator::kMaxFrequencyHz, 440.0};
+inline constexpr Limit kGeneratorLevel{"generator.levelDb", "the generator's level", "dBFS",
+                                       dsp::SignalGenerator::kMinLevelDb, dsp::SignalGenerator::kMaxLevelDb, -12.0};
+inline constexpr Limit kMasterGain{"masterGainDb", "the master gain", "dB", -120.0, 12.0, 0.0};
+inline constexpr Limit kVolume{"volumeDb", "the volume", "dB", -60.0, 6.0, 0.0};
+inline constexpr Limit kLatency{"latencyMs", "the latency", "ms", 5.0, 250.0, 40.0};
+inline constexpr Limit kEqFrequency{"eq.frequency", "an EQ band's frequency", "Hz", dsp::ParametricEq::kMinFrequencyHz,
+                                    dsp::ParametricEq::kMaxFrequencyHz, 1000.0};
+inline constexpr Limit kEqGain{"eq.gainDb", "an EQ band's gain", "dB", dsp::ParametricEq::kMinGainDb,
+                               dsp::ParametricEq::kMaxGainDb, 0.0};
+inline constexpr Limit kEqQ{"eq.q", "an EQ band's Q", "", dsp::ParametricEq::kMinQ, dsp::ParametricEq::kMaxQ, 0.707};
+inline constexpr Limit kLimiterCeiling{"limiter.ceilingDb", "the limiter's ceiling", "dBFS",
+                                       dsp::LookAheadLimiter::kMinCeilingDb, dsp::LookAheadLimiter::kMaxCeilingDb,
+                                       dsp::LookAheadLimiter::kDefaultCeilingDb};
+inline constexpr Limit kTrackGain{"trackGainDb", "the track gain", "dB", -40.0, 40.0, 0.0};
+inline constexpr Limit kSourceGain{"source.gainDb", "a source's gain", "dB", -120.0, 12.0, 0.0};
+inline constexpr Limit kLoudnessTarget{"normalize.targetLufs", "the loudness target", "LUFS", -40.0, -5.0, -14.0};
+
+/// Every limit, for limits() and the tests.
+inline constexpr std::array<const Limit*, 12> kAll{
+    &kGeneratorFrequency, &kGeneratorLevel, &kMasterGain, &kVolume, &kLatency, &kEqFrequency,
+    &kEqGain, &kEqQ, &kLimiterCeiling, &kTrackGain, &kSourceGain, &kLoudnessTarget};
+}  // namespace limits
+
+/// The mixer settings of one source of the current track.
+struct SourceSettings {
+  double gainDb = limits::kSourceGain.initial;
+  bool mute = false;
+  bool solo = false;
+};
+
+/// Sources a track may have (Track::kMaxSources checks against it).
+inline constexpr std::size_t kMaxSources = 8;
+
+/// The last accepted value of every engine parameter (main thread).
+struct EngineSettings {
+  dsp::GeneratorParams generator{dsp::Waveform::Sine, limits::kGeneratorFrequency.initial,
+                                 limits::kGeneratorLevel.initial, false};
+  double masterGainDb = limits::kMasterGain.initial;
+  double volumeDb = limits::kVolume.initial;
+  bool muted = false;
+  dsp::ParametricEq::Bands eqBands = dsp::ParametricEq::flatBands();
+  bool eqBypass = false;
+  double limiterCeilingDb = limits::kLimiterCeiling.initial;
+  bool limiterEnabled = true;
+  double latencyMs = limits::kLatency.initial;
+  /// The current track's playback gain; a newly loaded track starts at the initial value.
+  double trackGainDb = limits::kTrackGain.initial;
+  /// The current track's sources; a newly loaded track starts with initial values.
+  std::array<SourceSettings, kMaxSources> sources{};
+  /// Whole-track loop; it stays on for the tracks loaded after.
+  bool looping = false;
+};
+
+/// The settings as JSON for the JS API: {"generator": {...}, "masterGainDb": ..., "eq": {...}}.
+std::string toJson(const EngineSettings& settings);
+/// The limits table as JSON: {"volumeDb": {"min", "max", "initial", "unit", "label"}, ...}.
+std::string limitsJson();
+
+}  // namespace woodshed::engine

@@ -1,0 +1,87 @@
+#include "woodshed/engine/settings.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "woodshed/core/error.h"
+
+namespace woodshed::engine {
+
+namespace {
+
+// Shortest form that reads back as the same double ("40", "0.707", "-1.5").
+std::string number(double value) {
+  if (!std::isfinite(value)) return "null";
+  char text[32];
+  if (value == std::trunc(value) && std::fabs(value) < 1e15) {
+    std::snprintf(text, sizeof text, "%.0f", value);
+    return text;
+  }
+  std::snprintf(text, sizeof text, "%.17g", value);
+  for (int precision = 1; precision < 17; ++precision) {
+    char shorter[32];
+    std::snprintf(shorter, sizeof shorter, "%.*g", precision, value);
+    if (std::strtod(shorter, nullptr) == value) return shorter;
+  }
+  return text;
+}
+
+const char* boolean(bool value) { return value ? "true" : "false"; }
+
+}  // namespace
+
+std::string Limit::outOfRangeMessage(double value) const {
+  // "-60 and +6 dB": a signed range shows the sign of both ends.
+  const std::string high = (min < 0.0 && max > 0.0 ? "+" : "") + number(max);
+  std::string message = std::string(label) + " must be between " + number(min) + " and " + high;
+  if (*unit != '\0') message += std::string(" ") + unit;
+  return message + ", got " + (std::isnan(value) ? std::string("NaN") : number(value));
+}
+
+void Limit::check(double value) const {
+  if (!contains(value)) throw core::InvalidArgument(outOfRangeMessage(value));
+}
+
+std::string toJson(const EngineSettings& s) {
+  const dsp::GeneratorParams& g = s.generator;
+  std::string json = "{\"generator\":{\"type\":\"";
+  json += dsp::toString(g.waveform);
+  json += "\",\"frequency\":" + number(g.frequencyHz) + ",\"levelDb\":" + number(g.levelDb) +
+          ",\"enabled\":" + boolean(g.enabled) + "}";
+  json += ",\"masterGainDb\":" + number(s.masterGainDb);
+  json += ",\"volumeDb\":" + number(s.volumeDb) + ",\"muted\":" + boolean(s.muted);
+  json += ",\"eq\":{\"bypass\":" + std::string(boolean(s.eqBypass)) + ",\"bands\":[";
+  for (std::size_t i = 0; i < s.eqBands.size(); ++i) {
+    const dsp::BandParams& b = s.eqBands[i];
+    if (i > 0) json += ',';
+    json += "{\"frequency\":" + number(b.frequencyHz) + ",\"gainDb\":" + number(b.gainDb) + ",\"q\":" + number(b.q) +
+            ",\"enabled\":" + boolean(b.enabled) + "}";
+  }
+  json += "]},\"limiter\":{\"ceilingDb\":" + number(s.limiterCeilingDb) +
+          ",\"enabled\":" + boolean(s.limiterEnabled) + "}";
+  json += ",\"latencyMs\":" + number(s.latencyMs);
+  json += ",\"trackGainDb\":" + number(s.trackGainDb);
+  json += ",\"sources\":[";
+  for (std::size_t i = 0; i < s.sources.size(); ++i) {
+    const SourceSettings& source = s.sources[i];
+    if (i > 0) json += ',';
+    json += "{\"gainDb\":" + number(source.gainDb) + ",\"mute\":" + boolean(source.mute) +
+            ",\"solo\":" + boolean(source.solo) + "}";
+  }
+  json += "],\"looping\":" + std::string(boolean(s.looping)) + "}";
+  return json;
+}
+
+std::string limitsJson() {
+  std::string json = "{";
+  for (const Limit* limit : limits::kAll) {
+    if (json.size() > 1) json += ',';
+    json += "\"" + std::string(limit->key) + "\":{\"min\":" + number(limit->min) + ",\"max\":" + number(limit->max) +
+            ",\"initial\":" + number(limit->initial) + ",\"unit\":\"" + limit->unit + "\",\"label\":\"" +
+            limit->label + "\"}";
+  }
+  return json + "}";
+}
+
+}  // namespace woodshed::engine

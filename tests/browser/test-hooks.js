@@ -1,0 +1,99 @@
+// Test hooks for the browser tests: fault injection, audio-context probes, and the app's
+// internals the tests reach into. Not part of the app: the build never copies this file, the
+// service worker never precaches it, and only the test servers (tools/lib/serve.py
+// --test-hooks, fault-server.mjs) serve it at /test-hooks.js beside the app. A page opened with
+// ?test imports it from there; on any other host the import fails and ?test changes nothing.
+
+import { callEntry } from './engine-bridge.js';
+
+/** Returns window.woodshed.test, given the app's parts (app.js). */
+export function installTestHooks({ bridge, output, imports, library, session, shortcuts, mediaSession, launch }) {
+  const module = bridge.module;
+  module._ws_enable_fault_injection(1);
+  const rect = (address) => {
+    if (!address) return null;
+    const [x, y, width, height] = new Float64Array(module.HEAPU8.buffer, address, 4);
+    const ratio = window.devicePixelRatio || 1;
+    return { x: x / ratio, y: y / ratio, width: width / ratio, height: height / ratio };
+  };
+  return {
+    /** Names of every exported C++ entry point that runs through the exception boundary. */
+    entries: () => module.UTF8ToString(module._ws_entry_names()).split(','),
+    /** Makes the next call of `entry` throw inside C++. */
+    armFault: (entry) => callEntry(module, 'ws_arm_fault', ['string'], [entry]),
+    /** Closes the AudioContext as a browser might; the next start() creates a new one. */
+    closeAudioContext: () => output.closeForTest(),
+    /** Counts of created and released audio objects, to prove nothing leaks. */
+    audioCounts: () => ({ ...output.counts }),
+    /** Calls ws_notify_audio_state with the current state (to exercise that entry). */
+    notifyAudioState: () => output.reportState(),
+    /** Makes the library's next file write fail with QuotaExceededError after `bytes`. */
+    failLibraryWriteAfter: (bytes) => {
+      library.writeProbe = (written) => {
+        if (written < bytes) return;
+        library.writeProbe = null;
+        throw new DOMException('the quota was exceeded', 'QuotaExceededError');
+      };
+    },
+    /** Sets the generator in the engine directly, as the app's own panel does (not through the API). */
+    setGeneratorAsThePanelDoes: (type, frequency, levelDb) => callEntry(module, 'ws_set_generator',
+      ['string', 'number', 'number', 'number'], [type, frequency, levelDb, 1]),
+    /** Makes the next import's waveform job fail with `message`, as running out of memory would. */
+    failNextWaveform: (message) => callEntry(module, 'ws_inject_waveform_failure', ['string'], [message]),
+    /** Slows the library's file writes by `milliseconds` per 1 MB chunk (0 restores them). */
+    slowLibraryWrites: (milliseconds) => {
+      library.writeProbe = milliseconds > 0 ? () => new Promise((r) => setTimeout(r, milliseconds)) : null;
+    },
+    /** Cancels every import as soon as the library has written its first chunk of a file. */
+    cancelDuringSave: () => {
+      library.writeProbe = () => {
+        library.writeProbe = null;
+        for (const key of imports.pending) imports.cancel(key);
+      };
+    },
+    /** Stores a value in a song's recall record directly, as a damaged or old record might hold. */
+    storeRecall: (id, key, value) => library.setRecall(id, key, value),
+    /** Songs in the C++ app's library panel (what the page last told it). */
+    catalogSize: () => module._ws_catalog_size(),
+    /** Where the waveform is on the page, in CSS pixels: {x, y, width, height}. */
+    waveformRect: () => rect(module._ws_waveform_rect()),
+    /** Where the library's search field is, in CSS pixels. */
+    searchRect: () => rect(module._ws_search_rect()),
+    /** Where the control of setting `key` ("limiter.ceilingDb") was last drawn, or null. */
+    controlRect: (key) => rect(module.ccall('ws_control_rect', 'number', ['string'], [key])),
+    /** The session's library id for the current song (to check it against the engine's). */
+    currentSong: () => session.currentId,
+    /** Hands files to the launch consumer as the operating system would. */
+    launchWith: (files) => launch({ files: files.map((file) => ({ getFile: async () => file })) }),
+    /** Calls a registered media session action handler. */
+    mediaSessionAction: (action, details) => mediaSession.invoke(action, details),
+    helpVisible: () => shortcuts.helpVisible(),
+    /** Calls an entry with harmless arguments, as the app's own plumbing does. */
+    invoke: (entry) => {
+      const calls = {
+        ws_tracks: [[], []],
+        ws_load: [['number', 'number'], [0, 0]],
+        ws_unload: [['number'], [0]],
+        ws_import_progress: [['number', 'number', 'number', 'string'], [0, 0, 0, 'probe']],
+        ws_import_done: [['number'], [0]],
+        ws_import_cancel: [['number'], [0]],
+        ws_import_write: [['number', 'number', 'number', 'number'], [0, 0, 0, 0]],
+        ws_import_commit: [['number'], [0]],
+        ws_report_error: [['string'], ['']],
+        ws_catalog_begin: [[], []],
+        ws_catalog_add: [['string', 'string', 'string', 'number', 'number', 'number'], ['', '', '', 0, 0, 0]],
+        ws_catalog_end: [['string', 'number', 'number', 'number'], ['', 0, 0, 0]],
+        ws_media_cache: [['number', 'number', 'number', 'number'], [0, 0, 0, 0]],
+        ws_set_eq_bypass: [['number'], [0]],
+        ws_set_spectrum: [['number', 'number'], [4096, 0]],
+        ws_normalize_status: [[], []],
+        ws_normalize: [['number'], [-14]],
+        ws_set_track_gain: [['number'], [0]],
+        ws_recall: [[], []],
+        ws_limits: [[], []],
+      };
+      if (!calls[entry]) throw new Error(`no harmless call for ${entry}`);
+      callEntry(module, entry, ...calls[entry]);
+    },
+  };
+}

@@ -1,0 +1,194 @@
+// One owner per setting: the engine keeps the last accepted value of each parameter, checks
+// every value against one table of named limits, and a refused change leaves everything as it
+// was. Per-song recall applies a song's stored values through the same checks.
+
+#include "woodshed/engine/settings.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <string>
+
+#include "support/test_tracks.h"
+#include "woodshed/core/error.h"
+#include "woodshed/engine/engine.h"
+#include "woodshed/engine/recall.h"
+
+namespace woodshed::engine {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string messageOf(const Limit& limit, double value) {
+  try {
+    limit.check(value);
+  } catch (const core::InvalidArgument& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+TEST(Limits, EachAcceptsItsRangeAndRefusesBeyondItWithItsName) {
+  std::set<std::string> keys;
+  for (const Limit* limit : limits::kAll) {
+    SCOPED_TRACE(limit->key);
+    EXPECT_TRUE(keys.insert(limit->key).second) << "keys are unique";
+    EXPECT_LT(limit->min, limit->max);
+    EXPECT_TRUE(limit->contains(limit->initial)) << "the initial value is in range";
+    EXPECT_EQ(messageOf(*limit, limit->min), "accepted");
+    EXPECT_EQ(messageOf(*limit, limit->max), "accepted");
+    const double below = std::nextafter(limit->min, -1e300);
+    const double above = std::nextafter(limit->max, 1e300);
+    for (const double bad : {below, above, kNaN, std::numeric_limits<double>::infinity()}) {
+      const std::string message = messageOf(*limit, bad);
+      EXPECT_EQ(message.rfind(limit->label, 0), 0u) << message;
+      EXPECT_NE(message.find(", got "), std::string::npos) << message;
+    }
+  }
+  EXPECT_EQ(messageOf(limits::kVolume, 7.0), "the volume must be between -60 and +6 dB, got 7");
+  EXPECT_EQ(messageOf(limits::kLatency, 4.0), "the latency must be between 5 and 250 ms, got 4");
+}
+
+TEST(Limits, TheJsonTableListsEveryLimit) {
+  const std::string json = limitsJson();
+  for (const Limit* limit : limits::kAll) {
+    EXPECT_NE(json.find("\"" + std::string(limit->key) + "\":{\"min\":"), std::string::npos) << limit->key;
+  }
+  EXPECT_NE(json.find("\"latencyMs\":{\"min\":5,\"max\":250,\"initial\":40,\"unit\":\"ms\""), std::string::npos) << json;
+}
+
+class EngineSettingsTest : public ::testing::Test {
+ protected:
+  // Not started: commands wait in the queue (256), which is plenty for these tests.
+  Engine engine;
+  core::MemoryBudget budget{"test budget", 16 << 20};
+
+  std::shared_ptr<const Track> track(TrackId id) {
+    return std::make_shared<const Track>(id, "t", std::vector<TrackSource>{{"mix", test::rampPcm(budget, 4410)}});
+  }
+};
+
+TEST_F(EngineSettingsTest, EverySetterReadsBackWhatItWasGiven) {
+  const EngineSettings initial = engine.settings();
+  EXPECT_EQ(initial.volumeDb, limits::kVolume.initial);
+  EXPECT_EQ(initial.latencyMs, limits::kLatency.initial);
+  EXPECT_FALSE(initial.generator.enabled);
+
+  engine.setGenerator({dsp::Waveform::Square, 1234.5, -20.25, true});
+  engine.setMasterGainDb(-3.5);
+  engine.setListeningVolume(-12.0, true);
+  dsp::ParametricEq::Bands bands = dsp::ParametricEq::flatBands();
+  bands[3] = {2500.0, 4.5, 2.0, true};
+  engine.setEq(bands, false);
+  engine.setEqBand(7, {8000.0, -6.0, 0.5, false});
+  engine.setEqBypass(true);
+  engine.setLimiter(-6.0, false);
+  engine.setTargetLatencyMs(7.0);
+  engine.setTrackGainDb(-4.25);
+  engine.setSourceGainDb(1, -9.0);
+  engine.setSourceMute(2, true);
+  engine.setSourceSolo(3, true);
+  engine.setLooping(true);
+
+  const EngineSettings& s = engine.settings();
+  EXPECT_EQ(s.generator.waveform, dsp::Waveform::Square);
+  EXPECT_EQ(s.generator.frequencyHz, 1234.5);
+  EXPECT_EQ(s.generator.levelDb, -20.25);
+  EXPECT_TRUE(s.generator.enabled);
+  EXPECT_EQ(s.masterGainDb, -3.5);
+  EXPECT_EQ(s.volumeDb, -12.0);
+  EXPECT_TRUE(s.muted);
+  EXPECT_EQ(s.eqBands[3].frequencyHz, 2500.0);
+  EXPECT_EQ(s.eqBands[3].gainDb, 4.5);
+  EXPECT_EQ(s.eqBands[7].gainDb, -6.0);
+  EXPECT_FALSE(s.eqBands[7].enabled);
+  EXPECT_TRUE(s.eqBypass);
+  EXPECT_EQ(s.limiterCeilingDb, -6.0);
+  EXPECT_FALSE(s.limiterEnabled);
+  EXPECT_EQ(s.latencyMs, 7.0) << "5-10 ms is accepted: the UI's slider reaches it too";
+  EXPECT_DOUBLE_EQ(engine.targetLatencySeconds(), 0.007);
+  EXPECT_EQ(s.trackGainDb, -4.25);
+  EXPECT_EQ(s.sources[1].gainDb, -9.0);
+  EXPECT_TRUE(s.sources[2].mute);
+  EXPECT_TRUE(s.sources[3].solo);
+  EXPECT_TRUE(s.looping);
+  EXPECT_EQ(toJson(s).find("\"volumeDb\":-12,\"muted\":true"), toJson(s).find("\"volumeDb\"")) << toJson(s);
+}
+
+TEST_F(EngineSettingsTest, ARefusedChangeLeavesEverySettingAsItWas) {
+  engine.setGenerator({dsp::Waveform::Saw, 300.0, -10.0, true});
+  engine.setLimiter(-3.0, true);
+  const std::string before = toJson(engine.settings());
+  dsp::ParametricEq::Bands bands = dsp::ParametricEq::flatBands();
+  for (auto& band : bands) band.gainDb = 3.0;
+  bands[6].q = 100.0;  // band 6 is bad: bands 0-5 must not change either
+  EXPECT_THROW(engine.setEq(bands, true), core::InvalidArgument);
+  EXPECT_THROW(engine.setGenerator({dsp::Waveform::Sine, 30000.0, -10.0, true}), core::InvalidArgument);
+  EXPECT_THROW(engine.setListeningVolume(6.5, false), core::InvalidArgument);
+  EXPECT_THROW(engine.setLimiter(kNaN, true), core::InvalidArgument);
+  EXPECT_THROW(engine.setTargetLatencyMs(4.9), core::InvalidArgument);
+  EXPECT_THROW(engine.setMasterGainDb(13.0), core::InvalidArgument);
+  EXPECT_THROW(engine.setTrackGainDb(-41.0), core::InvalidArgument);
+  EXPECT_THROW(engine.setSourceGainDb(8, 0.0), core::InvalidArgument);
+  EXPECT_THROW(engine.setEqBand(10, {}), core::InvalidArgument);
+  EXPECT_EQ(toJson(engine.settings()), before);
+}
+
+TEST_F(EngineSettingsTest, AChangeOfOneFieldKeepsTheOthers) {
+  engine.setGenerator({dsp::Waveform::Triangle, 880.0, -30.0, true});
+  dsp::GeneratorParams params = engine.settings().generator;
+  params.levelDb = -20.0;  // what setGenerator({levelDb: -20}) sends: the rest from the engine
+  engine.setGenerator(params);
+  EXPECT_EQ(engine.settings().generator.frequencyHz, 880.0);
+  EXPECT_EQ(engine.settings().generator.waveform, dsp::Waveform::Triangle);
+  engine.setListeningVolume(-6.0, false);
+  engine.setMasterGainDb(-2.0);
+  EXPECT_EQ(engine.settings().volumeDb, -6.0) << "the master gain is not the volume";
+  EXPECT_EQ(engine.settings().masterGainDb, -2.0);
+}
+
+TEST_F(EngineSettingsTest, ANewTrackStartsWithItsOwnGainAndMixButKeepsTheRest) {
+  engine.loadTrack(track(1));
+  engine.setTrackGainDb(5.0);
+  engine.setSourceMute(0, true);
+  engine.setLooping(true);
+  engine.setLimiter(-2.0, true);
+  engine.loadTrack(track(2));
+  EXPECT_EQ(engine.settings().trackGainDb, 0.0);
+  EXPECT_FALSE(engine.settings().sources[0].mute);
+  EXPECT_TRUE(engine.settings().looping);
+  EXPECT_EQ(engine.settings().limiterCeilingDb, -2.0);
+}
+
+TEST_F(EngineSettingsTest, RecallAppliesStoredValuesAndIgnoresDamagedOnes) {
+  ASSERT_EQ(recallKeys(), "trackGainDb");
+  engine.loadTrack(track(1));
+  EXPECT_EQ(applyRecall(engine, {-7.5}), "");
+  EXPECT_EQ(engine.settings().trackGainDb, -7.5);
+  EXPECT_EQ(readRecall(engine.settings())[0], -7.5);
+
+  EXPECT_EQ(applyRecall(engine, {kNaN}), "") << "a song without a value gets the initial one";
+  EXPECT_EQ(engine.settings().trackGainDb, 0.0);
+
+  engine.setTrackGainDb(3.0);
+  const std::string note = applyRecall(engine, {1e9});
+  EXPECT_EQ(note, "the song's saved setting was ignored: the track gain must be between -40 and +40 dB, got 1000000000");
+  EXPECT_EQ(engine.settings().trackGainDb, 0.0);
+}
+
+TEST(ResumePosition, ASongResumesWhereItWasLeftUnlessThatWasItsEnd) {
+  EXPECT_EQ(resumePosition(61.5, 240.0), 61.5);
+  EXPECT_EQ(resumePosition(0.0, 240.0), 0.0);
+  EXPECT_EQ(resumePosition(239.0, 240.0), 0.0) << "left within 2 s of the end: starts over";
+  EXPECT_EQ(resumePosition(237.9, 240.0), 237.9);
+  EXPECT_EQ(resumePosition(500.0, 240.0), 0.0) << "beyond the end (a damaged record)";
+  EXPECT_EQ(resumePosition(-3.0, 240.0), 0.0);
+  EXPECT_EQ(resumePosition(kNaN, 240.0), 0.0);
+  EXPECT_EQ(resumePosition(std::numeric_limits<double>::infinity(), 240.0), 0.0);
+  EXPECT_EQ(resumePosition(1.0, 1.5), 0.0) << "a song shorter than the margin starts at 0";
+}
+
+}  // namespace
+}  // namespace woodshed::engine

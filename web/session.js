@@ -1,0 +1,189 @@
+// The session: which songs are decoded in the engine, which one is current, and what is kept
+// between visits (the last song and where it was left, each song's recalled settings). The
+// library (library.js) stores; the engine decides what a stored value means: which recalled
+// values are valid and where a song resumes (src/engine/recall.cpp). This file only carries
+// values between the two.
+
+/** Limit: decoded songs kept in memory (most recently used first; the current one always). */
+const MAX_SONGS_IN_MEMORY = 3;
+/** How often the position of the playing song is saved for the next start. */
+const PLAYBACK_NOTE_MS = 1000;
+
+export class Session {
+  #bridge;
+  #library;
+  #imports;
+  #inMemory = new Map();  // library id -> engine track id, least recently used first
+  #current = null;        // library id of the current song
+  #onChange;
+
+  /**
+   * @param {import('./engine-bridge.js').EngineBridge} bridge
+   * @param {() => void} onChange called after the current song or the set in memory changes
+   */
+  constructor(bridge, library, imports, onChange) {
+    this.#bridge = bridge;
+    this.#library = library;
+    this.#imports = imports;
+    this.#onChange = onChange;
+    library.onChange(() => this.pushCatalog());
+    setInterval(() => this.#notePlayback(), PLAYBACK_NOTE_MS);
+    window.addEventListener('pagehide', () => this.#notePlayback());
+    this.pushCatalog();
+  }
+
+  /** Library id of the current song, or null. */
+  get currentId() { return this.#current; }
+
+  /** The engine's id for a library song in memory, or undefined. */
+  engineId(id) { return this.#inMemory.get(id); }
+
+  /** Whether a library song is decoded in the engine. */
+  inMemory(id) { return this.#inMemory.has(id); }
+
+  /** The library id the engine's current track belongs to, or null. */
+  libraryIdOfEngineTrack(engineTrackId) {
+    return engineTrackId !== 0 && this.#inMemory.get(this.#current) === engineTrackId ? this.#current : null;
+  }
+
+  /** Notes songs an import put into the engine, then keeps within the memory limit. */
+  imported(results) {
+    for (const { id, engineTrackId } of results) {
+      if (engineTrackId !== null) this.#remember(id, engineTrackId);
+    }
+    this.#trimMemory();
+  }
+
+  /**
+   * Makes the last song played current again, paused where the engine says it resumes (at
+   * start-up). Returns {id, note} (see load), or null when there is none.
+   */
+  async restore() {
+    const id = await this.#library.setting('lastTrack');
+    const record = id ? await this.#library.get(id) : null;
+    if (!record) return null;
+    return { id, note: await this.load(id, record.lastPosition ?? 0) };
+  }
+
+  /**
+   * Makes a song current (decoding it from the library if need be) with its recalled settings;
+   * `savedSeconds` is where it was left (0: from the start). Returns a note when a stored
+   * setting was ignored, else ''.
+   */
+  async load(id, savedSeconds = 0) {
+    const record = await this.#library.get(id);
+    if (!record) throw new Error('that song is not in the library');
+    let engineId = this.#inMemory.get(id);
+    if (engineId === undefined) {
+      engineId = await this.#imports.restore(id, record.name, await this.#library.read(id));
+    }
+    this.#remember(id, engineId);
+    const recall = this.#bridge.doubles('recall');
+    this.#bridge.recallKeys.forEach((key, i) => {
+      const value = record.recall?.[key];
+      recall[i] = typeof value === 'number' ? value : Number.NaN;
+    });
+    this.#bridge.call('ws_load', ['number', 'number'], [engineId, savedSeconds]);
+    const note = this.#bridge.text();
+    if (note) this.#bridge.call('ws_report_error', ['string'], [note]);  // the app shows it
+    this.#current = id;
+    this.#trimMemory();
+    await this.#library.setSetting('lastTrack', id);
+    this.pushCatalog();
+    this.#onChange();
+    return note;
+  }
+
+  /** What is recalled with a song: {trackGainDb, ...}, initial values for what it has none of. */
+  async recall(id, limits) {
+    const record = id === null ? null : await this.#library.get(id);
+    if (!record) throw new Error('that song is not in the library');
+    return Object.fromEntries(this.#bridge.recallKeys.map((key) => [key, record.recall?.[key] ?? limits[key].initial]));
+  }
+
+  /** Keeps a recalled setting with a song (by its key in the engine's recall table). */
+  async keepRecalled(id, key, value) {
+    if (!this.#bridge.recallKeys.includes(key)) throw new Error(`"${key}" is not recalled per song`);
+    await this.#library.setRecall(id, key, value);
+  }
+
+  /** Frees a song's memory (it stays in the library); if it is current, nothing is. */
+  unload(id) {
+    const engineId = this.#inMemory.get(id);
+    if (engineId === undefined) return;
+    this.#inMemory.delete(id);
+    if (this.#current === id) this.#current = null;
+    this.#bridge.call('ws_unload', ['number'], [engineId]);
+    this.#onChange();
+  }
+
+  /** Notes a new position of the current song for the next start. */
+  notePosition(seconds) {
+    if (this.#current !== null) this.#library.notePlayback(this.#current, seconds).catch(() => {});
+  }
+
+  /** Tells the C++ app what the library holds, for its panel. */
+  async pushCatalog() {
+    const bridge = this.#bridge;
+    const [records, storage] = await Promise.all([this.#library.list(), this.#library.storage()]);
+    try {
+      bridge.call('ws_catalog_begin');
+      for (const r of records) {
+        bridge.call('ws_catalog_add', ['string', 'string', 'string', 'number', 'number', 'number'],
+          [r.id, r.name, r.format ?? '', r.duration, r.size, r.dateAdded]);
+      }
+      bridge.call('ws_catalog_end', ['string', 'number', 'number', 'number'],
+        [this.#current ?? '', storage.usedBytes, storage.quotaBytes, storage.persisted ? 1 : 0]);
+      const media = await mediaCacheUse();
+      bridge.call('ws_media_cache', ['number', 'number', 'number', 'number'],
+        [media.entries, media.bytes, media.maxEntries, media.maxBytes]);
+    } catch { /* the panel keeps its previous list; the boundary logged why */ }
+  }
+
+  #remember(id, engineId) {
+    this.#inMemory.delete(id);
+    this.#inMemory.set(id, engineId);  // most recently used last
+  }
+
+  // Keeps at most MAX_SONGS_IN_MEMORY decoded songs; the current one always stays.
+  #trimMemory() {
+    for (const [id, engineId] of this.#inMemory) {
+      if (this.#inMemory.size <= MAX_SONGS_IN_MEMORY) break;
+      if (id === this.#current) continue;
+      this.#inMemory.delete(id);
+      try { this.#bridge.call('ws_unload', ['number'], [engineId]); } catch { /* logged by the boundary */ }
+    }
+  }
+
+  async #notePlayback() {
+    if (this.#current === null) return;
+    try {
+      this.#bridge.call('ws_state');
+      const state = this.#bridge.record('state');
+      const id = this.libraryIdOfEngineTrack(state.trackId);
+      if (state.playing && id !== null) await this.#library.notePlayback(id, state.positionSeconds);
+      this.#onChange();  // the position moved: media controls follow
+    } catch { /* best effort: the next note will do */ }
+  }
+}
+
+/**
+ * The service worker's cache of songs published under media/: {entries, bytes, maxEntries,
+ * maxBytes} (the budgets from cache-budgets.js).
+ */
+export async function mediaCacheUse() {
+  const budgets = globalThis.WOODSHED_CACHE_BUDGETS;
+  let entries = 0;
+  let bytes = 0;
+  if (typeof caches !== 'undefined' && (await caches.has(budgets.mediaCacheName))) {
+    const cache = await caches.open(budgets.mediaCacheName);
+    for (const request of await cache.keys()) {
+      const response = await cache.match(request);
+      if (!response) continue;  // evicted meanwhile
+      entries += 1;
+      // The stored body's size: Content-Length is the compressed size on hosts that compress.
+      bytes += (await response.blob()).size;
+    }
+  }
+  return { entries, bytes, maxEntries: budgets.mediaMaxEntries, maxBytes: budgets.mediaMaxBytes };
+}
