@@ -45,6 +45,17 @@ bool OutputChain::process(const dsp::AudioBlock& block) noexcept {
   eq_.process(block);
   limiter_.process(block);
   clipper_.process(block);
+  return guardNonFinite(block);
+}
+
+bool OutputChain::processToExportPoint(const dsp::AudioBlock& block) noexcept {
+  masterGain_.process(block);
+  eq_.process(block);
+  limiter_.process(block);
+  return guardNonFinite(block);
+}
+
+bool OutputChain::guardNonFinite(const dsp::AudioBlock& block) noexcept {
   if (isFinite(block)) return true;
   clear(block);
   reset();

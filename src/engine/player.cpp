@@ -89,6 +89,14 @@ void Player::play() noexcept {
   wantPlaying_ = true;
 }
 
+void Player::startAt(std::uint64_t frame) noexcept {
+  if (readers_.track == nullptr) return;
+  jumpTo(std::min(frame, readers_.track->frames()));
+  pendingSeek_ = false;
+  wantPlaying_ = true;
+  transportGain_ = 1.0;
+}
+
 void Player::pause() noexcept { wantPlaying_ = false; }
 
 void Player::stop() noexcept {
@@ -135,6 +143,10 @@ void Player::setSourceSolo(std::size_t source, bool solo) noexcept {
 void Player::setTrackGain(double gain) noexcept {
   trackGain_ = gain;
   updateSourceTargets();
+}
+
+void Player::jumpGainsToTargets() noexcept {
+  for (auto& gain : sourceGains_) gain.reset();
 }
 
 void Player::updateSourceTargets() noexcept {

@@ -1,6 +1,9 @@
 #pragma once
 // The output chain every rendered block passes through, in this order:
-//   master gain -> parametric EQ -> look-ahead limiter -> safety clipper -> NaN/Inf guard
+//   master gain -> parametric EQ -> look-ahead limiter -> [export point] -> safety clipper
+//   -> NaN/Inf guard
+// Offline renders stop at the export point (processToExportPoint): a file keeps what the
+// limiter let through, and its format decides what happens above full scale.
 // Below the limiter's ceiling, and with the EQ flat or bypassed, nothing here changes the level
 // of a signal; the limiter delays everything by its fixed look-ahead (latencyFrames()).
 
@@ -39,8 +42,13 @@ class OutputChain {
   /// chain: it is then silenced and the chain reset, so one bad sample never poisons later
   /// blocks. Render thread: no allocation, no locks.
   bool process(const dsp::AudioBlock& block) noexcept;
+  /// The chain up to the export point (master gain, EQ, limiter), without the safety clipper:
+  /// what offline renders and exports take. Same return and guard as process().
+  bool processToExportPoint(const dsp::AudioBlock& block) noexcept;
 
  private:
+  bool guardNonFinite(const dsp::AudioBlock& block) noexcept;
+
   dsp::ProcessSpec spec_{};
   dsp::SmoothedGain masterGain_;
   dsp::ParametricEq eq_;

@@ -44,6 +44,9 @@ class Player {
   /// Makes `track` current (nullptr: none), paused at frame 0, mixer reset to unity.
   void setTrack(const Track* track) noexcept;
   void play() noexcept;
+  /// Plays from `frame` at full level at once, with no fade-in: for offline renders, whose
+  /// first frame must be the song's own. Realtime playback uses seek() and play().
+  void startAt(std::uint64_t frame) noexcept;
   void pause() noexcept;
   /// Pauses and returns to frame 0.
   void stop() noexcept;
@@ -55,6 +58,8 @@ class Player {
   void setSourceSolo(std::size_t source, bool solo) noexcept;
   /// The whole track's playback gain (linear), e.g. from loudness normalization; ramps.
   void setTrackGain(double gain) noexcept;
+  /// Ends every gain ramp at its target (offline renders start with no glides).
+  void jumpGainsToTargets() noexcept;
 
   /// Adds the current track into `mix` and writes each frame's track position into
   /// `positions` (kNoSourcePosition where nothing plays).
