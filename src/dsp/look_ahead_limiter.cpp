@@ -95,7 +95,7 @@ void LookAheadLimiter::process(const AudioBlock& block) noexcept {
       }
       peak = std::max(peak, double{std::fabs(x)});
     }
-    const double wanted = peak > ceiling_ ? ceiling_ / peak : 1.0;
+    const double wanted = enabled_ && peak > ceiling_ ? ceiling_ / peak : 1.0;
     const double held = minimumGain(wanted);
     boxSum_ += held - boxHistory_[boxPosition_];
     boxHistory_[boxPosition_] = held;
@@ -120,7 +120,7 @@ void LookAheadLimiter::process(const AudioBlock& block) noexcept {
       const double delayed = line[delayPosition_];
       line[delayPosition_] = block.channels[c][i];
       double y = delayed * envelope_;
-      if (std::fabs(y) > ceiling_) {
+      if (enabled_ && std::fabs(y) > ceiling_) {
         largestUnclamped_ = std::max(largestUnclamped_, std::fabs(y) / ceiling_);
         y = std::copysign(ceiling_, y);
       }

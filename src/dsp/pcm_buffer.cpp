@@ -33,7 +33,10 @@ void PcmBuffer::write(ChannelCount channel, std::uint64_t offset, const float* s
       throw core::InvalidArgument(std::string("the audio contains invalid samples (NaN or infinity), the first at ") +
                                   where);
     }
-    const float clipped = x > 1.0f ? 1.0f : (x < -1.0f ? -1.0f : x);
+    // The 16-bit range, both ends: -32768 (a little below -1.0) stays -32768, so a 16-bit file
+    // goes in and out bit for bit.
+    constexpr float kLowest = -32768.0f / kScale;
+    const float clipped = x > 1.0f ? 1.0f : (x < kLowest ? kLowest : x);
     out[i] = static_cast<std::int16_t>(std::lrint(clipped * kScale));
   }
 }

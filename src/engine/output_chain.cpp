@@ -31,7 +31,8 @@ void OutputChain::setSampleRate(SampleRate sampleRate) noexcept {
 }
 
 void OutputChain::setLimiter(double ceilingDb, bool enabled) noexcept {
-  limiter_.setCeilingDb(enabled ? ceilingDb : dsp::LookAheadLimiter::kMaxCeilingDb);
+  limiter_.setCeilingDb(ceilingDb);
+  limiter_.setEnabled(enabled);
 }
 
 void OutputChain::reset() noexcept {

@@ -52,6 +52,10 @@ class LookAheadLimiter {
   /// look-ahead when the ceiling drops are clamped hard once. Render thread.
   void setCeilingDb(double db) noexcept;
   double ceilingDb() const noexcept { return ceilingDb_; }
+  /// Off: no new gain reduction and no clamp; what is held releases as usual, and the audio
+  /// keeps its delay (so timing never jumps). Overs pass. Render thread.
+  void setEnabled(bool enabled) noexcept { enabled_ = enabled; }
+  bool enabled() const noexcept { return enabled_; }
   /// The ceiling as the float that output samples are held to: |output| <= ceilingGain().
   float ceilingGain() const noexcept { return ceilingGain_; }
   /// Sets the release time constant (clamped). Render thread.
@@ -80,6 +84,7 @@ class LookAheadLimiter {
   double minimumGain(double gain) noexcept;
 
   ChannelCount channels_ = 0;
+  bool enabled_ = true;
   SampleRate sampleRate_ = 44100.0;
   FrameCount lookAheadFrames_ = 0;  // L
   FrameCount windowFrames_ = 1;     // L + 1

@@ -119,7 +119,8 @@ class Engine {
   void setEq(const dsp::ParametricEq::Bands& bands, bool bypassed);
   /// Throws InvalidArgument when `band` is not a valid setting for band `index`.
   static void validateEqBand(std::size_t index, const dsp::BandParams& band);
-  /// Limiter ceiling in dBFS (-24..0); a disabled limiter has its ceiling at 0 dBFS.
+  /// Limiter ceiling in dBFS (-24..0) and on/off; a disabled limiter only delays (the safety
+  /// clipper still keeps playback within full scale).
   void setLimiter(double ceilingDb, bool enabled);
   /// The current track's playback gain in dB (-40..+40), e.g. from loudness normalization. A
   /// newly loaded track starts at 0 dB.

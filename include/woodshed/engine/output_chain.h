@@ -30,7 +30,8 @@ class OutputChain {
   void setMasterGain(double gain) noexcept { masterGain_.setTarget(gain); }
   void setEqBand(std::size_t index, const dsp::BandParams& band) noexcept { eq_.setBand(index, band); }
   void setEqBypass(bool bypassed) noexcept { eq_.setBypass(bypassed); }
-  /// A disabled limiter keeps its delay (so timing never jumps) with its ceiling at 0 dBFS.
+  /// A disabled limiter keeps its delay (so timing never jumps) and lets everything through;
+  /// in playback the safety clipper then keeps the output within full scale.
   void setLimiter(double ceilingDb, bool enabled) noexcept;
 
   /// The chain's fixed delay in frames (the limiter's look-ahead).

@@ -1,0 +1,127 @@
+"""The command-line tool as a user runs it: `woodshed render` gives a 16-bit WAV back bit for
+bit with the defaults, cuts regions on the exact frame, writes the other formats, and refuses bad
+arguments and unreadable files with a message and a non-zero exit, leaving no file behind.
+
+Test audio is made here, at run time, with Python's wave module. WOODSHED_CLI names the binary.
+"""
+
+import json
+import os
+import random
+import struct
+import subprocess
+import tempfile
+import unittest
+import wave
+
+CLI = os.environ.get("WOODSHED_CLI", "build/native-release/src/cli/woodshed")
+
+
+def write_wav(path, frames, channels=2, rate=44100, seed=1):
+    """Noise at full 16-bit range, both extremes included; returns the samples."""
+    rng = random.Random(seed)
+    samples = [rng.randint(-32768, 32767) for _ in range(frames * channels)]
+    samples[0], samples[1] = -32768, 32767
+    with wave.open(path, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(struct.pack(f"<{len(samples)}h", *samples))
+    return samples
+
+
+def read_wav(path):
+    with wave.open(path, "rb") as w:
+        data = w.readframes(w.getnframes())
+        return w.getnchannels(), w.getsampwidth(), w.getframerate(), data
+
+
+def run(*args):
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120)
+
+
+class RenderTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.input = os.path.join(self.dir.name, "in.wav")
+        self.samples = write_wav(self.input, 44100 * 3)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def out(self, name="out.wav"):
+        return os.path.join(self.dir.name, name)
+
+    def test_a_16_bit_wav_round_trips_bit_exactly_with_the_defaults(self):
+        result = run("render", self.input, self.out(), "--stats")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        channels, width, rate, data = read_wav(self.out())
+        self.assertEqual((channels, width, rate), (2, 2, 44100))
+        self.assertEqual(list(struct.unpack(f"<{len(data) // 2}h", data)), self.samples)
+        stats = json.loads(result.stdout.strip().splitlines()[-1])
+        self.assertEqual(set(stats), {"input_seconds", "processing_seconds", "threads"})
+        self.assertAlmostEqual(stats["input_seconds"], 3.0, places=6)
+        self.assertIn("rendering 100%", result.stderr)
+
+    def test_options_before_the_arguments_cut_a_region_on_the_exact_frame(self):
+        result = run("--end", "2.5", "render", "--start=0.5", self.input, self.out())
+        self.assertEqual(result.returncode, 0, result.stderr)
+        _, _, _, data = read_wav(self.out())
+        self.assertEqual(list(struct.unpack(f"<{len(data) // 2}h", data)), self.samples[22050 * 2:110250 * 2])
+
+    def test_the_other_formats_hold_the_same_samples(self):
+        result = run("render", self.input, self.out("24.wav"), "--format", "wav24")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        _, width, _, data = read_wav(self.out("24.wav"))
+        self.assertEqual(width, 3)
+        values = [int.from_bytes(data[i:i + 3], "little", signed=True) for i in range(0, len(data), 3)]
+        self.assertEqual(len(values), len(self.samples))
+        # -32768 is a little below -1.0, which is as low as 24 bits go at this scale.
+        worst = max(abs(v / 8388607 - max(s / 32767, -8388608 / 8388607)) for v, s in zip(values, self.samples))
+        # Half a step of quantisation, plus the float path's rounding (2^-24 of full scale).
+        self.assertLessEqual(worst, 0.5 / 8388607 + 2 ** -24, "within a 24-bit step")
+
+        result = run("render", self.input, self.out("32f.wav"), "--format=wav32f")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        # Python's wave module does not read float WAV: take the data chunk by hand.
+        with open(self.out("32f.wav"), "rb") as f:
+            raw = f.read()
+        start = raw.index(b"data") + 8
+        floats = struct.unpack(f"<{(len(raw) - start) // 4}f", raw[start:])
+        self.assertEqual(len(floats), len(self.samples))
+        self.assertLess(max(abs(f - s / 32767) for f, s in zip(floats, self.samples)), 1e-7)
+
+    def test_bad_arguments_exit_non_zero_with_a_message_and_leave_no_file(self):
+        cases = [
+            (("render", self.input), 2, "render takes IN and OUT"),
+            (("render", self.input, self.out(), "--start", "-1"), 2, "--start must be 0 or more seconds, got -1"),
+            (("render", self.input, self.out(), "--start", "abc"), 2, "--start must be a number of seconds"),
+            (("render", self.input, self.out(), "--start", "2", "--end", "1"), 2, "--start must come before --end"),
+            (("render", self.input, self.out(), "--format", "mp3"), 2, "--format must be wav16, wav24 or wav32f"),
+            (("render", self.input, self.out(), "--gain", "3"), 2, "unknown option --gain"),
+            (("render", self.input, self.out("out.flac")), 2, "OUT must be a .wav file"),
+            (("render", self.out("missing.wav"), self.out()), 1, "missing.wav: System error"),
+            (("dance",), 2, "unknown command"),
+            ((), 2, "no command given"),
+        ]
+        for args, code, message in cases:
+            with self.subTest(args=args):
+                result = run(*args)
+                self.assertEqual(result.returncode, code, result.stderr)
+                self.assertIn(message, result.stderr)
+        broken = os.path.join(self.dir.name, "broken.wav")
+        with open(broken, "wb") as f:
+            f.write(b"RIFF\xff\xff\xff\x7fWAVEfmt " + os.urandom(64))
+        result = run("render", broken, self.out())
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("broken.wav: ", result.stderr)
+        self.assertEqual(sorted(os.listdir(self.dir.name)), ["broken.wav", "in.wav"], "nothing half-written")
+
+    def test_an_unwritable_output_fails_cleanly(self):
+        result = run("render", self.input, os.path.join(self.dir.name, "no", "such", "dir.wav"))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("cannot be written", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
