@@ -134,6 +134,24 @@ void Engine::setSourceMute(std::size_t source, bool mute) {
   send(command::SetSourceMute{static_cast<std::uint32_t>(source), mute});
   settings_.sources[source].mute = mute;
 }
+void Engine::setSourcePan(std::size_t source, double pan) {
+  checkSource(source);
+  limits::kSourcePan.check(pan);
+  send(command::SetSourcePan{static_cast<std::uint32_t>(source), pan});
+  settings_.sources[source].pan = pan;
+}
+
+void Engine::replaceSources(std::shared_ptr<const Track> track) {
+  if (!loaded_) throw core::Error("no track is loaded");
+  if (!track || track->id() != loaded_->id() || track->frames() != loaded_->frames() ||
+      track->sampleRate() != loaded_->sampleRate()) {
+    throw core::InvalidArgument("new sources must be of the loaded song: the same id, length and sample rate");
+  }
+  send(command::ReplaceSources{track.get()});
+  lent_.push_back(track);
+  loaded_ = std::move(track);
+}
+
 void Engine::setSourceSolo(std::size_t source, bool solo) {
   checkSource(source);
   send(command::SetSourceSolo{static_cast<std::uint32_t>(source), solo});
@@ -266,6 +284,7 @@ void Engine::applyCommands(EngineStatus& status) noexcept {
   Command command;
   while (commands_.tryPop(command)) {
     if (const Track* previous = renderer_.apply(command)) handBack(previous);
+    while (const Track* released = renderer_.takeReleasedTrack()) handBack(released);
     ++status.commandsApplied;
     if (std::holds_alternative<command::ResetStatistics>(command)) {
       status.renderLoadMax = 0.0;
@@ -283,6 +302,7 @@ bool Engine::renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) n
 
   const auto begin = Clock::now();
   const RenderedBlock rendered = renderer_.render(block);
+  while (const Track* released = renderer_.takeReleasedTrack()) handBack(released);
   ring.tryPushBlock(rendered.audio.channels, rendered.audio.numFrames, rendered.positions);
   const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
   const double load = seconds * renderer_.spec().sampleRate / block;
@@ -293,6 +313,7 @@ bool Engine::renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) n
   status.trackId = player.track() != nullptr ? player.track()->id() : kNoTrack;
   status.trackFrames = player.track() != nullptr ? player.track()->frames() : 0;
   status.positionFrames = player.position();
+  for (std::size_t s = 0; s < status.sourcePeaks.size(); ++s) status.sourcePeaks[s] = player.sourcePeak(s);
   status.playing = player.playing();
   status.looping = player.looping();
   status.tapBlocksDropped = renderer_.droppedTapBlocks();

@@ -34,6 +34,7 @@ std::uint64_t renderOffline(const Track& track, const EngineSettings& settings, 
   for (std::size_t s = 0; s < track.sources().size(); ++s) {
     const SourceSettings& source = settings.sources[s];
     player->setSourceGain(s, dsp::dbToGain(source.gainDb));
+    player->setSourcePan(s, source.pan);
     player->setSourceMute(s, source.mute);
     player->setSourceSolo(s, source.solo);
   }

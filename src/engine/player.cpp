@@ -2,12 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace woodshed::engine {
 
 namespace {
 constexpr float kPcmToFloat = 1.0f / dsp::PcmBuffer::kScale;
 static_assert(kMaxStageSources == Track::kMaxSources, "a stage carries every source a track may have");
+static_assert(kMaxSourceChannels == 2, "voices are stereo: a left and a right gain");
+
+// A balance: 0 leaves both sides alone; towards one side the other fades out.
+double panGain(double pan, ChannelCount channel) noexcept {
+  return channel == 0 ? std::min(1.0, 1.0 - pan) : std::min(1.0, 1.0 + pan);
+}
 }  // namespace
 
 FrameCount Player::Readers::pull(const SourceBlocks& into, FrameCount frames, SourcePosition* positions) noexcept {
@@ -43,55 +50,144 @@ FrameCount Player::Readers::pull(const SourceBlocks& into, FrameCount frames, So
 
 void Player::prepare(const dsp::ProcessSpec& spec) {
   maxBlockFrames_ = spec.maxBlockFrames;
-  scratch_ = std::make_unique<float[]>(kMaxStageSources * kMaxSourceChannels * std::size_t{spec.maxBlockFrames});
+  const std::size_t laneFloats = kMaxStageSources * kMaxSourceChannels * std::size_t{spec.maxBlockFrames};
+  scratch_ = std::make_unique<float[]>(2 * laneFloats);
   fade_ = std::make_unique<float[]>(spec.maxBlockFrames);
-  for (std::size_t s = 0; s < kMaxStageSources; ++s) {
-    for (ChannelCount c = 0; c < kMaxSourceChannels; ++c) {
-      stageOut_.channels[s][c] = scratch_.get() + (s * kMaxSourceChannels + c) * std::size_t{spec.maxBlockFrames};
+  weights_ = std::make_unique<float[]>(spec.maxBlockFrames);
+  preRollPositions_ = std::make_unique<SourcePosition[]>(spec.maxBlockFrames);
+  outgoingPositions_ = std::make_unique<SourcePosition[]>(spec.maxBlockFrames);
+  for (std::size_t l = 0; l < lanes_.size(); ++l) {
+    Lane& lane = lanes_[l];
+    for (std::size_t s = 0; s < kMaxStageSources; ++s) {
+      for (ChannelCount c = 0; c < kMaxSourceChannels; ++c) {
+        lane.out.channels[s][c] = scratch_.get() + l * laneFloats + (s * kMaxSourceChannels + c) * std::size_t{spec.maxBlockFrames};
+      }
     }
+    lane.out.channelsPerSource = kMaxSourceChannels;
+    lane.passThrough.prepare(StageSpec{spec.sampleRate, spec.maxBlockFrames, kMaxStageSources, kMaxSourceChannels});
   }
-  stageOut_.channelsPerSource = kMaxSourceChannels;
-  passThrough_.prepare(StageSpec{spec.sampleRate, spec.maxBlockFrames, kMaxStageSources, kMaxSourceChannels});
   setSampleRate(spec.sampleRate);
 }
 
 void Player::setSampleRate(SampleRate sampleRate) noexcept {
   sampleRate_ = sampleRate;
   fadeStep_ = 1.0 / std::max(1.0, kFadeSeconds * sampleRate);
-  for (auto& gain : sourceGains_) gain.prepare(dsp::ProcessSpec{sampleRate, maxBlockFrames_, 1});
-  stage_->retune(sampleRate);
-}
-
-void Player::setStage(TrackStage* stage) noexcept {
-  stage_ = stage != nullptr ? stage : &passThrough_;
-  stage_->reset();
+  switchFrames_ = static_cast<FrameCount>(std::max(1.0, std::round(kSwitchSeconds * sampleRate)));
+  for (Lane& lane : lanes_) {
+    for (auto& voice : lane.voices) {
+      for (auto& gain : voice) gain.prepare(dsp::ProcessSpec{sampleRate, maxBlockFrames_, 1});
+    }
+    lane.stage->retune(sampleRate);
+  }
 }
 
 void Player::setTrack(const Track* track) noexcept {
-  readers_.track = track;
-  readers_.position = 0;
+  if (switchLeft_ > 0) finishSwitch();
+  Lane& lane = lanes_[active_];
+  lane.readers.track = track;
+  lane.readers.position = 0;
+  lane.stage->reset();
   heardPosition_ = 0;
   wantPlaying_ = false;
   pendingSeek_ = false;
   transportGain_ = 0.0;
   trackGain_ = 1.0;
-  stage_->reset();
   mix_.fill(SourceMix{});
-  for (auto& gain : sourceGains_) {
-    gain.setTarget(1.0);
-    gain.reset();
+  peaks_.fill(0.0f);
+  updateSourceTargets();
+  jumpGainsToTargets();
+}
+
+void Player::switchTo(const Track* track, TrackStage* stage) noexcept {
+  if (switchLeft_ > 0) finishSwitch();
+  Lane& from = lanes_[active_];
+  Lane& to = lanes_[1 - active_];
+  TrackStage* next = stage != nullptr ? stage : &to.passThrough;
+  if (track == from.readers.track && (next == from.stage || (stage == nullptr && from.stage == &from.passThrough))) return;
+  to.readers.track = track;
+  to.readers.looping = looping_;
+  to.stage = next;
+  to.voices = from.voices;  // the same gains, mid-ramp where they are
+  const bool audible = wantPlaying_ || transportGain_ > 0.0;
+  // One stage cannot run on both sides of a crossover: with the same stage, switch at once.
+  const bool sharedStage = next == from.stage;
+  if (!audible || track == nullptr || from.readers.track == nullptr || sharedStage) {
+    to.readers.position = std::min(heardPosition_, track != nullptr ? track->frames() : 0);
+    to.stage->reset();
+    active_ = 1 - active_;
+    release(from.readers.track, from.stage, to);
+    from.readers.track = nullptr;
+    from.stage = &from.passThrough;
+    return;
+  }
+  prime(to, heardPosition_);
+  active_ = 1 - active_;
+  switchLeft_ = switchFrames_;
+}
+
+void Player::prime(Lane& lane, std::uint64_t frame) noexcept {
+  lane.stage->reset();
+  lane.readers.position = std::min(frame, lane.readers.track->frames());
+  // Pre-roll: the stage takes in its latency's worth from `frame` on, and what it puts out
+  // meanwhile (its reset state) is dropped; its next output frame is `frame`.
+  for (FrameCount left = lane.stage->latencyFrames(); left > 0;) {
+    const FrameCount n = std::min(left, maxBlockFrames_);
+    runLane(lane, n, preRollPositions_.get());
+    left -= n;
   }
 }
 
+void Player::finishSwitch() noexcept {
+  Lane& from = lanes_[1 - active_];
+  release(from.readers.track, from.stage, lanes_[active_]);
+  from.readers.track = nullptr;
+  from.stage = &from.passThrough;
+  switchLeft_ = 0;
+}
+
+void Player::release(const Track* track, TrackStage* stage, const Lane& keeper) noexcept {
+  if (track != nullptr && track != keeper.readers.track) {
+    for (auto& slot : releasedTracks_) {
+      if (slot == nullptr) {
+        slot = track;
+        break;
+      }
+    }
+  }
+  const bool ownStage = stage == &lanes_[0].passThrough || stage == &lanes_[1].passThrough;
+  if (!ownStage && stage != keeper.stage) {
+    for (auto& slot : releasedStages_) {
+      if (slot == nullptr) {
+        slot = stage;
+        break;
+      }
+    }
+  }
+}
+
+const Track* Player::takeReleasedTrack() noexcept {
+  for (auto& slot : releasedTracks_) {
+    if (slot != nullptr) return std::exchange(slot, nullptr);
+  }
+  return nullptr;
+}
+
+TrackStage* Player::takeReleasedStage() noexcept {
+  for (auto& slot : releasedStages_) {
+    if (slot != nullptr) return std::exchange(slot, nullptr);
+  }
+  return nullptr;
+}
+
 void Player::play() noexcept {
-  if (readers_.track == nullptr) return;
-  if (!pendingSeek_ && readers_.atEnd()) jumpTo(0);  // play after the end: from the start
+  if (track() == nullptr) return;
+  if (!pendingSeek_ && lanes_[active_].readers.atEnd() && heardPosition_ >= track()->frames()) jumpTo(0);
   wantPlaying_ = true;
 }
 
 void Player::startAt(std::uint64_t frame) noexcept {
-  if (readers_.track == nullptr) return;
-  jumpTo(std::min(frame, readers_.track->frames()));
+  if (track() == nullptr) return;
+  jumpTo(std::min(frame, track()->frames()));
   pendingSeek_ = false;
   wantPlaying_ = true;
   transportGain_ = 1.0;
@@ -105,8 +201,8 @@ void Player::stop() noexcept {
 }
 
 void Player::seek(std::uint64_t frame) noexcept {
-  if (readers_.track == nullptr) return;
-  const std::uint64_t target = std::min(frame, readers_.track->frames());
+  if (track() == nullptr) return;
+  const std::uint64_t target = std::min(frame, track()->frames());
   if (!wantPlaying_ && transportGain_ == 0.0) {
     jumpTo(target);  // silent: jump now
     pendingSeek_ = false;
@@ -117,14 +213,27 @@ void Player::seek(std::uint64_t frame) noexcept {
 }
 
 void Player::jumpTo(std::uint64_t frame) noexcept {
-  readers_.position = frame;
+  if (switchLeft_ > 0) finishSwitch();
+  Lane& lane = lanes_[active_];
+  lane.readers.position = frame;
   heardPosition_ = frame;
-  stage_->reset();
+  lane.stage->reset();
+}
+
+void Player::setLooping(bool looping) noexcept {
+  looping_ = looping;
+  for (Lane& lane : lanes_) lane.readers.looping = looping;
 }
 
 void Player::setSourceGain(std::size_t source, double gain) noexcept {
   if (source >= mix_.size()) return;
   mix_[source].gain = gain;
+  updateSourceTargets();
+}
+
+void Player::setSourcePan(std::size_t source, double pan) noexcept {
+  if (source >= mix_.size()) return;
+  mix_[source].pan = std::clamp(pan, -1.0, 1.0);
   updateSourceTargets();
 }
 
@@ -146,21 +255,37 @@ void Player::setTrackGain(double gain) noexcept {
 }
 
 void Player::jumpGainsToTargets() noexcept {
-  for (auto& gain : sourceGains_) gain.reset();
+  for (Lane& lane : lanes_) {
+    for (auto& voice : lane.voices) {
+      for (auto& gain : voice) gain.reset();
+    }
+  }
 }
 
 void Player::updateSourceTargets() noexcept {
+  for (Lane& lane : lanes_) updateLaneTargets(lane);
+}
+
+void Player::updateLaneTargets(Lane& lane) noexcept {
   const bool anySolo = std::any_of(mix_.begin(), mix_.end(), [](const SourceMix& m) { return m.solo; });
   for (std::size_t i = 0; i < mix_.size(); ++i) {
     const SourceMix& m = mix_[i];
     const bool audible = !m.mute && (!anySolo || m.solo);
-    sourceGains_[i].setTarget(audible ? m.gain * trackGain_ : 0.0);
+    const double gain = audible ? m.gain * trackGain_ : 0.0;
+    for (ChannelCount c = 0; c < kMaxSourceChannels; ++c) lane.voices[i][c].setTarget(gain * panGain(m.pan, c));
   }
+}
+
+void Player::runLane(Lane& lane, FrameCount frames, SourcePosition* positions) noexcept {
+  lane.out.sources = lane.readers.track->sources().size();
+  lane.out.frames = frames;
+  lane.stage->process(lane.readers, lane.out, positions);
 }
 
 void Player::process(const dsp::AudioBlock& mix, SourcePosition* positions) noexcept {
   std::fill_n(positions, mix.numFrames, kNoSourcePosition);
-  if (readers_.track == nullptr) return;
+  peaks_.fill(0.0f);
+  if (track() == nullptr) return;
   FrameCount done = 0;
   while (done < mix.numFrames) {
     if (pendingSeek_ && transportGain_ == 0.0) {
@@ -170,8 +295,10 @@ void Player::process(const dsp::AudioBlock& mix, SourcePosition* positions) noex
     const double target = wantPlaying_ && !pendingSeek_ ? 1.0 : 0.0;
     if (!wantPlaying_ && transportGain_ == target) break;  // paused and silent
     // A run of output frames with one fade direction; a fade-out ends the run at its last
-    // audible frame, so a pending seek or pause takes effect right after it.
+    // audible frame, so a pending seek or pause takes effect right after it. A crossover ends
+    // at a run's end.
     FrameCount run = mix.numFrames - done;
+    if (switchLeft_ > 0) run = std::min(run, switchLeft_);
     double gain = transportGain_;
     for (FrameCount k = 0; k < run; ++k) {
       if (gain < target) gain = std::min(target, gain + fadeStep_);
@@ -183,34 +310,57 @@ void Player::process(const dsp::AudioBlock& mix, SourcePosition* positions) noex
       }
     }
     transportGain_ = gain;
-    stageOut_.sources = readers_.track->sources().size();
-    stageOut_.frames = run;
-    stage_->process(readers_, stageOut_, positions + done);
-    mixVoices(mix, done, run);
+    Lane& incoming = lanes_[active_];
+    runLane(incoming, run, positions + done);
+    if (switchLeft_ > 0) {
+      // Equal-gain crossover: the two lanes play the same music in step, so their sum keeps
+      // its level.
+      Lane& outgoing = lanes_[1 - active_];
+      runLane(outgoing, run, outgoingPositions_.get());
+      const double total = static_cast<double>(switchFrames_);
+      for (FrameCount k = 0; k < run; ++k) {
+        const double share = static_cast<double>(switchLeft_ - k) / total;  // of the outgoing lane
+        weights_[k] = static_cast<float>(fade_[done + k] * share);
+      }
+      mixVoices(outgoing, mix, done, run, weights_.get());
+      for (FrameCount k = 0; k < run; ++k) {
+        weights_[k] = static_cast<float>(fade_[done + k] * (1.0 - static_cast<double>(switchLeft_ - k) / total));
+      }
+      mixVoices(incoming, mix, done, run, weights_.get());
+      switchLeft_ -= run;
+      if (switchLeft_ == 0) finishSwitch();
+    } else {
+      mixVoices(incoming, mix, done, run, fade_.get() + done);
+    }
     // Track frames that came out; the last one is where the transport is heard to be.
     const SourcePosition last = positions[done + run - 1];
     if (last != kNoSourcePosition) heardPosition_ = static_cast<std::uint64_t>(last) + 1;
     done += run;
-    if (readers_.atEnd() && !readers_.looping && last == kNoSourcePosition) {
+    if (lanes_[active_].readers.atEnd() && !looping_ && last == kNoSourcePosition) {
       wantPlaying_ = false;  // the end has come out of the stage: stop where the audio stops
       transportGain_ = 0.0;
-      heardPosition_ = readers_.track->frames();
+      heardPosition_ = track()->frames();
       break;
     }
   }
 }
 
-void Player::mixVoices(const dsp::AudioBlock& mix, FrameCount offset, FrameCount frames) noexcept {
-  const auto& sources = readers_.track->sources();
-  for (std::size_t s = 0; s < sources.size(); ++s) {
-    const ChannelCount inputs = sources[s].pcm->channels();
-    float* const* channels = stageOut_.channels[s].data();
-    sourceGains_[s].process(dsp::AudioBlock{channels, inputs, frames});
+void Player::mixVoices(Lane& lane, const dsp::AudioBlock& mix, FrameCount offset, FrameCount frames,
+                       const float* weight) noexcept {
+  const std::size_t sources = lane.readers.track->sources().size();
+  for (std::size_t s = 0; s < sources; ++s) {
+    float* const* channels = lane.out.channels[s].data();
+    float peak = peaks_[s];
+    for (ChannelCount c = 0; c < kMaxSourceChannels; ++c) {
+      float* samples = channels[c];
+      lane.voices[s][c].process(dsp::AudioBlock{&samples, 1, frames});
+      for (FrameCount k = 0; k < frames; ++k) peak = std::max(peak, std::fabs(samples[k]));
+    }
+    peaks_[s] = peak;
     for (ChannelCount out = 0; out < mix.numChannels; ++out) {
-      const float* in = channels[std::min(out, inputs - 1)];  // mono plays on every channel
+      const float* in = channels[std::min<ChannelCount>(out, kMaxSourceChannels - 1)];
       float* destination = mix.channels[out] + offset;
-      const float* fade = fade_.get() + offset;
-      for (FrameCount k = 0; k < frames; ++k) destination[k] += in[k] * fade[k];
+      for (FrameCount k = 0; k < frames; ++k) destination[k] += in[k] * weight[k];
     }
   }
 }

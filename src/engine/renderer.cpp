@@ -82,6 +82,8 @@ const Track* Renderer::apply(const Command& command) noexcept {
                  [&](const command::SetSourceGain& c) { player_.setSourceGain(c.source, c.linear); },
                  [&](const command::SetSourceMute& c) { player_.setSourceMute(c.source, c.mute); },
                  [&](const command::SetSourceSolo& c) { player_.setSourceSolo(c.source, c.solo); },
+                 [&](const command::SetSourcePan& c) { player_.setSourcePan(c.source, c.pan); },
+                 [&](const command::ReplaceSources& c) { player_.switchTo(c.track, nullptr); },
                  [&](const command::SetEqBand& c) { chain_.setEqBand(c.band, c.params); },
                  [&](const command::SetEqBypass& c) { chain_.setEqBypass(c.bypassed); },
                  [&](const command::SetLimiter& c) { chain_.setLimiter(c.ceilingDb, c.enabled); },

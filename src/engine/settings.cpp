@@ -66,7 +66,8 @@ std::string toJson(const EngineSettings& s) {
   for (std::size_t i = 0; i < s.sources.size(); ++i) {
     const SourceSettings& source = s.sources[i];
     if (i > 0) json += ',';
-    json += "{\"gainDb\":" + number(source.gainDb) + ",\"mute\":" + boolean(source.mute) +
+    json += "{\"gainDb\":" + number(source.gainDb) + ",\"pan\":" + number(source.pan) +
+            ",\"mute\":" + boolean(source.mute) +
             ",\"solo\":" + boolean(source.solo) + "}";
   }
   json += "],\"looping\":" + std::string(boolean(s.looping)) + "}";

@@ -178,6 +178,37 @@ TEST(EngineTracks, HandsTracksBackWhenReplacedOrUnloaded) {
   EXPECT_EQ(budget.usedBytes(), 0u);
 }
 
+TEST(EngineTracks, ReplacedSourcesAreHandedBackAfterTheCrossover) {
+  core::MemoryBudget budget("test budget", 64 << 20);
+  Engine engine;
+  engine.start(44100.0);
+  auto make = [&](TrackId id, std::uint64_t frames, int sources) {
+    std::vector<TrackSource> parts;
+    for (int s = 0; s < sources; ++s) parts.push_back({"part", test::rampPcm(budget, frames)});
+    return std::make_shared<const Track>(id, "song", std::move(parts));
+  };
+  std::weak_ptr<const Track> first;
+  {
+    auto track = make(1, 44100, 1);
+    first = track;
+    engine.loadTrack(track);
+  }
+  engine.play();
+  EXPECT_THROW(engine.replaceSources(make(2, 44100, 2)), core::InvalidArgument) << "another song";
+  EXPECT_THROW(engine.replaceSources(make(1, 22050, 2)), core::InvalidArgument) << "another length";
+  engine.replaceSources(make(1, 44100, 2));
+  float left[128], right[128];
+  float* out[2] = {left, right};
+  for (int i = 0; i < 2000 && !first.expired(); ++i) {
+    engine.ring().tryPopBlock(out, 128, nullptr);  // play on, so the crossover runs
+    engine.collectReleasedTracks();
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_TRUE(first.expired()) << "the old sources' memory is freed once nothing reads them";
+  EXPECT_EQ(engine.loadedTrack()->sources().size(), 2u);
+  EXPECT_TRUE(engine.isLent(1));
+}
+
 TEST(EngineTracks, RefusesATrackDecodedForAnotherRate) {
   core::MemoryBudget budget("test budget", 64 << 20);
   Engine engine;

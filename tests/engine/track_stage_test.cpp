@@ -216,17 +216,22 @@ TEST_P(TrackStageTest, TheEndComesOutOfTheStageBeforePlaybackStops) {
   EXPECT_EQ(player.position(), kFrames);
 }
 
-TEST_P(TrackStageTest, PlayingThroughAStageNeverAllocates) {
+TEST_P(TrackStageTest, PlayingSwitchingAndReplacingSourcesNeverAllocates) {
   ASSERT_GE(test::allocationsSeenBySelfCheck(), 3);
   player.setLooping(true);
   player.play();
   std::vector<float> l(kBlock), r(kBlock);
   std::vector<SourcePosition> p(kBlock);
   float* channels[2] = {l.data(), r.data()};
+  const auto other = std::make_shared<Track>(1, "the same song in two sources",
+      std::vector<TrackSource>{{"a", test::rampPcm(budget, kFrames)}, {"b", test::rampPcm(budget, kFrames)}});
   test::AllocationWindow window;
   for (int block = 0; block < 2000; ++block) {
     if (block % 400 == 100) player.seek(static_cast<std::uint64_t>(block) * 17);
     if (block % 400 == 300) player.setStage(block % 800 == 300 ? nullptr : stage.get());
+    if (block % 400 == 200) player.switchTo(block % 800 == 200 ? other.get() : track.get(), nullptr);
+    while (player.takeReleasedTrack() != nullptr || player.takeReleasedStage() != nullptr) {
+    }
     player.process(dsp::AudioBlock{channels, 2, kBlock}, p.data());
   }
   EXPECT_EQ(window.count(), 0);
@@ -236,6 +241,192 @@ INSTANTIATE_TEST_SUITE_P(Stages, TrackStageTest, ::testing::Values(0, 1),
                          [](const ::testing::TestParamInfo<int>& param) {
                            return std::string(param.param == 0 ? "DelayBy300" : "TwoInputFramesPerOutput");
                          });
+
+}  // namespace
+}  // namespace woodshed::engine
+
+namespace woodshed::engine {
+namespace {
+
+// A stage with one plan for all sources: a gain per frame computed from the sum of every
+// source's input (so it differs from what any one source would give), applied to each source.
+class SharedPlanStage final : public TrackStage {
+ public:
+  void prepare(const StageSpec& spec) override { positions_.assign(spec.maxBlockFrames, kNoSourcePosition); }
+  void reset() noexcept override {}
+  FrameCount latencyFrames() const noexcept override { return 0; }
+  void process(StageInput& input, const SourceBlocks& out, SourcePosition* positions) noexcept override {
+    input.pull(out, out.frames, positions);
+    for (FrameCount k = 0; k < out.frames; ++k) {
+      double sum = 0.0;
+      for (std::size_t s = 0; s < out.sources; ++s) sum += out.channels[s][0][k];
+      const auto gain = static_cast<float>(0.25 + 0.75 * std::fabs(std::sin(3.0 * sum)));
+      for (std::size_t s = 0; s < out.sources; ++s) {
+        for (ChannelCount c = 0; c < out.channelsPerSource; ++c) out.channels[s][c][k] *= gain;
+      }
+    }
+  }
+
+ private:
+  std::vector<SourcePosition> positions_;
+};
+
+constexpr std::uint64_t kSongFrames = 44100 * 2;
+
+// Four int16 stems and their exact sum (representable: each stem is at most a quarter of full
+// scale), as PCM.
+struct Stems {
+  std::vector<std::shared_ptr<dsp::PcmBuffer>> parts;
+  std::shared_ptr<dsp::PcmBuffer> sum;
+};
+
+Stems makeStems(core::MemoryBudget& budget) {
+  Stems stems;
+  std::vector<std::vector<float>> channelSums(2, std::vector<float>(kSongFrames, 0.0f));
+  for (int part = 0; part < 4; ++part) {
+    auto pcm = std::make_shared<dsp::PcmBuffer>(2, kSongFrames, kRate, budget);
+    std::vector<float> samples(kSongFrames);
+    for (ChannelCount c = 0; c < 2; ++c) {
+      for (std::uint64_t i = 0; i < kSongFrames; ++i) {
+        const double hz = 110.0 * (part + 1) + 3.0 * c;
+        const double x = 0.24 * std::sin(2.0 * M_PI * hz * static_cast<double>(i) / kRate + part);
+        samples[i] = static_cast<float>(std::lrint(x * dsp::PcmBuffer::kScale)) / dsp::PcmBuffer::kScale;
+        channelSums[c][i] += samples[i];
+      }
+      pcm->write(c, 0, samples.data(), kSongFrames);
+    }
+    stems.parts.push_back(pcm);
+  }
+  stems.sum = std::make_shared<dsp::PcmBuffer>(2, kSongFrames, kRate, budget);
+  for (ChannelCount c = 0; c < 2; ++c) stems.sum->write(c, 0, channelSums[c].data(), kSongFrames);
+  return stems;
+}
+
+std::shared_ptr<Track> trackOf(const std::vector<std::shared_ptr<dsp::PcmBuffer>>& parts) {
+  std::vector<TrackSource> sources;
+  for (std::size_t i = 0; i < parts.size(); ++i) sources.push_back({"part " + std::to_string(i), parts[i]});
+  return std::make_shared<Track>(1, "song", std::move(sources));
+}
+
+double worstDb(const std::vector<float>& a, const std::vector<float>& b, std::size_t from, std::size_t to) {
+  double worst = 0.0;
+  for (std::size_t i = from; i < to; ++i) worst = std::max(worst, double{std::fabs(a[i] - b[i])});
+  return 20.0 * std::log10(std::max(worst, 1e-30));
+}
+
+class StemsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stems = makeStems(budget);
+    mix = trackOf({stems.sum});
+    split = trackOf(stems.parts);
+  }
+  core::MemoryBudget budget{"test budget", 64 << 20};
+  Stems stems;
+  std::shared_ptr<Track> mix, split;
+};
+
+TEST_F(StemsTest, FourSourcesThroughOneSharedPlanSumToTheMixThroughIt) {
+  Rendered outputs[2];
+  for (int i = 0; i < 2; ++i) {
+    Player player;
+    player.prepare(dsp::ProcessSpec{kRate, kBlock, 2});
+    SharedPlanStage stage;
+    stage.prepare(StageSpec{kRate, kBlock, kMaxStageSources, kMaxSourceChannels});
+    player.setTrack(i == 0 ? mix.get() : split.get());
+    player.setStage(&stage);
+    player.play();
+    outputs[i] = render(player, 44100);
+  }
+  EXPECT_EQ(outputs[0].positions, outputs[1].positions);
+  EXPECT_LT(worstDb(outputs[0].left, outputs[1].left, 0, 44100), -90.0);
+  EXPECT_LT(worstDb(outputs[0].right, outputs[1].right, 0, 44100), -90.0);
+}
+
+TEST_F(StemsTest, ReplacingTheSourcesMidPlaybackContinuesAtTheSameFrame) {
+  Player reference;
+  reference.prepare(dsp::ProcessSpec{kRate, kBlock, 2});
+  reference.setTrack(mix.get());
+  reference.play();
+  const Rendered expected = render(reference, 44100);
+
+  Player player;
+  player.prepare(dsp::ProcessSpec{kRate, kBlock, 2});
+  player.setTrack(mix.get());
+  player.play();
+  Rendered got = render(player, 128 * 100);
+  player.switchTo(split.get(), nullptr);
+  EXPECT_EQ(player.takeReleasedTrack(), nullptr) << "the old sources are still read during the crossover";
+  const Rendered after = render(player, 44100 - 128 * 100);
+  EXPECT_EQ(player.takeReleasedTrack(), mix.get()) << "and handed back after it";
+  EXPECT_EQ(player.takeReleasedTrack(), nullptr);
+  EXPECT_EQ(player.track(), split.get());
+  got.left.insert(got.left.end(), after.left.begin(), after.left.end());
+  got.right.insert(got.right.end(), after.right.begin(), after.right.end());
+  got.positions.insert(got.positions.end(), after.positions.begin(), after.positions.end());
+  EXPECT_EQ(got.positions, expected.positions) << "the same source frame, no gap, no repeat";
+  EXPECT_LT(worstDb(got.left, expected.left, 12000, 16000), -60.0);
+  EXPECT_LT(worstDb(got.right, expected.right, 12000, 16000), -60.0);
+}
+
+TEST_F(StemsTest, SwitchingAStageInAndOutWhilePlayingNeitherStepsNorStops) {
+  // A 100 Hz sine: the largest step between samples it makes by itself.
+  auto pcm = std::make_shared<dsp::PcmBuffer>(2, kSongFrames, kRate, budget);
+  std::vector<float> sine(kSongFrames);
+  for (std::uint64_t i = 0; i < kSongFrames; ++i) sine[i] = static_cast<float>(0.5 * std::sin(2.0 * M_PI * 100.0 * static_cast<double>(i) / kRate));
+  for (ChannelCount c = 0; c < 2; ++c) pcm->write(c, 0, sine.data(), kSongFrames);
+  const auto song = trackOf({pcm});
+  double ownStep = 0.0;
+  for (std::uint64_t i = 1; i < kSongFrames; ++i) ownStep = std::max(ownStep, double{std::fabs(sine[i] - sine[i - 1])});
+
+  Player player;
+  player.prepare(dsp::ProcessSpec{kRate, kBlock, 2});
+  DelayStage delay(300);
+  delay.prepare(StageSpec{kRate, kBlock, kMaxStageSources, kMaxSourceChannels});
+  player.setTrack(song.get());
+  player.play();
+  Rendered out = render(player, 2048);  // past the fade-in
+  for (int cycle = 0; cycle < 6; ++cycle) {
+    player.setStage(cycle % 2 == 0 ? &delay : nullptr);
+    const Rendered more = render(player, 4096 + 128 * cycle);
+    out.left.insert(out.left.end(), more.left.begin(), more.left.end());
+    out.positions.insert(out.positions.end(), more.positions.begin(), more.positions.end());
+    if (cycle % 2 == 1) {
+      EXPECT_EQ(player.takeReleasedStage(), &delay) << "handed back when switched out";
+    }
+  }
+  double largestStep = 0.0;
+  for (std::size_t i = 2048; i < out.left.size(); ++i) largestStep = std::max(largestStep, double{std::fabs(out.left[i] - out.left[i - 1])});
+  EXPECT_LE(largestStep, 1.10 * ownStep) << "the sine's own step is " << ownStep;
+  for (std::size_t i = 2049; i < out.positions.size(); ++i) ASSERT_EQ(out.positions[i], out.positions[i - 1] + 1) << i;
+}
+
+TEST_F(StemsTest, PanIsABalanceAndEachVoiceHasAMeter) {
+  Player player;
+  player.prepare(dsp::ProcessSpec{kRate, kBlock, 2});
+  player.setTrack(split.get());
+  player.setSourcePan(0, -1.0);  // part 0 hard left
+  player.setSourceMute(1, true);
+  player.jumpGainsToTargets();
+  player.play();
+  render(player, 4096);
+  EXPECT_NEAR(player.sourcePeak(0), 0.24, 0.01);
+  EXPECT_EQ(player.sourcePeak(1), 0.0f) << "muted";
+  EXPECT_NEAR(player.sourcePeak(2), 0.24, 0.01);
+  EXPECT_EQ(player.sourcePeak(5), 0.0f) << "no such source";
+  // With parts 1-3 muted, part 0 plays on the left only.
+  player.setSourceMute(2, true);
+  player.setSourceMute(3, true);
+  player.jumpGainsToTargets();
+  const Rendered out = render(player, 4096);
+  double left = 0.0, right = 0.0;
+  for (std::size_t i = 0; i < out.left.size(); ++i) {
+    left = std::max(left, double{std::fabs(out.left[i])});
+    right = std::max(right, double{std::fabs(out.right[i])});
+  }
+  EXPECT_NEAR(left, 0.24, 0.01);
+  EXPECT_EQ(right, 0.0);
+}
 
 }  // namespace
 }  // namespace woodshed::engine

@@ -51,6 +51,16 @@ struct SetSourceSolo {
   std::uint32_t source;
   bool solo;
 };
+/// A balance, -1 (left) .. +1 (right).
+struct SetSourcePan {
+  std::uint32_t source;
+  double pan;
+};
+/// The current track goes on with these sources (the same song: same id, length and rate),
+/// crossing over at the same position; the old Track is handed back once nothing reads it.
+struct ReplaceSources {
+  const Track* track;
+};
 struct SetEqBand {
   std::uint32_t band;
   dsp::BandParams params;
@@ -75,7 +85,7 @@ struct SetListeningVolume {
 using Command = std::variant<command::ResetStatistics, command::SetGenerator, command::SetMasterGain,
                              command::SetSampleRate, command::LoadTrack, command::Play, command::Pause, command::Stop,
                              command::Seek, command::SetLooping, command::SetSourceGain, command::SetSourceMute,
-                             command::SetSourceSolo, command::SetEqBand, command::SetEqBypass, command::SetLimiter,
+                             command::SetSourceSolo, command::SetSourcePan, command::ReplaceSources, command::SetEqBand, command::SetEqBypass, command::SetLimiter,
                              command::SetTrackGain, command::SetListeningVolume>;
 static_assert(std::is_trivially_copyable_v<Command>, "commands are copied through a ring and own nothing");
 

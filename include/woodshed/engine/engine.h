@@ -54,6 +54,8 @@ struct EngineStatus {
   double limiterGainReductionDb = 0.0;
   FrameCount chainLatencyFrames = 0;   ///< the output chain's fixed delay (limiter look-ahead)
   std::uint64_t volumeLimitedBlocks = 0;  ///< blocks the final stage kept within full scale
+  /// The voice meters: each source's largest sample in the last block, after gain and pan.
+  std::array<float, Track::kMaxSources> sourcePeaks{};
 };
 
 class Engine {
@@ -109,6 +111,13 @@ class Engine {
   void setSourceGainDb(std::size_t source, double gainDb);
   void setSourceMute(std::size_t source, bool mute);
   void setSourceSolo(std::size_t source, bool solo);
+  /// A balance, -1 (left) .. +1 (right); 0 leaves both sides as they are.
+  void setSourcePan(std::size_t source, double pan);
+  /// The loaded song goes on with `track`'s sources (its stems, say: the same id, length and
+  /// rate), at the same position and play state, crossing over without a gap. The mixer keeps
+  /// its settings per source index. Throws InvalidArgument for another song, Error when none
+  /// is loaded, LimitExceeded when the command queue is full.
+  void replaceSources(std::shared_ptr<const Track> track);
 
   /// Main thread. Sound shaping, all smooth on the render thread. Throw InvalidArgument for
   /// an index or value out of range.

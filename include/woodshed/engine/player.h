@@ -29,20 +29,35 @@ namespace woodshed::engine {
 class Player {
  public:
   static constexpr double kFadeSeconds = 0.005;
+  /// How long a switch of sources or stage crosses over (equal-gain: old and new are aligned).
+  static constexpr double kSwitchSeconds = 0.010;
 
   /// Allocates per-block scratch for spec.maxBlockFrames. May throw.
   void prepare(const dsp::ProcessSpec& spec);
-  /// The stage between the readers and the voices, prepared by the caller for this player's
-  /// block size, kMaxStageSources sources of kMaxSourceChannels channels; null: pass-through.
-  /// It is reset when set. Render thread (or before playing).
-  void setStage(TrackStage* stage) noexcept;
-  const TrackStage& stage() const noexcept { return *stage_; }
   /// Retunes ramps to a new sample rate. No allocation.
   void setSampleRate(SampleRate sampleRate) noexcept;
 
   // Render thread from here on.
   /// Makes `track` current (nullptr: none), paused at frame 0, mixer reset to unity.
   void setTrack(const Track* track) noexcept;
+  /// Sets the stage between the readers and the voices: prepared by the caller for this
+  /// player's block size and kMaxStageSources sources of kMaxSourceChannels channels; null is
+  /// the pass-through. Same as switchTo(track(), stage).
+  void setStage(TrackStage* stage) noexcept { switchTo(track(), stage); }
+  /// Goes on with `track` (the same song, e.g. with its stems as sources: same length and rate)
+  /// through `stage` (null: pass-through), at the same source position and play state. While
+  /// audible, the new path is primed with pre-roll (its stage's latency) and the two cross over
+  /// in kSwitchSeconds, so nothing jumps, clicks or goes silent. The previous track, when it
+  /// differs, is handed back through takeReleasedTrack() once nothing reads it; the previous
+  /// stage through takeReleasedStage(). A second switch during a crossover finishes the first.
+  void switchTo(const Track* track, TrackStage* stage) noexcept;
+  /// The track a finished switch no longer reads (once), or null.
+  const Track* takeReleasedTrack() noexcept;
+  /// The stage a finished switch no longer uses (once), or null; never the pass-through.
+  TrackStage* takeReleasedStage() noexcept;
+  const TrackStage& stage() const noexcept { return *lanes_[active_].stage; }
+  bool switching() const noexcept { return switchLeft_ > 0; }
+
   void play() noexcept;
   /// Plays from `frame` at full level at once, with no fade-in: for offline renders, whose
   /// first frame must be the song's own. Realtime playback uses seek() and play().
@@ -52,8 +67,11 @@ class Player {
   void stop() noexcept;
   /// Moves to `frame` (clamped to the track), exactly.
   void seek(std::uint64_t frame) noexcept;
-  void setLooping(bool looping) noexcept { readers_.looping = looping; }
+  void setLooping(bool looping) noexcept;
+  // The voices: per source gain, pan (-1 left .. +1 right, a balance: 0 leaves both sides as
+  // they are), mute and solo, all ramped.
   void setSourceGain(std::size_t source, double gain) noexcept;
+  void setSourcePan(std::size_t source, double pan) noexcept;
   void setSourceMute(std::size_t source, bool mute) noexcept;
   void setSourceSolo(std::size_t source, bool solo) noexcept;
   /// The whole track's playback gain (linear), e.g. from loudness normalization; ramps.
@@ -65,16 +83,20 @@ class Player {
   /// `positions` (kNoSourcePosition where nothing plays).
   void process(const dsp::AudioBlock& mix, SourcePosition* positions) noexcept;
 
-  const Track* track() const noexcept { return readers_.track; }
+  const Track* track() const noexcept { return lanes_[active_].readers.track; }
   /// The source frame after the last one output (or where playback will start).
   std::uint64_t position() const noexcept { return pendingSeek_ ? seekTarget_ : heardPosition_; }
   /// True while the transport plays (also during the fade-out after pause()).
   bool playing() const noexcept { return wantPlaying_; }
-  bool looping() const noexcept { return readers_.looping; }
+  bool looping() const noexcept { return looping_; }
+  /// The voice meter: the largest sample of source `source` in the last block, after its gain
+  /// and pan (0 when silent or absent).
+  float sourcePeak(std::size_t source) const noexcept { return source < peaks_.size() ? peaks_[source] : 0.0f; }
 
  private:
   struct SourceMix {
     double gain = 1.0;
+    double pan = 0.0;
     bool mute = false;
     bool solo = false;
   };
@@ -90,18 +112,43 @@ class Player {
     bool looping = false;
   };
 
-  void updateSourceTargets() noexcept;
-  /// Moves the readers (the stage forgets what it held).
-  void jumpTo(std::uint64_t frame) noexcept;
-  /// Voices and mixer: adds `frames` frames of the stage's output into `mix` at `offset`.
-  void mixVoices(const dsp::AudioBlock& mix, FrameCount offset, FrameCount frames) noexcept;
+  // One path from the sources to the mix: readers, stage, the stage's output, and a voice
+  // (two gains, left and right) per source. Two exist so a switch can cross over.
+  struct Lane {
+    Readers readers;
+    PassThroughStage passThrough;
+    TrackStage* stage = &passThrough;
+    SourceBlocks out;
+    std::array<std::array<dsp::SmoothedGain, kMaxSourceChannels>, Track::kMaxSources> voices{};
+  };
 
-  Readers readers_;
-  PassThroughStage passThrough_;
-  TrackStage* stage_ = &passThrough_;
-  SourceBlocks stageOut_;
+  void updateSourceTargets() noexcept;
+  void updateLaneTargets(Lane& lane) noexcept;
+  /// Moves the readers (the stage forgets what it held) and drops any crossover.
+  void jumpTo(std::uint64_t frame) noexcept;
+  /// Ends a crossover: the outgoing lane lets go of its track and stage.
+  void finishSwitch() noexcept;
+  void release(const Track* track, TrackStage* stage, const Lane& keeper) noexcept;
+  /// Readies the incoming lane to output source frame `frame` next: reset, then pre-roll.
+  void prime(Lane& lane, std::uint64_t frame) noexcept;
+  /// Runs `lane` for `frames` output frames: stage output into lane.out, positions.
+  void runLane(Lane& lane, FrameCount frames, SourcePosition* positions) noexcept;
+  /// Voices and mixer: adds `frames` frames of `lane`'s output times `weight` into `mix` at
+  /// `offset`, noting each voice's peak.
+  void mixVoices(Lane& lane, const dsp::AudioBlock& mix, FrameCount offset, FrameCount frames,
+                 const float* weight) noexcept;
+
+  std::array<Lane, 2> lanes_;
+  std::size_t active_ = 0;       // the lane heard (the incoming one during a crossover)
+  FrameCount switchLeft_ = 0;    // frames of crossover still to go
+  FrameCount switchFrames_ = 441;
+  // What finished switches let go of, until the renderer takes it (two switches at most can
+  // finish between its looks: one finishing inside switchTo(), and that switch itself).
+  std::array<const Track*, 2> releasedTracks_{};
+  std::array<TrackStage*, 2> releasedStages_{};
   std::uint64_t heardPosition_ = 0;
   bool wantPlaying_ = false;
+  bool looping_ = false;
   double trackGain_ = 1.0;
   bool pendingSeek_ = false;
   std::uint64_t seekTarget_ = 0;
@@ -110,9 +157,13 @@ class Player {
   SampleRate sampleRate_ = 44100.0;
 
   std::array<SourceMix, Track::kMaxSources> mix_{};
-  std::array<dsp::SmoothedGain, Track::kMaxSources> sourceGains_{};
-  std::unique_ptr<float[]> scratch_;  // the stage's output: every source, planar, maxBlockFrames each
-  std::unique_ptr<float[]> fade_;     // the transport gain of each frame in the block
+  std::array<float, Track::kMaxSources> peaks_{};
+  std::unique_ptr<float[]> scratch_;   // both lanes' stage output: every source, planar
+  std::unique_ptr<float[]> preRoll_;   // the incoming lane's discarded pre-roll output
+  std::unique_ptr<SourcePosition[]> preRollPositions_;
+  std::unique_ptr<SourcePosition[]> outgoingPositions_;
+  std::unique_ptr<float[]> fade_;      // the transport gain of each frame in the block
+  std::unique_ptr<float[]> weights_;   // fade times each lane's crossover share
   FrameCount maxBlockFrames_ = 0;
 };
 

@@ -1,11 +1,15 @@
 #pragma once
 // Renders blocks of the engine's output: the part of the engine that runs on the render thread.
+// The whole path, in order (later issues add their stages where this says):
 //
-//   sources -> [time-stretch / pitch-shift stage, per track; later] -> mixer -> OutputChain
+//   readers -> [track stage: tempo/pitch] -> voices (gain, pan, mute, solo, meter) -> mixer
+//   (track gain in the voices) -> + generator -> master gain -> EQ -> limiter
+//   -> [export point: offline renders and exports stop here] -> safety clipper -> NaN/Inf guard
+//   -> [analysis tap] -> [listening tools; later] -> [metronome; later]
+//   -> listening volume and mute -> final safety stage (above 0 dB of volume)
 //
-// A source writes planar audio for a block; the mixer sums sources into the mix bus; the
-// output chain makes it safe to play. The sources are the current track's (through the
-// Player, which owns transport and mixer) and the signal generator.
+// The Player owns readers to mixer (player.h), the OutputChain master gain to NaN guard
+// (output_chain.h), offline_render.h the same graph to the export point.
 //
 // prepare() allocates the scratch buffers; everything after it (apply, render, changing the
 // sample rate) is noexcept and allocation-free. A Renderer is used by one thread at a time.
@@ -58,6 +62,8 @@ class Renderer {
   /// Gives the renderer a ring to copy every output block into for analysis (or null). Set
   /// before rendering starts. A full tap drops the block (counted), never waits.
   void setAnalysisTap(core::AudioRing* tap) noexcept { tap_ = tap; }
+  /// A track the player let go of after a switch of sources (once), or null: hand it back.
+  const Track* takeReleasedTrack() noexcept { return player_.takeReleasedTrack(); }
   /// Blocks the analysis tap had no room for.
   std::uint64_t droppedTapBlocks() const noexcept { return droppedTapBlocks_; }
 

@@ -55,17 +55,19 @@ inline constexpr Limit kLimiterCeiling{"limiter.ceilingDb", "the limiter's ceili
                                        dsp::LookAheadLimiter::kDefaultCeilingDb};
 inline constexpr Limit kTrackGain{"trackGainDb", "the track gain", "dB", -40.0, 40.0, 0.0};
 inline constexpr Limit kSourceGain{"source.gainDb", "a source's gain", "dB", -120.0, 12.0, 0.0};
+inline constexpr Limit kSourcePan{"source.pan", "a source's pan", "", -1.0, 1.0, 0.0};
 inline constexpr Limit kLoudnessTarget{"normalize.targetLufs", "the loudness target", "LUFS", -40.0, -5.0, -14.0};
 
 /// Every limit, for limits() and the tests.
-inline constexpr std::array<const Limit*, 12> kAll{
-    &kGeneratorFrequency, &kGeneratorLevel, &kMasterGain, &kVolume, &kLatency, &kEqFrequency,
-    &kEqGain, &kEqQ, &kLimiterCeiling, &kTrackGain, &kSourceGain, &kLoudnessTarget};
+inline constexpr std::array<const Limit*, 13> kAll{
+    &kGeneratorFrequency, &kGeneratorLevel, &kMasterGain, &kVolume, &kLatency, &kEqFrequency, &kEqGain,
+    &kEqQ, &kLimiterCeiling, &kTrackGain, &kSourceGain, &kSourcePan, &kLoudnessTarget};
 }  // namespace limits
 
 /// The mixer settings of one source of the current track.
 struct SourceSettings {
   double gainDb = limits::kSourceGain.initial;
+  double pan = limits::kSourcePan.initial;
   bool mute = false;
   bool solo = false;
 };
