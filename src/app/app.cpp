@@ -135,10 +135,11 @@ bool settingSlider(App& app, const char* label, const engine::Limit& limit, doub
 void rememberItemRect(App& app, const char* key) {
   const ImVec2 min = ImGui::GetItemRectMin();
   const ImVec2 size = ImGui::GetItemRectSize();
-  app.controlRects[key] = {min.x, min.y, size.x, size.y};
+  app.controlRects[key] = {min.x, min.y, size.x, size.y, static_cast<double>(app.framesDrawn)};
 }
 
 void App::drawFrame(float width, float height) {
+  ++framesDrawn;
   poll();
   const float statusHeight = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().WindowPadding.y * 2.0f;
   ImGui::SetNextWindowPos(ImVec2(0, 0));

@@ -126,9 +126,12 @@ class App {
   std::array<double, 4> waveformRect{};
   /// Where the library's search field was last drawn, likewise.
   std::array<double, 4> searchRect{};
-  /// Where each setting's control was last drawn, by its limit's key ("limiter.ceilingDb"),
-  /// so browser tests can drive the UI as a user does.
-  std::map<std::string, std::array<double, 4>> controlRects;
+  /// Where each setting's control was last drawn, by its limit's key ("limiter.ceilingDb"):
+  /// {x, y, width, height, the frame it was drawn in}, so browser tests can drive the UI as a
+  /// user does, frame by frame.
+  std::map<std::string, std::array<double, 5>> controlRects;
+  /// Frames drawn since the app started.
+  std::uint64_t framesDrawn = 0;
 
   /// Threads Woodshed runs besides the main thread: render, analysis and the pool.
   unsigned threadCount() const noexcept { return pool_.threadCount() + 2; }

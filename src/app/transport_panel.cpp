@@ -85,9 +85,20 @@ void drawMixer(App& app, const engine::Track& track) {
       attempt(app, [&] { app.engine().setSourceGainDb(i, controls.gainDb); });
     }
     ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+    if (settingSlider(app, "Pan", engine::limits::kSourcePan, controls.pan, "%+.2f", 0,
+                      i == 0 ? engine::limits::kSourcePan.key : "")) {
+      attempt(app, [&] { app.engine().setSourcePan(i, controls.pan); });
+    }
+    ImGui::SameLine();
     if (ImGui::Checkbox("Mute", &controls.mute)) attempt(app, [&] { app.engine().setSourceMute(i, controls.mute); });
     ImGui::SameLine();
     if (ImGui::Checkbox("Solo", &controls.solo)) attempt(app, [&] { app.engine().setSourceSolo(i, controls.solo); });
+    // The voice's meter: its peak in the last block, on a -60..0 dBFS scale.
+    ImGui::SameLine();
+    const float peak = app.engine().status().sourcePeaks[i];
+    const float db = peak > 0.0f ? 20.0f * std::log10(peak) : -120.0f;
+    ImGui::ProgressBar(std::clamp((db + 60.0f) / 60.0f, 0.0f, 1.0f), ImVec2(ImGui::GetFontSize() * 4.0f, 0), "");
     ImGui::PopID();
   }
 }

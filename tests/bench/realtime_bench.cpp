@@ -1,6 +1,7 @@
 // Prints the costs the realtime path is judged by, as a Markdown table:
-// render cost per 128-frame block (as a share of the 2.9 ms quantum at 44.1 kHz), ring
-// push/pop throughput, and thread-pool dispatch latency. Run natively and under node (wasm).
+// render cost per 128-frame block (as a share of the 2.9 ms quantum at 44.1 kHz) for the
+// generator and for songs through the player, offline render speed, ring push/pop throughput,
+// and thread-pool dispatch latency. Run natively and under node (wasm).
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +13,7 @@
 
 #include "woodshed/core/audio_ring.h"
 #include "woodshed/core/thread_pool.h"
+#include "woodshed/engine/offline_render.h"
 #include "woodshed/engine/renderer.h"
 
 namespace {
@@ -35,13 +37,42 @@ Summary summarize(std::vector<double> values) {
   return {mean, values[values.size() * 99 / 100], values.back()};
 }
 
-void benchRender(const char* label, dsp::Waveform waveform, bool fullChain = false) {
-  constexpr double kRate = 44100.0;
-  constexpr woodshed::FrameCount kBlock = 128;
+constexpr double kRate = 44100.0;
+constexpr woodshed::FrameCount kBlock = 128;
+
+// A song made here: `sources` stereo sources of noise, `seconds` long.
+std::shared_ptr<engine::Track> makeSong(core::MemoryBudget& budget, int sources, double seconds) {
+  const auto frames = static_cast<std::uint64_t>(seconds * kRate);
+  std::vector<engine::TrackSource> parts;
+  std::vector<float> samples(static_cast<std::size_t>(frames));
+  std::uint32_t seed = 1;
+  for (int part = 0; part < sources; ++part) {
+    auto pcm = std::make_shared<dsp::PcmBuffer>(2, frames, kRate, budget);
+    for (ChannelCount c = 0; c < 2; ++c) {
+      for (auto& x : samples) {
+        seed = seed * 1664525u + 1013904223u;
+        x = (static_cast<float>(seed >> 8) / 16777216.0f - 0.5f) * 0.5f;
+      }
+      pcm->write(c, 0, samples.data(), frames);
+    }
+    parts.push_back({"part", std::move(pcm)});
+  }
+  return std::make_shared<engine::Track>(1, "song", std::move(parts));
+}
+
+// `song` (when given) plays, looping, instead of the generator.
+void benchRender(const char* label, dsp::Waveform waveform, bool fullChain = false,
+                 const engine::Track* song = nullptr) {
   const double quantumUs = kBlock / kRate * 1e6;
   engine::Renderer renderer;
   renderer.prepare(dsp::ProcessSpec{kRate, kBlock, 2});
-  renderer.apply(engine::command::SetGenerator{{waveform, 440.0, -12.0, true}});
+  if (song != nullptr) {
+    renderer.apply(engine::command::LoadTrack{song});
+    renderer.apply(engine::command::SetLooping{true});
+    renderer.apply(engine::command::Play{});
+  } else {
+    renderer.apply(engine::command::SetGenerator{{waveform, 440.0, -12.0, true}});
+  }
   core::AudioRing tap(2, 1u << 17);
   if (fullChain) {
     // Every EQ band boosting or cutting, the limiter working, and the analysis tap copying.
@@ -69,6 +100,23 @@ void benchRender(const char* label, dsp::Waveform waveform, bool fullChain = fal
   std::printf("| %s | render 128-frame block, %s | %.2f us (%.2f%%) | %.2f us (%.2f%%) | %.2f us (%.2f%%) |\n",
               kPlatform, label, s.mean, 100 * s.mean / quantumUs, s.p99, 100 * s.p99 / quantumUs, s.max,
               100 * s.max / quantumUs);
+}
+
+// The offline graph (player and chain to the export point) over a whole song, in chunks.
+void benchOfflineRender(const char* label, const engine::Track& song) {
+  class NullSink final : public engine::RenderSink {
+   public:
+    void write(const dsp::AudioBlock& block) override { frames += block.numFrames; }
+    std::uint64_t frames = 0;
+  } sink;
+  engine::EngineSettings settings;
+  settings.limiterCeilingDb = -1.0;
+  const auto begin = Clock::now();
+  engine::renderOffline(song, settings, {}, sink);
+  const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  const double audio = static_cast<double>(sink.frames) / kRate;
+  std::printf("| %s | offline render, %s, EQ + limiter, 4096-frame chunks | %.1fx real time | (%.2f s for %.0f s) | |\n",
+              kPlatform, label, audio / seconds, seconds, audio);
 }
 
 void benchRingThroughput() {
@@ -114,6 +162,14 @@ int main() {
   benchRender("saw (band-limited)", dsp::Waveform::Saw);
   benchRender("pink noise", dsp::Waveform::PinkNoise);
   benchRender("pink noise + 10-band EQ + limiter + tap", dsp::Waveform::PinkNoise, true);
+  core::MemoryBudget budget("benchmark songs", 1ull << 30);
+  const auto stereo = makeSong(budget, 1, 30.0);
+  const auto stems = makeSong(budget, 4, 30.0);
+  benchRender("a stereo song (readers, voice, mixer)", dsp::Waveform::Sine, false, stereo.get());
+  benchRender("a song in four stereo stems", dsp::Waveform::Sine, false, stems.get());
+  benchRender("four stems + 10-band EQ + limiter + tap", dsp::Waveform::Sine, true, stems.get());
+  benchOfflineRender("a 30 s stereo song", *stereo);
+  benchOfflineRender("a 30 s song in four stems", *stems);
   benchRingThroughput();
   benchPoolDispatch();
   return 0;

@@ -25,12 +25,31 @@ describe('settings have one owner', () => {
 
   const settings = () => page.evaluate(() => window.woodshed.settings());
 
-  // Clicks an item the app drew (by its key in App::controlRects), after a frame has drawn it.
-  // Step by step, a frame apart, as a hand does: ImGui reads the modifiers and the button once
+  // Waits until the app has drawn `count` more frames (a busy machine draws slowly).
+  async function frames(count = 2) {
+    const from = await page.evaluate(() => window.woodshed.test.framesDrawn());
+    await eventually(page, (target) => window.woodshed.test.framesDrawn() >= target, from + count, { interval: 20 });
+  }
+
+  // Presses keys for a couple of frames: this ImGui reads key states once per frame, so a press
+  // and release between two frames would be lost.
+  async function hold(keys) {
+    for (const key of keys) await page.keyboard.down(key);
+    await frames(2);
+    for (const key of [...keys].reverse()) await page.keyboard.up(key);
+    await frames(2);
+  }
+
+  // Clicks an item the app drew (by its key in App::controlRects) in a frame after this call,
+  // step by step, a frame apart, as a hand does: ImGui reads the modifiers and the button once
   // per frame.
   async function clickControl(key, modifiers = []) {
-    const rect = await eventually(page, (k) => window.woodshed.test.controlRect(k), key);
-    const frame = () => page.waitForTimeout(60);
+    const now = await page.evaluate(() => window.woodshed.test.framesDrawn());
+    const rect = await eventually(page, ([k, after]) => {
+      const found = window.woodshed.test.controlRect(k);
+      return found && found.frame > after ? found : null;
+    }, [key, now]);
+    const frame = () => frames(2);
     await page.mouse.move(rect.x + rect.width / 2, rect.y + rect.height / 2);
     await frame();
     for (const modifier of modifiers) await page.keyboard.down(modifier);
@@ -47,10 +66,11 @@ describe('settings have one owner', () => {
   // field; select what is there, type, Enter.
   async function typeIntoSlider(key, text) {
     await clickControl(key, ['Control']);
-    await page.keyboard.press('Control+A');
+    await hold(['Control', 'KeyA']);
     await page.keyboard.type(text);
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(150);
+    await hold(['Enter']);
+    // Past ImGui's double-click time, so the next click is not taken as a second one.
+    await page.waitForTimeout(350);
   }
 
   test('values typed into the app\'s sliders read back through the API, down to the engine\'s limits', async () => {
@@ -100,6 +120,7 @@ describe('settings have one owner', () => {
       ['tab.output', 'generator.frequency', '55', (s) => s.generator.frequency],
       ['tab.output', 'latencyMs', '120', (s) => s.latencyMs],
       [null, 'source.gainDb', '-13.5', (s) => s.sources[0].gainDb],
+      [null, 'source.pan', '-0.5', (s) => s.sources[0].pan],
     ];
     for (const [tab, control, typed, read] of controls) {
       if (tab) await clickControl(tab);
@@ -111,8 +132,7 @@ describe('settings have one owner', () => {
     await page.evaluate(() => window.woodshed.setLimiter({ ceilingDb: -9 }));
     await clickControl('tab.shape');
     await clickControl('limiter.ceilingDb', ['Control']);
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(150);
+    await hold(['Enter']);
     assert.equal((await settings()).limiter.ceilingDb, -9);
     await page.evaluate(async (songId) => {
       await window.woodshed.setLatency(40);

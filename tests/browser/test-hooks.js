@@ -59,8 +59,16 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
     waveformRect: () => rect(module._ws_waveform_rect()),
     /** Where the library's search field is, in CSS pixels. */
     searchRect: () => rect(module._ws_search_rect()),
-    /** Where the control of setting `key` ("limiter.ceilingDb") was last drawn, or null. */
-    controlRect: (key) => rect(module.ccall('ws_control_rect', 'number', ['string'], [key])),
+    /**
+     * Where the control of setting `key` ("limiter.ceilingDb") was last drawn, and in which
+     * frame: {x, y, width, height, frame}, or null.
+     */
+    controlRect: (key) => {
+      const address = module.ccall('ws_control_rect', 'number', ['string'], [key]);
+      return address ? { ...rect(address), frame: new Float64Array(module.HEAPU8.buffer, address, 5)[4] } : null;
+    },
+    /** Frames the app has drawn. */
+    framesDrawn: () => module._ws_frames_drawn(),
     /** The session's library id for the current song (to check it against the engine's). */
     currentSong: () => session.currentId,
     /** Hands files to the launch consumer as the operating system would. */

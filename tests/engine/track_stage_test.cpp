@@ -271,7 +271,7 @@ class SharedPlanStage final : public TrackStage {
   std::vector<SourcePosition> positions_;
 };
 
-constexpr std::uint64_t kSongFrames = 44100 * 2;
+constexpr std::size_t kSongFrames = 44100 * 2;
 
 // Four int16 stems and their exact sum (representable: each stem is at most a quarter of full
 // scale), as PCM.

@@ -331,8 +331,13 @@ EMSCRIPTEN_KEEPALIVE int ws_limits() {
   return status(callAtBoundary("ws_limits", [&] { gResultText = woodshed::engine::limitsJson(); }));
 }
 
+/// Test hook: frames the app has drawn.
+EMSCRIPTEN_KEEPALIVE double ws_frames_drawn() {
+  return woodshed::web::hasApp() ? static_cast<double>(woodshed::web::theApp().framesDrawn) : 0.0;
+}
+
 /// Test hook: where the control of setting `key` was last drawn ({x, y, width, height} in canvas
-/// pixels), or null when it was not drawn.
+/// pixels, then the frame it was drawn in), or null when it was not drawn.
 EMSCRIPTEN_KEEPALIVE const double* ws_control_rect(const char* key) {
   if (!woodshed::web::hasApp() || key == nullptr) return nullptr;
   auto& rects = woodshed::web::theApp().controlRects;
