@@ -27,7 +27,7 @@
 //   await woodshed.spectrum()                   {frequencies, magnitudesDb, peakHoldDb}
 //   await woodshed.normalize({targetLufs})      measure the song, set its playback gain
 //   await woodshed.play() / pause()             the current track's transport
-//   await woodshed.seek(seconds), setLoop(on)
+//   await woodshed.seek(seconds), setLoop(on), setLoopRegion({start, end}) or setLoopRegion(null)
 //   await woodshed.state()                      {trackId, positionSeconds, durationSeconds, playing, looping, ...}
 //
 // Every call into C++ goes through one exception boundary: a failure comes back as a rejected
@@ -495,23 +495,42 @@ export class WoodshedApi {
     this.#session.notePosition(seconds);
   }
 
-  /** Loops the whole current track (and the ones loaded after). */
+  /** Turns looping on or off: the A-B loop when one is set, else the whole song (and the songs loaded after). */
   async setLoop(enabled) { await this.#transport('ws_set_loop', ['number'], [enabled ? 1 : 0]); }
 
   /**
-   * {trackId (null when none), positionSeconds, durationSeconds, playing, looping, volumeDb,
-   * muted, lastError}.
+   * Sets the current song's A-B loop, {start, end} in song seconds, and turns looping on;
+   * null clears it (looping then wraps the whole song). The wrap keeps the loop's exact length
+   * and crosses over in 5 ms, so it does not click.
+   */
+  async setLoopRegion(region) {
+    await this.ready;
+    if (region === null) {
+      await this.#transport('ws_clear_loop_region', [], []);
+      return;
+    }
+    if (typeof region !== 'object' || typeof region.start !== 'number' || typeof region.end !== 'number') {
+      throw new TypeError('setLoopRegion takes {start, end} in song seconds, or null');
+    }
+    this.#call('ws_set_loop_region', ['number', 'number'], [region.start, region.end]);
+    await this.#transport('ws_set_loop', ['number'], [1]);
+  }
+
+  /**
+   * {trackId (null when none), positionSeconds, durationSeconds, playing, looping, loop
+   * ({start, end, enabled} in song seconds, or null), volumeDb, muted, lastError}.
    */
   async state() {
     await this.ready;
     this.#call('ws_state');
     const state = this.#bridge.record('state');
-    const { volumeDb, muted } = this.#bridge.json('ws_settings');
+    const { volumeDb, muted, loop } = this.#bridge.json('ws_settings');
     return {
       ...state,
       trackId: this.#session.libraryIdOfEngineTrack(state.trackId),
       playing: state.playing !== 0,
       looping: state.looping !== 0,
+      loop: loop ? { ...loop, enabled: state.looping !== 0 } : null,
       volumeDb,
       muted,
       lastError: this.#lastError,

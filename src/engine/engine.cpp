@@ -109,11 +109,34 @@ void Engine::loadTrack(std::shared_ptr<const Track> track) {
   // The render thread resets these likewise when it takes the track.
   settings_.trackGainDb = limits::kTrackGain.initial;
   settings_.sources.fill(SourceSettings{});
+  settings_.loopStartSeconds = 0.0;
+  settings_.loopEndSeconds = 0.0;
 }
 
 void Engine::play() { send(command::Play{}); }
 void Engine::pause() { send(command::Pause{}); }
 void Engine::stop() { send(command::Stop{}); }
+void Engine::setLoopRegion(double startSeconds, double endSeconds) {
+  if (!loaded_) throw core::Error("no track is loaded");
+  const double duration = loaded_->durationSeconds();
+  if (!(startSeconds >= 0.0 && endSeconds <= duration && endSeconds - startSeconds >= kMinLoopSeconds)) {
+    throw core::InvalidArgument("a loop runs forward within the song (0 to " + std::to_string(duration) +
+                                " s) and lasts at least 50 ms, got " + std::to_string(startSeconds) + " to " +
+                                std::to_string(endSeconds) + " s");
+  }
+  const double rate = loaded_->sampleRate();
+  send(command::SetLoopRegion{static_cast<std::uint64_t>(std::llround(startSeconds * rate)),
+                              static_cast<std::uint64_t>(std::llround(endSeconds * rate))});
+  settings_.loopStartSeconds = startSeconds;
+  settings_.loopEndSeconds = endSeconds;
+}
+
+void Engine::clearLoopRegion() {
+  send(command::SetLoopRegion{0, 0});
+  settings_.loopStartSeconds = 0.0;
+  settings_.loopEndSeconds = 0.0;
+}
+
 void Engine::setLooping(bool looping) {
   send(command::SetLooping{looping});
   settings_.looping = looping;

@@ -21,9 +21,23 @@ FrameCount Player::Readers::pull(const SourceBlocks& into, FrameCount frames, So
   frames = std::min(frames, into.frames);
   FrameCount done = 0;
   const auto& sources = track->sources();
+  const bool region = loopEnd > loopStart;
   while (done < frames) {
-    if (position >= track->frames() && looping && track->frames() > 0) position = 0;  // the wrap, exact
-    const std::uint64_t left = position < track->frames() ? track->frames() - position : 0;
+    // Where reading stops: B, when looping towards it; otherwise the end of the track.
+    const bool towardsB = looping && region && position <= loopEnd;
+    const std::uint64_t limit = towardsB ? loopEnd : track->frames();
+    if (position >= limit && looping && track->frames() > 0) {
+      // The wrap, exact: the frame after B - 1 (or the last frame) is A (or 0).
+      if (towardsB) {
+        tailPosition = loopEnd;
+        tailDone = 0;
+        tailFrames = static_cast<FrameCount>(
+            std::min<std::uint64_t>({crossfadeFrames, track->frames() - loopEnd, loopEnd - loopStart}));
+      }
+      position = region ? loopStart : 0;
+      continue;
+    }
+    const std::uint64_t left = position < limit ? limit - position : 0;
     const auto run = static_cast<FrameCount>(std::min<std::uint64_t>(frames - done, left));
     if (run == 0) {  // after the end: silence that belongs to no source frame
       for (std::size_t s = 0; s < into.sources; ++s) {
@@ -41,11 +55,31 @@ FrameCount Player::Readers::pull(const SourceBlocks& into, FrameCount frames, So
         for (FrameCount k = 0; k < run; ++k) out[k] = static_cast<float>(in[k]) * kPcmToFloat;
       }
     }
+    if (tailDone < tailFrames) mixTail(into, done, run);
     for (FrameCount k = 0; k < run; ++k) positions[done + k] = static_cast<SourcePosition>(position + k);
     position += run;
     done += run;
   }
   return frames;
+}
+
+void Player::Readers::mixTail(const SourceBlocks& into, FrameCount offset, FrameCount frames) noexcept {
+  const FrameCount n = std::min<FrameCount>(frames, tailFrames - tailDone);
+  const auto& sources = track->sources();
+  for (std::size_t s = 0; s < into.sources; ++s) {
+    const dsp::PcmBuffer& pcm = *sources[s].pcm;
+    for (ChannelCount c = 0; c < into.channelsPerSource; ++c) {
+      const std::int16_t* tail = pcm.channel(std::min<ChannelCount>(c, pcm.channels() - 1)) + tailPosition;
+      float* out = into.channels[s][c] + offset;
+      for (FrameCount k = 0; k < n; ++k) {
+        // Equal power: A and the frames after B are different music, so their powers add.
+        const double angle = 0.5 * M_PI * (static_cast<double>(tailDone + k) + 0.5) / static_cast<double>(tailFrames);
+        out[k] = static_cast<float>(out[k] * std::sin(angle) + tail[k] * kPcmToFloat * std::cos(angle));
+      }
+    }
+  }
+  tailPosition += n;
+  tailDone += n;
 }
 
 void Player::prepare(const dsp::ProcessSpec& spec) {
@@ -74,6 +108,9 @@ void Player::setSampleRate(SampleRate sampleRate) noexcept {
   fadeStep_ = 1.0 / std::max(1.0, kFadeSeconds * sampleRate);
   switchFrames_ = static_cast<FrameCount>(std::max(1.0, std::round(kSwitchSeconds * sampleRate)));
   for (Lane& lane : lanes_) {
+    lane.readers.crossfadeFrames = static_cast<FrameCount>(std::max(1.0, std::round(kLoopCrossfadeSeconds * sampleRate)));
+  }
+  for (Lane& lane : lanes_) {
     for (auto& voice : lane.voices) {
       for (auto& gain : voice) gain.prepare(dsp::ProcessSpec{sampleRate, maxBlockFrames_, 1});
     }
@@ -86,6 +123,8 @@ void Player::setTrack(const Track* track) noexcept {
   Lane& lane = lanes_[active_];
   lane.readers.track = track;
   lane.readers.position = 0;
+  lane.readers.tailFrames = 0;
+  setLoopRegion(0, 0);  // a song's loop is its own: the caller sets it again
   lane.stage->reset();
   heardPosition_ = 0;
   wantPlaying_ = false;
@@ -106,6 +145,9 @@ void Player::switchTo(const Track* track, TrackStage* stage) noexcept {
   if (track == from.readers.track && (next == from.stage || (stage == nullptr && from.stage == &from.passThrough))) return;
   to.readers.track = track;
   to.readers.looping = looping_;
+  to.readers.loopStart = from.readers.loopStart;
+  to.readers.loopEnd = from.readers.loopEnd;
+  to.readers.tailFrames = 0;
   to.stage = next;
   to.voices = from.voices;  // the same gains, mid-ramp where they are
   const bool audible = wantPlaying_ || transportGain_ > 0.0;
@@ -216,6 +258,7 @@ void Player::jumpTo(std::uint64_t frame) noexcept {
   if (switchLeft_ > 0) finishSwitch();
   Lane& lane = lanes_[active_];
   lane.readers.position = frame;
+  lane.readers.tailFrames = 0;  // a wrap's crossfade ends with the jump
   heardPosition_ = frame;
   lane.stage->reset();
 }
@@ -223,6 +266,13 @@ void Player::jumpTo(std::uint64_t frame) noexcept {
 void Player::setLooping(bool looping) noexcept {
   looping_ = looping;
   for (Lane& lane : lanes_) lane.readers.looping = looping;
+}
+
+void Player::setLoopRegion(std::uint64_t start, std::uint64_t end) noexcept {
+  for (Lane& lane : lanes_) {
+    lane.readers.loopStart = end > start ? start : 0;
+    lane.readers.loopEnd = end > start ? end : 0;
+  }
 }
 
 void Player::setSourceGain(std::size_t source, double gain) noexcept {

@@ -79,6 +79,7 @@ const Track* Renderer::apply(const Command& command) noexcept {
                  [&](const command::Stop&) { player_.stop(); },
                  [&](const command::Seek& c) { player_.seek(c.frame); },
                  [&](const command::SetLooping& c) { player_.setLooping(c.looping); },
+                 [&](const command::SetLoopRegion& c) { player_.setLoopRegion(c.start, c.end); },
                  [&](const command::SetSourceGain& c) { player_.setSourceGain(c.source, c.linear); },
                  [&](const command::SetSourceMute& c) { player_.setSourceMute(c.source, c.mute); },
                  [&](const command::SetSourceSolo& c) { player_.setSourceSolo(c.source, c.solo); },

@@ -70,7 +70,11 @@ std::string toJson(const EngineSettings& s) {
             ",\"mute\":" + boolean(source.mute) +
             ",\"solo\":" + boolean(source.solo) + "}";
   }
-  json += "],\"looping\":" + std::string(boolean(s.looping)) + "}";
+  json += "],\"looping\":" + std::string(boolean(s.looping));
+  json += s.loopEndSeconds > s.loopStartSeconds
+              ? ",\"loop\":{\"start\":" + number(s.loopStartSeconds) + ",\"end\":" + number(s.loopEndSeconds) + "}"
+              : std::string(",\"loop\":null");
+  return json + "}";
   return json;
 }
 

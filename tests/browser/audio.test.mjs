@@ -148,6 +148,8 @@ describe('audio output (cross-origin isolated)', () => {
         ws_pause: () => w.pause(),
         ws_seek: () => w.seek(0),
         ws_set_loop: () => w.setLoop(false),
+        ws_set_loop_region: () => w.setLoopRegion({ start: 0, end: 0.5 }),
+        ws_clear_loop_region: () => w.setLoopRegion(null),
         ws_state: () => w.state(),
         // The import pipeline's own calls, made as the pipeline makes them.
         ws_import_write: async () => w.test.invoke('ws_import_write'),

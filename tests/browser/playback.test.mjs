@@ -170,6 +170,53 @@ describe('playback', () => {
     await page.evaluate((trackId) => window.woodshed.unload(trackId), id);
   });
 
+  test('an A-B loop plays inside itself, each wrap landing on A', async () => {
+    const file = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 3, name: 'ab.wav' });
+    const base64 = base64Of(file);
+    const id = await importBase64(page, 'ab.wav', base64);
+    const result = await page.evaluate(async ([trackId, b]) => {
+      const w = window.woodshed;
+      await w.load(trackId);
+      const refusals = [];
+      for (const bad of [{ start: 1, end: 0.5 }, { start: 0, end: 9 }, { start: 1, end: 1.01 }, { start: Number.NaN, end: 1 }]) {
+        refusals.push(await w.setLoopRegion(bad).then(() => 'accepted', (e) => e.message));
+      }
+      await w.setLoopRegion({ start: 1.0, end: 1.6 });
+      const set = (await w.state()).loop;
+      await w.seek(1.2);
+      await w.play();
+      await new Promise((r) => setTimeout(r, 150));
+      const positions = [];
+      const watch = setInterval(async () => positions.push((await w.state()).positionSeconds), 25);
+      const captured = await window.testAudio.captureWithoutGaps(1.5);  // wraps at least twice
+      clearInterval(watch);
+      const reference = (await window.testAudio.decode(window.testAudio.fromBase64(b), captured.sampleRate)).getChannelData(0);
+      const [a, loopEnd] = [Math.round(1.0 * captured.sampleRate), Math.round(1.6 * captured.sampleRate)];
+      const length = loopEnd - a;
+      let worst = 1;
+      let pieces = 0;
+      // 1000-frame pieces, the source position wrapping at B onto A; pieces across a wrap (and its
+      // 5 ms crossfade) are checked by their neighbours.
+      for (let at = 0; at + 1000 <= captured.channels[0].length; at += 1000) {
+        const source = a + ((captured.sourceFrameAtStart - a + at) % length);
+        if (source + 1000 + 300 > loopEnd || source - a < 300) continue;
+        worst = Math.min(worst, window.testAudio.compare(captured.channels[0], reference, source, at, 1000).correlation);
+        pieces += 1;
+      }
+      await w.pause();
+      await w.setLoopRegion(null);
+      return { refusals, set, worst, pieces, positions, cleared: (await w.state()).loop };
+    }, [id, base64]);
+    assert.deepEqual(result.refusals.map((m) => m.startsWith('a loop runs forward within the song')), [true, true, true, true], JSON.stringify(result.refusals));
+    assert.deepEqual(result.set, { start: 1, end: 1.6, enabled: true });
+    assert.ok(result.pieces >= 30, `pieces compared: ${result.pieces}`);
+    assert.ok(result.worst > 0.999, `worst correlation inside the loop: ${result.worst}`);
+    const outside = result.positions.filter((p) => p < 1.0 - 0.01 || p > 1.6 + 0.01);
+    assert.deepEqual(outside, [], 'the reported position stays inside the loop');
+    assert.equal(result.cleared, null);
+    await page.evaluate((trackId) => window.woodshed.unload(trackId), id);
+  });
+
   test('bad files are refused with the file name and the reason, and the song keeps playing', async () => {
     const good = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 30, name: 'keeps-playing.wav' });
     const goodBase64 = base64Of(good);

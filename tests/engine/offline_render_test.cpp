@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -109,6 +110,8 @@ TEST_F(OfflineRenderTest, TheSameSamplesAsPlaybackAtAnyChunkSize) {
       ++compared;
     }
     EXPECT_EQ(compared, region.end - region.start);
+    std::printf("[ measure  ] offline vs playback, %u-frame chunks: worst %.1f dB\n", chunk,
+                20.0 * std::log10(std::max(worst, 1e-30)));
     EXPECT_LE(worst, 1e-6) << "largest difference " << 20.0 * std::log10(std::max(worst, 1e-30)) << " dB";
   }
 }

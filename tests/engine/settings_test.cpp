@@ -10,6 +10,8 @@
 #include <limits>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "support/test_tracks.h"
 #include "woodshed/core/error.h"
@@ -160,6 +162,26 @@ TEST_F(EngineSettingsTest, ANewTrackStartsWithItsOwnGainAndMixButKeepsTheRest) {
   EXPECT_FALSE(engine.settings().sources[0].mute);
   EXPECT_TRUE(engine.settings().looping);
   EXPECT_EQ(engine.settings().limiterCeilingDb, -2.0);
+}
+
+TEST_F(EngineSettingsTest, AnABLoopIsCheckedKeptAndClearedWithItsSong) {
+  EXPECT_THROW(engine.setLoopRegion(0.0, 0.5), core::Error) << "no track";
+  engine.loadTrack(track(1));  // 0.1 s
+  for (const auto& [start, end] : std::vector<std::pair<double, double>>{
+           {0.05, 0.02}, {-0.01, 0.05}, {0.0, 0.2}, {0.0, 0.04}, {kNaN, 0.05}, {0.0, kNaN}}) {
+    EXPECT_THROW(engine.setLoopRegion(start, end), core::InvalidArgument) << start << " to " << end;
+  }
+  EXPECT_NE(toJson(engine.settings()).find("\"loop\":null"), std::string::npos);
+  engine.setLoopRegion(0.025, 0.1);
+  EXPECT_EQ(engine.settings().loopStartSeconds, 0.025);
+  EXPECT_EQ(engine.settings().loopEndSeconds, 0.1);
+  EXPECT_NE(toJson(engine.settings()).find("\"loop\":{\"start\":0.025,\"end\":0.1}"), std::string::npos)
+      << toJson(engine.settings());
+  engine.loadTrack(track(2));
+  EXPECT_EQ(engine.settings().loopEndSeconds, 0.0) << "a song's loop is its own";
+  engine.setLoopRegion(0.0, 0.05);
+  engine.clearLoopRegion();
+  EXPECT_EQ(engine.settings().loopEndSeconds, 0.0);
 }
 
 TEST_F(EngineSettingsTest, RecallAppliesStoredValuesAndIgnoresDamagedOnes) {

@@ -39,6 +39,11 @@ struct Seek {
 struct SetLooping {
   bool looping;
 };
+/// The A-B loop in source frames, [start, end); {0, 0} clears it.
+struct SetLoopRegion {
+  std::uint64_t start;
+  std::uint64_t end;
+};
 struct SetSourceGain {
   std::uint32_t source;
   double linear;
@@ -84,7 +89,7 @@ struct SetListeningVolume {
 
 using Command = std::variant<command::ResetStatistics, command::SetGenerator, command::SetMasterGain,
                              command::SetSampleRate, command::LoadTrack, command::Play, command::Pause, command::Stop,
-                             command::Seek, command::SetLooping, command::SetSourceGain, command::SetSourceMute,
+                             command::Seek, command::SetLooping, command::SetLoopRegion, command::SetSourceGain, command::SetSourceMute,
                              command::SetSourceSolo, command::SetSourcePan, command::ReplaceSources, command::SetEqBand, command::SetEqBypass, command::SetLimiter,
                              command::SetTrackGain, command::SetListeningVolume>;
 static_assert(std::is_trivially_copyable_v<Command>, "commands are copied through a ring and own nothing");

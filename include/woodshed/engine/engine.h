@@ -107,6 +107,12 @@ class Engine {
   /// Moves the current track's transport to `seconds` (clamped to the track).
   void seek(double seconds);
   void setLooping(bool looping);
+  /// The A-B loop of the current track, in song seconds; looping wraps it when on. Throws
+  /// InvalidArgument unless 0 <= start < end <= the song's length and it lasts at least
+  /// kMinLoopSeconds; Error when no track is loaded.
+  void setLoopRegion(double startSeconds, double endSeconds);
+  /// Back to looping the whole track.
+  void clearLoopRegion();
   /// Mixer of the current track's sources: gain in dB, mute, solo.
   void setSourceGainDb(std::size_t source, double gainDb);
   void setSourceMute(std::size_t source, bool mute);

@@ -31,6 +31,8 @@ class Player {
   static constexpr double kFadeSeconds = 0.005;
   /// How long a switch of sources or stage crosses over (equal-gain: old and new are aligned).
   static constexpr double kSwitchSeconds = 0.010;
+  /// How long the wrap of an A-B loop crosses over, from the frames just after B into A.
+  static constexpr double kLoopCrossfadeSeconds = 0.005;
 
   /// Allocates per-block scratch for spec.maxBlockFrames. May throw.
   void prepare(const dsp::ProcessSpec& spec);
@@ -68,6 +70,12 @@ class Player {
   /// Moves to `frame` (clamped to the track), exactly.
   void seek(std::uint64_t frame) noexcept;
   void setLooping(bool looping) noexcept;
+  /// The A-B loop in source frames, [start, end); {0, 0} clears it (then looping wraps the
+  /// whole track). Looping wraps at B only when the transport comes to B from before it;
+  /// the wrap keeps the loop's exact length and crosses over (equal power, kLoopCrossfadeSeconds)
+  /// from the frames just after B into A, reporting A's positions meanwhile. The caller
+  /// validates the region (start < end <= the track's frames).
+  void setLoopRegion(std::uint64_t start, std::uint64_t end) noexcept;
   // The voices: per source gain, pan (-1 left .. +1 right, a balance: 0 leaves both sides as
   // they are), mute and solo, all ramped.
   void setSourceGain(std::size_t source, double gain) noexcept;
@@ -110,6 +118,17 @@ class Player {
     const Track* track = nullptr;
     std::uint64_t position = 0;  ///< the next source frame to read
     bool looping = false;
+    // The A-B loop ({0, 0}: none) and its wrap's crossfade.
+    std::uint64_t loopStart = 0;
+    std::uint64_t loopEnd = 0;
+    FrameCount crossfadeFrames = 0;
+    // The frames just after B, fading out over the first frames after a wrap.
+    std::uint64_t tailPosition = 0;
+    FrameCount tailDone = 0;
+    FrameCount tailFrames = 0;
+
+   private:
+    void mixTail(const SourceBlocks& into, FrameCount offset, FrameCount frames) noexcept;
   };
 
   // One path from the sources to the mix: readers, stage, the stage's output, and a voice

@@ -91,9 +91,16 @@ struct EngineSettings {
   double trackGainDb = limits::kTrackGain.initial;
   /// The current track's sources; a newly loaded track starts with initial values.
   std::array<SourceSettings, kMaxSources> sources{};
-  /// Whole-track loop; it stays on for the tracks loaded after.
+  /// Looping on or off; it stays on for the tracks loaded after.
   bool looping = false;
+  /// The current track's A-B loop in song seconds ([start, end)); end 0: none, and looping
+  /// wraps the whole track. A newly loaded track has none.
+  double loopStartSeconds = 0.0;
+  double loopEndSeconds = 0.0;
 };
+
+/// Limit: the shortest A-B loop, so its wrap's crossfade always fits.
+inline constexpr double kMinLoopSeconds = 0.05;
 
 /// The settings as JSON for the JS API: {"generator": {...}, "masterGainDb": ..., "eq": {...}}.
 std::string toJson(const EngineSettings& settings);

@@ -27,7 +27,7 @@ constexpr const char* kEntries =
     "ws_catalog_begin,ws_catalog_add,ws_catalog_end,"
     "ws_set_eq_bypass,ws_set_eq,ws_meters,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
     "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume,"
-    "ws_settings,ws_limits,ws_recall";
+    "ws_settings,ws_limits,ws_recall,ws_set_loop_region,ws_clear_loop_region";
 
 // Blocks JS reads (and, for the EQ and recall, writes) in the wasm heap. Each starts with a
 // header: the layout's version and the block's size in bytes. web/engine-bridge.js holds the
@@ -365,6 +365,15 @@ EMSCRIPTEN_KEEPALIVE int ws_seek(double seconds) {
     }
     app().engine().seek(seconds);
   }));
+}
+
+/// The A-B loop of the current song in song seconds (engine::Engine::setLoopRegion).
+EMSCRIPTEN_KEEPALIVE int ws_set_loop_region(double startSeconds, double endSeconds) {
+  return status(callAtBoundary("ws_set_loop_region", [&] { app().engine().setLoopRegion(startSeconds, endSeconds); }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_clear_loop_region() {
+  return status(callAtBoundary("ws_clear_loop_region", [&] { app().engine().clearLoopRegion(); }));
 }
 
 EMSCRIPTEN_KEEPALIVE int ws_set_loop(int looping) {
