@@ -8,7 +8,11 @@
 // Shortcuts yield to a focused text field (HTML or ImGui) and to a focused control's own keys
 // (a button's Space and Enter, a slider's arrows).
 
+import { toast } from './toasts.js';
+
 const VOLUME_STEP_DB = 2;
+/** The shortest A-B loop the engine takes (kMinLoopSeconds). */
+const MIN_LOOP_SECONDS = 0.05;
 const SEEK_SECONDS = 5;
 const FINE_SEEK_SECONDS = 1;
 
@@ -39,8 +43,10 @@ export const KEY_MAP = [
   { id: 'mute', group: 'Volume', keys: [key('KeyM')], does: 'mute or unmute', run: async ({ api }) => api.setMuted(!(await api.settings()).muted) },
   // Loop
   { id: 'loop', group: 'Loop', keys: [key('KeyL')], does: 'loop on or off', run: async ({ api }) => api.setLoop(!(await api.state()).looping) },
-  { id: 'setLoopStart', group: 'Loop', keys: [key('BracketLeft')], does: 'set the loop start (A) at the playhead' },
-  { id: 'setLoopEnd', group: 'Loop', keys: [key('BracketRight')], does: 'set the loop end (B) at the playhead' },
+  { id: 'setLoopStart', group: 'Loop', keys: [key('BracketLeft')], does: 'set the loop start (A) at the playhead',
+    run: ({ setLoopEdge }) => setLoopEdge('start') },
+  { id: 'setLoopEnd', group: 'Loop', keys: [key('BracketRight')], does: 'set the loop end (B) at the playhead',
+    run: ({ setLoopEdge }) => setLoopEdge('end') },
   { id: 'nudgeLoopStartBeat', group: 'Loop', keys: [key('BracketLeft', { shift: true })], does: 'nudge A by a beat' },
   { id: 'nudgeLoopEndBeat', group: 'Loop', keys: [key('BracketRight', { shift: true })], does: 'nudge B by a beat' },
   { id: 'nudgeLoopStartFine', group: 'Loop', keys: [key('BracketLeft', { alt: true })], does: 'nudge A by 10 ms' },
@@ -161,6 +167,17 @@ export function installShortcuts(api, typing) {
     toggleHelp,
     seekTo,
     seekBy: (delta) => seekTo((s) => s.positionSeconds + delta),
+    // A at the playhead keeps B while B is still after it, else the loop runs to the song's end;
+    // B at the playhead keeps A while A is still before it, else the loop starts at 0.
+    setLoopEdge: async (edge) => {
+      const state = await api.state();
+      if (state.trackId === null) return;
+      const at = state.positionSeconds;
+      const { loop } = state;
+      await api.setLoopRegion(edge === 'start'
+        ? { start: at, end: loop && loop.end > at + MIN_LOOP_SECONDS ? loop.end : state.durationSeconds }
+        : { start: loop && loop.start < at - MIN_LOOP_SECONDS ? loop.start : 0, end: at });
+    },
     // The keys stop at the ends of the range instead of asking for a volume it refuses.
     setVolumeBy: async (delta) => {
       const { min, max } = (await api.limits()).volumeDb;
@@ -175,7 +192,8 @@ export function installShortcuts(api, typing) {
     if (shortcut.id === 'playPause' && event.repeat) return;
     event.preventDefault();
     // Failures reach state().lastError and the toasts.
-    Promise.resolve().then(() => shortcut.run(context, event)).catch(() => {});
+    // A refusal (a loop shorter than the engine takes, ...) says why.
+    Promise.resolve().then(() => shortcut.run(context, event)).catch((error) => toast(error.message, 'error'));
   });
   return { toggleHelp, helpVisible: () => !help.hidden };
 }

@@ -211,7 +211,7 @@ describe('player conventions', () => {
         const w = window.woodshed;
         const calls = [];
         const originals = {};
-        for (const name of ['play', 'pause', 'seek', 'setVolume', 'setMuted', 'setLoop']) {
+        for (const name of ['play', 'pause', 'seek', 'setVolume', 'setMuted', 'setLoop', 'setLoopRegion']) {
           originals[name] = w[name];
           w[name] = (...args) => { calls.push(name); return originals[name].apply(w, args); };
         }
@@ -244,6 +244,7 @@ describe('player conventions', () => {
           await w.pause();
           await w.setVolume(0);  // also unmutes
           await w.setLoop(false);
+          await w.setLoopRegion(null);
         }
         return results;
       }, printed);
@@ -253,6 +254,7 @@ describe('player conventions', () => {
         if (id.startsWith('volume')) return /^setVolume$/;
         if (id === 'mute') return /^setMuted$/;
         if (id === 'loop') return /^setLoop$/;
+        if (id === 'setLoopStart' || id === 'setLoopEnd') return /^(setLoopRegion|setLoop)$/;
         return /^help$/;
       };
       for (const [id, presses] of Object.entries(fired)) {
@@ -266,6 +268,30 @@ describe('player conventions', () => {
       }
       assert.ok(Object.keys(fired).length >= 12, `${Object.keys(fired).length} shortcuts checked`);
     }
+  });
+
+  test('[ and ] set the loop at the playhead, and L toggles it', async () => {
+    await loadSong();
+    await page.locator('#canvas').focus();
+    const at = async (seconds, key) => {
+      await page.evaluate((s) => window.woodshed.seek(s), seconds);
+      await page.keyboard.press(key);
+      return eventually(page, async (s) => {
+        const { loop } = await window.woodshed.state();
+        return loop && (loop.start === s || loop.end === s) ? loop : null;
+      }, seconds);
+    };
+    const duration = (await state()).durationSeconds;
+    assert.deepEqual(await at(10, 'BracketLeft'), { start: 10, end: duration, enabled: true }, 'A alone: to the end');
+    assert.deepEqual(await at(14.5, 'BracketRight'), { start: 10, end: 14.5, enabled: true });
+    assert.deepEqual(await at(12, 'BracketLeft'), { start: 12, end: 14.5, enabled: true }, 'B is kept');
+    await page.keyboard.press('KeyL');
+    assert.deepEqual((await eventually(page, async () => {
+      const { loop } = await window.woodshed.state();
+      return loop && !loop.enabled ? loop : null;
+    })), { start: 12, end: 14.5, enabled: false }, 'L turns the A-B loop off and keeps it');
+    await page.evaluate(() => window.woodshed.setLoopRegion(null));
+    await page.evaluate(() => window.woodshed.setLoop(false));
   });
 
   test('a focused button, slider or text field keeps its own keys', async () => {
