@@ -204,7 +204,12 @@ export class Library {
    * the lock, so recalls of different settings from two tabs never overwrite each other.
    */
   async setRecall(id, key, value) {
-    await this.#update(id, (record) => ({ ...record, recall: { ...record.recall, [key]: value } }));
+    await this.setRecalls(id, { [key]: value });
+  }
+
+  /** Keeps several recalled settings of a song at once ({key: value}), in one update. */
+  async setRecalls(id, values) {
+    await this.#update(id, (record) => ({ ...record, recall: { ...record.recall, ...values } }));
   }
 
   /** Remembers when a song was last played and where. */

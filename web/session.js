@@ -101,6 +101,16 @@ export class Session {
     return Object.fromEntries(this.#bridge.recallKeys.map((key) => [key, record.recall?.[key] ?? limits[key].initial]));
   }
 
+  /**
+   * Keeps with the current song what the engine now has of its recalled settings (after a
+   * change the song should remember: its loop, say).
+   */
+  async keepCurrentRecall() {
+    if (this.#current === null) return;
+    this.#bridge.call('ws_recall');
+    await this.#library.setRecalls(this.#current, this.#bridge.record('recall'));
+  }
+
   /** Keeps a recalled setting with a song (by its key in the engine's recall table). */
   async keepRecalled(id, key, value) {
     if (!this.#bridge.recallKeys.includes(key)) throw new Error(`"${key}" is not recalled per song`);

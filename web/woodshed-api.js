@@ -18,7 +18,7 @@
 //   await woodshed.tracks()                     the library: [{id, name, duration, format, ...}]
 //   await woodshed.load(id) / unload(id)        make a song current (paused at 0) / free its memory
 //   await woodshed.remove(id), rename(id, name) delete a song from the library / rename it
-//   await woodshed.recall(trackId?)             what is kept with a song: {trackGainDb}
+//   await woodshed.recall(trackId?)             what is kept with a song: {trackGainDb, loopStartSeconds, loopEndSeconds}
 //   await woodshed.storage()                    {usedBytes, quotaBytes, persisted}
 //   await woodshed.setEq(bands) / eq()          10 bands {type, frequency, gainDb, q, enabled}
 //   await woodshed.setLimiter({ceilingDb, enabled})
@@ -507,13 +507,14 @@ export class WoodshedApi {
     await this.ready;
     if (region === null) {
       await this.#transport('ws_clear_loop_region', [], []);
-      return;
+    } else {
+      if (typeof region !== 'object' || typeof region.start !== 'number' || typeof region.end !== 'number') {
+        throw new TypeError('setLoopRegion takes {start, end} in song seconds, or null');
+      }
+      this.#call('ws_set_loop_region', ['number', 'number'], [region.start, region.end]);
+      await this.#transport('ws_set_loop', ['number'], [1]);
     }
-    if (typeof region !== 'object' || typeof region.start !== 'number' || typeof region.end !== 'number') {
-      throw new TypeError('setLoopRegion takes {start, end} in song seconds, or null');
-    }
-    this.#call('ws_set_loop_region', ['number', 'number'], [region.start, region.end]);
-    await this.#transport('ws_set_loop', ['number'], [1]);
+    await this.#session.keepCurrentRecall();  // each song keeps its loop
   }
 
   /**

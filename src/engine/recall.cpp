@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "woodshed/core/error.h"
+
 namespace woodshed::engine {
 
 RecallValues readRecall(const EngineSettings& settings) noexcept {
@@ -12,17 +14,33 @@ RecallValues readRecall(const EngineSettings& settings) noexcept {
 
 std::string applyRecall(Engine& engine, const RecallValues& values) {
   std::string note;
+  const auto ignored = [&](const std::string& why) {
+    if (!note.empty()) note += "; ";
+    note += "the song's saved setting was ignored: " + why;
+  };
+  EngineSettings staged = engine.settings();
   for (std::size_t i = 0; i < kRecalled.size(); ++i) {
     const Limit& limit = *kRecalled[i].limit;
     double value = values[i];
     if (std::isnan(value)) {
       value = limit.initial;
     } else if (!limit.contains(value)) {
-      if (!note.empty()) note += "; ";
-      note += "the song's saved setting was ignored: " + limit.outOfRangeMessage(value);
+      ignored(limit.outOfRangeMessage(value));
       value = limit.initial;
     }
-    kRecalled[i].apply(engine, value);
+    kRecalled[i].stage(staged, value);
+  }
+  // Applied together: each with the engine's own checks.
+  engine.setTrackGainDb(staged.trackGainDb);
+  if (staged.loopEndSeconds > staged.loopStartSeconds) {
+    try {
+      engine.setLoopRegion(staged.loopStartSeconds, staged.loopEndSeconds);
+    } catch (const core::InvalidArgument& e) {
+      ignored(e.what());
+      engine.clearLoopRegion();
+    }
+  } else {
+    engine.clearLoopRegion();
   }
   return note;
 }

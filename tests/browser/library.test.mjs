@@ -427,7 +427,7 @@ describe('per-song recall', () => {
       }, id);
       await reloadApp(page);
       const recalled = await page.evaluate((songId) => window.woodshed.recall(songId), id);
-      assert.deepEqual(recalled, { trackGainDb: gainDb });
+      assert.deepEqual(recalled, { trackGainDb: gainDb, loopStartSeconds: 0, loopEndSeconds: 0 });
       // Loaded again after the reload, it plays at the loudness it was normalized to.
       const shortTerm = await page.evaluate(async (songId) => {
         const w = window.woodshed;
@@ -495,7 +495,7 @@ describe('per-song recall', () => {
       }), id);
       assert.equal(upgraded.record.name, 'Version one.wav');
       assert.equal(upgraded.record.gainDb, undefined, 'moved');
-      assert.deepEqual(upgraded.recall, { trackGainDb: -3.5 });
+      assert.deepEqual(upgraded.recall, { trackGainDb: -3.5, loopStartSeconds: 0, loopEndSeconds: 0 });
       assert.equal(upgraded.version, 2);
     } finally {
       await browser.close();

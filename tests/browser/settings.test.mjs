@@ -191,20 +191,24 @@ describe('settings have one owner', () => {
     assert.deepEqual(result.after, result.before);
   });
 
-  test('a song\'s recalled gain survives a reload; a damaged one is ignored with a message', async () => {
+  test('a song\'s recalled gain and loop survive a reload; a damaged value is ignored with a message', async () => {
     const file = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 3, name: 'recall.wav' });
     const id = await page.evaluate(async (b) => {
       const [songId] = await window.woodshed.importFiles([{ name: 'recall.wav', bytes: window.testAudio.fromBase64(b) }]);
       await window.woodshed.test.storeRecall(songId, 'trackGainDb', -7.5);
       await window.woodshed.load(songId);
+      await window.woodshed.setLoopRegion({ start: 0.5, end: 2.25 });
       return songId;
     }, base64Of(file));
     assert.equal((await settings()).trackGainDb, -7.5);
     await page.reload();
     await page.evaluate(() => window.woodshed.ready);
-    assert.equal((await page.evaluate(() => window.woodshed.state())).trackId, id, 'the song is restored at start');
+    const restored = await page.evaluate(() => window.woodshed.state());
+    assert.equal(restored.trackId, id, 'the song is restored at start');
     assert.equal((await settings()).trackGainDb, -7.5, 'with its gain');
-    assert.deepEqual(await page.evaluate(() => window.woodshed.recall()), { trackGainDb: -7.5 });
+    assert.deepEqual([restored.loop.start, restored.loop.end], [0.5, 2.25], 'and its loop');
+    assert.deepEqual(await page.evaluate(() => window.woodshed.recall()),
+      { trackGainDb: -7.5, loopStartSeconds: 0.5, loopEndSeconds: 2.25 });
 
     await page.evaluate(async (songId) => {
       await window.woodshed.test.storeRecall(songId, 'trackGainDb', 1e9);
@@ -213,6 +217,8 @@ describe('settings have one owner', () => {
     assert.equal((await settings()).trackGainDb, 0);
     assert.equal((await page.evaluate(() => window.woodshed.state())).lastError,
       "the song's saved setting was ignored: the track gain must be between -40 and +40 dB, got 1000000000");
+    assert.deepEqual((await settings()).loop, { start: 0.5, end: 2.25 }, 'the loop, still good, is applied');
+    await page.evaluate(() => window.woodshed.setLoopRegion(null));
     await installPageHelpers(page);
     await page.evaluate(async (songId) => window.woodshed.remove(songId), id);
   });

@@ -185,19 +185,28 @@ TEST_F(EngineSettingsTest, AnABLoopIsCheckedKeptAndClearedWithItsSong) {
 }
 
 TEST_F(EngineSettingsTest, RecallAppliesStoredValuesAndIgnoresDamagedOnes) {
-  ASSERT_EQ(recallKeys(), "trackGainDb");
-  engine.loadTrack(track(1));
-  EXPECT_EQ(applyRecall(engine, {-7.5}), "");
+  ASSERT_EQ(recallKeys(), "trackGainDb,loopStartSeconds,loopEndSeconds");
+  engine.loadTrack(track(1));  // 0.1 s
+  EXPECT_EQ(applyRecall(engine, {-7.5, 0.025, 0.1}), "");
   EXPECT_EQ(engine.settings().trackGainDb, -7.5);
-  EXPECT_EQ(readRecall(engine.settings())[0], -7.5);
+  EXPECT_EQ(engine.settings().loopStartSeconds, 0.025);
+  EXPECT_EQ(engine.settings().loopEndSeconds, 0.1);
+  EXPECT_EQ(readRecall(engine.settings()), (RecallValues{-7.5, 0.025, 0.1}));
 
-  EXPECT_EQ(applyRecall(engine, {kNaN}), "") << "a song without a value gets the initial one";
+  EXPECT_EQ(applyRecall(engine, {kNaN, kNaN, kNaN}), "") << "a song without values gets the initial ones";
   EXPECT_EQ(engine.settings().trackGainDb, 0.0);
+  EXPECT_EQ(engine.settings().loopEndSeconds, 0.0) << "and no loop";
 
   engine.setTrackGainDb(3.0);
-  const std::string note = applyRecall(engine, {1e9});
-  EXPECT_EQ(note, "the song's saved setting was ignored: the track gain must be between -40 and +40 dB, got 1000000000");
+  EXPECT_EQ(applyRecall(engine, {1e9, kNaN, kNaN}),
+            "the song's saved setting was ignored: the track gain must be between -40 and +40 dB, got 1000000000");
   EXPECT_EQ(engine.settings().trackGainDb, 0.0);
+
+  // A loop within the limits that does not fit this song (a record from another version).
+  const std::string note = applyRecall(engine, {-2.0, 0.05, 5.0});
+  EXPECT_EQ(note.rfind("the song's saved setting was ignored: a loop runs forward within the song", 0), 0u) << note;
+  EXPECT_EQ(engine.settings().trackGainDb, -2.0) << "the rest is applied";
+  EXPECT_EQ(engine.settings().loopEndSeconds, 0.0);
 }
 
 TEST(ResumePosition, ASongResumesWhereItWasLeftUnlessThatWasItsEnd) {

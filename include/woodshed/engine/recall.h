@@ -14,17 +14,23 @@
 
 namespace woodshed::engine {
 
-/// One recalled setting: its limit (key, range, initial value), how it is read from the
-/// engine's settings and how it is applied.
+/// One recalled setting: its limit (key, range, initial value) and where it lives in the
+/// engine's settings. A song's values are staged into a copy of the settings first and then
+/// applied together (applyRecall), so settings that only make sense together (a loop's two
+/// ends) are checked together.
 struct Recalled {
   const Limit* limit;
   double (*read)(const EngineSettings& settings);
-  void (*apply)(Engine& engine, double value);
+  void (*stage)(EngineSettings& settings, double value);
 };
 
-inline const std::array<Recalled, 1> kRecalled{{
+inline const std::array<Recalled, 3> kRecalled{{
     {&limits::kTrackGain, [](const EngineSettings& s) { return s.trackGainDb; },
-     [](Engine& e, double value) { e.setTrackGainDb(value); }},
+     [](EngineSettings& s, double value) { s.trackGainDb = value; }},
+    {&limits::kLoopStart, [](const EngineSettings& s) { return s.loopStartSeconds; },
+     [](EngineSettings& s, double value) { s.loopStartSeconds = value; }},
+    {&limits::kLoopEnd, [](const EngineSettings& s) { return s.loopEndSeconds; },
+     [](EngineSettings& s, double value) { s.loopEndSeconds = value; }},
 }};
 
 /// Values in kRecalled's order (NaN where a song has none).
@@ -34,8 +40,9 @@ using RecallValues = std::array<double, kRecalled.size()>;
 RecallValues readRecall(const EngineSettings& settings) noexcept;
 
 /// Applies a song's stored values after it was loaded. A missing (NaN) value applies the initial
-/// one; a value out of range (a damaged or hostile record) applies the initial one and is named in
-/// the returned note ("" when all were good). Throws only what the engine throws (a full queue).
+/// one; a value out of range (a damaged or hostile record), or a loop that does not fit the
+/// song, applies the initial one and is named in the returned note ("" when all were good).
+/// Throws only what the engine throws for a full command queue.
 std::string applyRecall(Engine& engine, const RecallValues& values);
 
 /// Keys of kRecalled, comma-separated, for the page.

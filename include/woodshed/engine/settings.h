@@ -57,11 +57,14 @@ inline constexpr Limit kTrackGain{"trackGainDb", "the track gain", "dB", -40.0, 
 inline constexpr Limit kSourceGain{"source.gainDb", "a source's gain", "dB", -120.0, 12.0, 0.0};
 inline constexpr Limit kSourcePan{"source.pan", "a source's pan", "", -1.0, 1.0, 0.0};
 inline constexpr Limit kLoudnessTarget{"normalize.targetLufs", "the loudness target", "LUFS", -40.0, -5.0, -14.0};
+/// A song's A-B loop, as kept with it (0 and 0: none); a loop must also fit its song.
+inline constexpr Limit kLoopStart{"loopStartSeconds", "the loop's start", "s", 0.0, 24.0 * 3600.0, 0.0};
+inline constexpr Limit kLoopEnd{"loopEndSeconds", "the loop's end", "s", 0.0, 24.0 * 3600.0, 0.0};
 
 /// Every limit, for limits() and the tests.
-inline constexpr std::array<const Limit*, 13> kAll{
-    &kGeneratorFrequency, &kGeneratorLevel, &kMasterGain, &kVolume, &kLatency, &kEqFrequency, &kEqGain,
-    &kEqQ, &kLimiterCeiling, &kTrackGain, &kSourceGain, &kSourcePan, &kLoudnessTarget};
+inline constexpr std::array<const Limit*, 15> kAll{
+    &kGeneratorFrequency, &kGeneratorLevel, &kMasterGain, &kVolume, &kLatency, &kEqFrequency, &kEqGain, &kEqQ,
+    &kLimiterCeiling, &kTrackGain, &kSourceGain, &kSourcePan, &kLoudnessTarget, &kLoopStart, &kLoopEnd};
 }  // namespace limits
 
 /// The mixer settings of one source of the current track.
