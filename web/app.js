@@ -258,6 +258,9 @@ async function boot() {
     libraryLoad: (id) => { api.load(id).catch((error) => toast(error.message, 'error')); },
     libraryRemove: (id) => { api.remove(id).catch((error) => toast(error.message, 'error')); },
     libraryRename: (id, name) => { api.rename(id, name).catch((error) => toast(error.message, 'error')); },
+    setLoopRegion: (start, end) => {
+      api.setLoopRegion({ start, end }).catch((error) => toast(error.message, 'error'));
+    },
     normalize: (targetLufs) => {
       api.normalize({ targetLufs })
         .then(({ gainDb }) => toast(`Normalized: playback gain ${gainDb >= 0 ? '+' : ''}${gainDb.toFixed(1)} dB`, 'notice'))

@@ -32,6 +32,8 @@ class PlatformServices {
   virtual void requestRenameSong(const std::string& id, const std::string& name) = 0;
   /// Normalizes the current song's loudness to `targetLufs` (and keeps the gain with it).
   virtual void requestNormalize(double targetLufs) = 0;
+  /// Sets the current song's A-B loop in song seconds and turns looping on (the song keeps it).
+  virtual void requestLoopRegion(double startSeconds, double endSeconds) = 0;
 
   virtual bool crossOriginIsolated() const = 0;
   /// Bytes currently allocated with malloc/new.

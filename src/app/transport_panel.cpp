@@ -12,6 +12,8 @@ namespace {
 
 const ImU32 kWaveColour = IM_COL32(224, 164, 88, 255);
 const ImU32 kPlayheadColour = IM_COL32(255, 255, 255, 230);
+const ImU32 kLoopColour = IM_COL32(90, 160, 255, 60);
+const ImU32 kLoopOffColour = IM_COL32(150, 150, 170, 30);
 const ImU32 kBackground = IM_COL32(28, 28, 34, 255);
 constexpr double kMaxZoom = 4096.0;
 
@@ -56,14 +58,42 @@ void drawWaveform(App& app, const engine::Track& track) {
     draw->AddText(ImVec2(origin.x + 8.0f, middle - ImGui::GetFontSize() * 0.5f), IM_COL32(200, 200, 200, 255), text);
   }
 
+  // The A-B loop, shaded (brighter while it loops); Shift+drag draws a new one.
+  const engine::EngineSettings& settings = app.settings();
+  const auto xOfSeconds = [&](double seconds) {
+    return origin.x + static_cast<float>((seconds * track.sampleRate() - app.waveformStartFrame) / framesPerPixel);
+  };
+  if (settings.loopEndSeconds > settings.loopStartSeconds) {
+    const float left = std::max(origin.x, xOfSeconds(settings.loopStartSeconds));
+    const float right = std::min(origin.x + size.x, xOfSeconds(settings.loopEndSeconds));
+    if (right > left) {
+      draw->AddRectFilled(ImVec2(left, origin.y), ImVec2(right, origin.y + size.y),
+                          settings.looping ? kLoopColour : kLoopOffColour);
+    }
+  }
+  static double dragFrom = -1.0;  // seconds where a Shift+drag began
+  const bool shift = ImGui::GetIO().KeyShift;
+  if (ImGui::IsItemActivated() && shift) dragFrom = frameAt(ImGui::GetIO().MousePos.x) / track.sampleRate();
+  if (dragFrom >= 0.0) {
+    const double to = std::clamp(frameAt(ImGui::GetIO().MousePos.x) / track.sampleRate(), 0.0, track.durationSeconds());
+    draw->AddRectFilled(ImVec2(xOfSeconds(std::min(dragFrom, to)), origin.y),
+                        ImVec2(xOfSeconds(std::max(dragFrom, to)), origin.y + size.y), kLoopColour);
+    if (!ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+      const double start = std::clamp(std::min(dragFrom, to), 0.0, track.durationSeconds());
+      const double end = std::max(dragFrom, to);
+      dragFrom = -1.0;
+      if (end - start >= engine::kMinLoopSeconds) app.platform().requestLoopRegion(start, end);
+    }
+  }
+
   const double position = app.positionSeconds() * track.sampleRate();
   const float playheadX = origin.x + static_cast<float>((position - app.waveformStartFrame) / framesPerPixel);
   if (playheadX >= origin.x && playheadX <= origin.x + size.x) {
     draw->AddLine(ImVec2(playheadX, origin.y), ImVec2(playheadX, origin.y + size.y), kPlayheadColour, 2.0f);
   }
 
-  // Click or drag to seek; the wheel zooms around the pointer.
-  if (ImGui::IsItemActive() && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+  // Click or drag to seek (Shift+drag sets the loop instead); the wheel zooms around the pointer.
+  if (dragFrom < 0.0 && ImGui::IsItemActive() && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
     seekTo(app, frameAt(ImGui::GetIO().MousePos.x) / track.sampleRate());
   }
   if (ImGui::IsItemHovered() && ImGui::GetIO().MouseWheel != 0.0f) {

@@ -305,7 +305,9 @@ void Engine::handBack(const Track* track) noexcept {
 void Engine::applyCommands(EngineStatus& status) noexcept {
   handBack(nullptr);
   Command command;
+  bool applied = false;
   while (commands_.tryPop(command)) {
+    applied = true;
     if (const Track* previous = renderer_.apply(command)) handBack(previous);
     while (const Track* released = renderer_.takeReleasedTrack()) handBack(released);
     ++status.commandsApplied;
@@ -315,6 +317,21 @@ void Engine::applyCommands(EngineStatus& status) noexcept {
     }
     if (const auto* rate = std::get_if<command::SetSampleRate>(&command)) status.sampleRate = rate->rate;
   }
+  // A change shows at once, even when no block follows (a paused seek with the output stopped
+  // and the ring full).
+  if (applied) {
+    notePlayer(status);
+    status_.write(status);
+  }
+}
+
+void Engine::notePlayer(EngineStatus& status) noexcept {
+  const Player& player = renderer_.player();
+  status.trackId = player.track() != nullptr ? player.track()->id() : kNoTrack;
+  status.trackFrames = player.track() != nullptr ? player.track()->frames() : 0;
+  status.positionFrames = player.position();
+  status.playing = player.playing();
+  status.looping = player.looping();
 }
 
 bool Engine::renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) noexcept {
@@ -332,13 +349,9 @@ bool Engine::renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) n
 
   ++status.blocksRendered;
   status.framesRendered = status.blocksRendered * block;
+  notePlayer(status);
   const Player& player = renderer_.player();
-  status.trackId = player.track() != nullptr ? player.track()->id() : kNoTrack;
-  status.trackFrames = player.track() != nullptr ? player.track()->frames() : 0;
-  status.positionFrames = player.position();
   for (std::size_t s = 0; s < status.sourcePeaks.size(); ++s) status.sourcePeaks[s] = player.sourcePeak(s);
-  status.playing = player.playing();
-  status.looping = player.looping();
   status.tapBlocksDropped = renderer_.droppedTapBlocks();
   status.limiterGainReductionDb = renderer_.chain().limiterGainReductionDb();
   status.chainLatencyFrames = renderer_.chain().latencyFrames();

@@ -275,6 +275,8 @@ describe('player conventions', () => {
     await page.locator('#canvas').focus();
     const at = async (seconds, key) => {
       await page.evaluate((s) => window.woodshed.seek(s), seconds);
+      // The playhead is where the engine reports it (the render thread applies the seek).
+      await eventually(page, async (s) => (await window.woodshed.state()).positionSeconds === s, seconds);
       await page.keyboard.press(key);
       return eventually(page, async (s) => {
         const { loop } = await window.woodshed.state();
@@ -292,6 +294,44 @@ describe('player conventions', () => {
     })), { start: 12, end: 14.5, enabled: false }, 'L turns the A-B loop off and keeps it');
     await page.evaluate(() => window.woodshed.setLoopRegion(null));
     await page.evaluate(() => window.woodshed.setLoop(false));
+  });
+
+  test('Shift+drag across the waveform sets the loop; a plain drag still seeks', async () => {
+    await loadSong();
+    const rect = await eventually(page, () => {
+      const r = window.woodshed.test.waveformRect();
+      return r && r.width > 100 ? r : null;
+    });
+    const duration = (await state()).durationSeconds;
+    const drag = async (from, to, shift) => {
+      const y = rect.y + rect.height / 2;
+      await page.mouse.move(rect.x + rect.width * from, y);
+      if (shift) await page.keyboard.down('Shift');
+      await page.waitForTimeout(80);
+      await page.mouse.down();
+      for (let step = 1; step <= 8; step++) {
+        await page.mouse.move(rect.x + rect.width * (from + ((to - from) * step) / 8), y);
+        await page.waitForTimeout(30);
+      }
+      await page.waitForTimeout(80);
+      await page.mouse.up();
+      await page.waitForTimeout(80);
+      if (shift) await page.keyboard.up('Shift');
+    };
+    await drag(0.25, 0.5, true);
+    const loop = await eventually(page, async () => (await window.woodshed.state()).loop);
+    const pixel = duration / rect.width;
+    assert.ok(Math.abs(loop.start - 0.25 * duration) <= 2 * pixel, `A at ${loop.start} of ${duration} s`);
+    assert.ok(Math.abs(loop.end - 0.5 * duration) <= 2 * pixel, `B at ${loop.end}`);
+    assert.equal(loop.enabled, true);
+    await drag(0.7, 0.8, false);
+    const after = await state();
+    assert.ok(Math.abs(after.positionSeconds - 0.8 * duration) <= 2 * pixel, `seeked to ${after.positionSeconds}`);
+    assert.deepEqual([after.loop.start, after.loop.end], [loop.start, loop.end], 'the loop is unchanged');
+    await page.evaluate(async () => {
+      await window.woodshed.setLoopRegion(null);
+      await window.woodshed.setLoop(false);
+    });
   });
 
   test('a focused button, slider or text field keeps its own keys', async () => {

@@ -209,6 +209,22 @@ TEST(EngineTracks, ReplacedSourcesAreHandedBackAfterTheCrossover) {
   EXPECT_TRUE(engine.isLent(1));
 }
 
+TEST(EngineTracks, APausedSeekShowsInTheStatusWithTheOutputStopped) {
+  core::MemoryBudget budget("test budget", 64 << 20);
+  Engine engine;
+  engine.start(44100.0);
+  engine.loadTrack(std::make_shared<const Track>(1, "a", std::vector<TrackSource>{{"mix", test::rampPcm(budget, 88200)}}));
+  // Nothing consumes: the ring fills to its target and the render thread stops rendering.
+  std::this_thread::sleep_for(100ms);
+  engine.seek(0.5);
+  std::uint64_t position = 0;
+  for (int i = 0; i < 200 && position != 22050; ++i) {
+    std::this_thread::sleep_for(1ms);
+    position = engine.status().positionFrames;
+  }
+  EXPECT_EQ(position, 22050u) << "the status shows where the transport is, without a block rendered";
+}
+
 TEST(EngineTracks, RefusesATrackDecodedForAnotherRate) {
   core::MemoryBudget budget("test budget", 64 << 20);
   Engine engine;

@@ -170,6 +170,7 @@ class Engine {
   // Render thread only.
   void renderLoop() noexcept;
   void applyCommands(EngineStatus& status) noexcept;
+  void notePlayer(EngineStatus& status) noexcept;
   void handBack(const Track* track) noexcept;
   bool renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) noexcept;
   void sleepWhileAtLeast(FrameCount targetFrames) noexcept;

@@ -25,6 +25,7 @@ EM_JS(void, js_request_rename_song, (const char* id, const char* name), {
   Module.host.libraryRename(UTF8ToString(id), UTF8ToString(name));
 });
 EM_JS(void, js_request_normalize, (double target), { Module.host.normalize(target); });
+EM_JS(void, js_request_loop_region, (double start, double end), { Module.host.setLoopRegion(start, end); });
 EM_JS(int, js_cross_origin_isolated, (), { return (typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated) ? 1 : 0; });
 EM_JS(int, js_preallocated_workers, (), { return PThread.unusedWorkers.length; });
 
@@ -35,6 +36,9 @@ void WebPlatform::requestCancelImport(std::uint32_t importId) { js_request_cance
 void WebPlatform::requestLoadSong(const std::string& id) { js_request_load_song(id.c_str()); }
 void WebPlatform::requestRemoveSong(const std::string& id) { js_request_remove_song(id.c_str()); }
 void WebPlatform::requestNormalize(double targetLufs) { js_request_normalize(targetLufs); }
+void WebPlatform::requestLoopRegion(double startSeconds, double endSeconds) {
+  js_request_loop_region(startSeconds, endSeconds);
+}
 void WebPlatform::requestRenameSong(const std::string& id, const std::string& name) {
   js_request_rename_song(id.c_str(), name.c_str());
 }

@@ -16,6 +16,7 @@ class WebPlatform final : public app::PlatformServices {
   void requestRemoveSong(const std::string& id) override;
   void requestRenameSong(const std::string& id, const std::string& name) override;
   void requestNormalize(double targetLufs) override;
+  void requestLoopRegion(double startSeconds, double endSeconds) override;
   bool crossOriginIsolated() const override;
   std::size_t heapBytesInUse() const override;
   std::size_t heapCapacity() const override;
