@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "support/player_output.h"
 #include "support/test_tracks.h"
 #include "woodshed/engine/player.h"
 
@@ -17,25 +18,9 @@ namespace {
 constexpr double kRate = 44100.0;
 constexpr FrameCount kBlock = 128;
 
-struct Rendered {
-  std::vector<float> left;
-  std::vector<SourcePosition> positions;
-};
+using Rendered = test::PlayerOutput;
 
-Rendered render(Player& player, std::size_t frames) {
-  Rendered out;
-  std::vector<float> l(kBlock), r(kBlock);
-  std::vector<SourcePosition> p(kBlock);
-  for (std::size_t done = 0; done < frames; done += kBlock) {
-    std::fill(l.begin(), l.end(), 0.0f);
-    std::fill(r.begin(), r.end(), 0.0f);
-    float* channels[2] = {l.data(), r.data()};
-    player.process(dsp::AudioBlock{channels, 2, kBlock}, p.data());
-    out.left.insert(out.left.end(), l.begin(), l.end());
-    out.positions.insert(out.positions.end(), p.begin(), p.end());
-  }
-  return out;
-}
+Rendered render(Player& player, std::size_t frames) { return test::renderPlayer(player, frames, kBlock); }
 
 class LoopTest : public ::testing::Test {
  protected:

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "support/player_output.h"
 #include "support/test_tracks.h"
 
 namespace woodshed::engine {
@@ -14,27 +15,10 @@ constexpr double kRate = 44100.0;
 constexpr FrameCount kBlock = 128;
 const auto kFadeFrames = static_cast<std::size_t>(Player::kFadeSeconds * kRate) + 1;
 
-// Renders `frames` through the player in blocks; returns left, right and positions.
-struct Rendered {
-  std::vector<float> left, right;
-  std::vector<SourcePosition> positions;
-};
+using Rendered = test::PlayerOutput;
 
 Rendered render(Player& player, std::size_t frames, FrameCount block = kBlock) {
-  Rendered out;
-  std::vector<float> l(block), r(block);
-  std::vector<SourcePosition> p(block);
-  for (std::size_t done = 0; done < frames; done += block) {
-    const auto n = static_cast<FrameCount>(std::min<std::size_t>(block, frames - done));
-    std::fill(l.begin(), l.end(), 0.0f);
-    std::fill(r.begin(), r.end(), 0.0f);
-    float* channels[2] = {l.data(), r.data()};
-    player.process(dsp::AudioBlock{channels, 2, n}, p.data());
-    out.left.insert(out.left.end(), l.begin(), l.begin() + n);
-    out.right.insert(out.right.end(), r.begin(), r.begin() + n);
-    out.positions.insert(out.positions.end(), p.begin(), p.begin() + n);
-  }
-  return out;
+  return test::renderPlayer(player, frames, block);
 }
 
 class PlayerTest : public ::testing::Test {

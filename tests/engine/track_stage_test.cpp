@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/allocation_counter.h"
+#include "support/player_output.h"
 #include "support/test_tracks.h"
 #include "woodshed/engine/player.h"
 
@@ -101,26 +102,9 @@ class SkipStage final : public TrackStage {
   std::vector<SourcePosition> inputPositions_;
 };
 
-struct Rendered {
-  std::vector<float> left, right;
-  std::vector<SourcePosition> positions;
-};
+using Rendered = test::PlayerOutput;
 
-Rendered render(Player& player, std::size_t frames) {
-  Rendered out;
-  std::vector<float> l(kBlock), r(kBlock);
-  std::vector<SourcePosition> p(kBlock);
-  for (std::size_t done = 0; done < frames; done += kBlock) {
-    std::fill(l.begin(), l.end(), 0.0f);
-    std::fill(r.begin(), r.end(), 0.0f);
-    float* channels[2] = {l.data(), r.data()};
-    player.process(dsp::AudioBlock{channels, 2, kBlock}, p.data());
-    out.left.insert(out.left.end(), l.begin(), l.end());
-    out.right.insert(out.right.end(), r.begin(), r.end());
-    out.positions.insert(out.positions.end(), p.begin(), p.end());
-  }
-  return out;
-}
+Rendered render(Player& player, std::size_t frames) { return test::renderPlayer(player, frames, kBlock); }
 
 class TrackStageTest : public ::testing::TestWithParam<int> {
  protected:
