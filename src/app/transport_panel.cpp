@@ -106,6 +106,7 @@ void drawWaveform(App& app, const engine::Track& track) {
 
 void drawMixer(App& app, const engine::Track& track) {
   const auto& sources = track.sources();
+  const engine::EngineStatus status = app.engine().status();  // once a frame, for every meter
   for (std::size_t i = 0; i < sources.size(); ++i) {
     ImGui::PushID(static_cast<int>(i));
     engine::SourceSettings controls = app.settings().sources[i];
@@ -126,7 +127,7 @@ void drawMixer(App& app, const engine::Track& track) {
     if (ImGui::Checkbox("Solo", &controls.solo)) attempt(app, [&] { app.engine().setSourceSolo(i, controls.solo); });
     // The voice's meter: its peak in the last block, on a -60..0 dBFS scale.
     ImGui::SameLine();
-    const float peak = app.engine().status().sourcePeaks[i];
+    const float peak = status.sourcePeaks[i];
     const float db = peak > 0.0f ? 20.0f * std::log10(peak) : -120.0f;
     ImGui::ProgressBar(std::clamp((db + 60.0f) / 60.0f, 0.0f, 1.0f), ImVec2(ImGui::GetFontSize() * 4.0f, 0), "");
     ImGui::PopID();

@@ -113,6 +113,17 @@ void Engine::loadTrack(std::shared_ptr<const Track> track) {
   settings_.loopEndSeconds = 0.0;
 }
 
+void Engine::replaceSources(std::shared_ptr<const Track> track) {
+  if (!loaded_) throw core::Error("no track is loaded");
+  if (!track || track->id() != loaded_->id() || track->frames() != loaded_->frames() ||
+      track->sampleRate() != loaded_->sampleRate()) {
+    throw core::InvalidArgument("new sources must be of the loaded song: the same id, length and sample rate");
+  }
+  send(command::ReplaceSources{track.get()});
+  lent_.push_back(track);
+  loaded_ = std::move(track);
+}
+
 void Engine::play() { send(command::Play{}); }
 void Engine::pause() { send(command::Pause{}); }
 void Engine::stop() { send(command::Stop{}); }
@@ -162,17 +173,6 @@ void Engine::setSourcePan(std::size_t source, double pan) {
   limits::kSourcePan.check(pan);
   send(command::SetSourcePan{static_cast<std::uint32_t>(source), pan});
   settings_.sources[source].pan = pan;
-}
-
-void Engine::replaceSources(std::shared_ptr<const Track> track) {
-  if (!loaded_) throw core::Error("no track is loaded");
-  if (!track || track->id() != loaded_->id() || track->frames() != loaded_->frames() ||
-      track->sampleRate() != loaded_->sampleRate()) {
-    throw core::InvalidArgument("new sources must be of the loaded song: the same id, length and sample rate");
-  }
-  send(command::ReplaceSources{track.get()});
-  lent_.push_back(track);
-  loaded_ = std::move(track);
 }
 
 void Engine::setSourceSolo(std::size_t source, bool solo) {
