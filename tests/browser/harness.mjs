@@ -117,3 +117,19 @@ export async function eventually(page, predicate, arg = null, { timeout = 30000,
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
+
+// Chooses `file` in the page's file picker and waits until the import finished (or failed).
+export async function pickFile(page, file) {
+  const before = await page.evaluate(() => window.woodshed.tracks());
+  const started = Date.now();
+  await page.setInputFiles('#file-input', file);
+  for (;;) {
+    const state = await page.evaluate(async () => ({ tracks: await window.woodshed.tracks(), stats: await window.woodshed.stats() }));
+    const added = state.tracks.filter((t) => !before.some((b) => b.id === t.id));
+    if (added.length > 0) return { track: added[0], seconds: (Date.now() - started) / 1000, stats: state.stats };
+    const error = await page.evaluate(async () => (await window.woodshed.state()).lastError);
+    if (error && error.includes(file.split('/').pop())) return { error, seconds: (Date.now() - started) / 1000 };
+    if (Date.now() - started > 240000) throw new Error('import did not finish in 4 minutes');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,10 +1,9 @@
 // The longest tracks: a 20-minute song imports (through the file picker) and plays; the first
-// length past the limit is refused with a message and changes nothing. Also times a 5-minute
-// MP3 from file to playable, for the README.
+// length past the limit is refused with a message and changes nothing.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventually, openApp, startServer } from './harness.mjs';
+import { openApp, pickFile, startServer } from './harness.mjs';
 import { makeAudio } from './media.mjs';
 
 let server;
@@ -17,32 +16,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
-});
-
-// Chooses `file` in the page's file picker and waits until the import finished (or failed).
-async function pickFile(page, file) {
-  const before = await page.evaluate(() => window.woodshed.tracks());
-  const started = Date.now();
-  await page.setInputFiles('#file-input', file);
-  for (;;) {
-    const state = await page.evaluate(async () => ({ tracks: await window.woodshed.tracks(), stats: await window.woodshed.stats() }));
-    const added = state.tracks.filter((t) => !before.some((b) => b.id === t.id));
-    if (added.length > 0) return { track: added[0], seconds: (Date.now() - started) / 1000, stats: state.stats };
-    const error = await page.evaluate(async () => (await window.woodshed.state()).lastError);
-    if (error && error.includes(file.split('/').pop())) return { error, seconds: (Date.now() - started) / 1000 };
-    if (Date.now() - started > 240000) throw new Error('import did not finish in 4 minutes');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-test('a 5-minute MP3 becomes playable quickly (figure for the README)', { timeout: 300000 }, async () => {
-  const { page } = browser;
-  const file = makeAudio({ format: 'mp3', rate: 44100, channels: 2, seconds: 300, name: 'five-minutes.mp3' });
-  const result = await pickFile(page, file);
-  assert.ok(result.track, result.error);
-  console.log(`[ measure  ] 5-minute MP3: file to playable (read, decode, store, waveform) in ${result.seconds.toFixed(2)} s`);
-  await eventually(page, async (id) => (await window.woodshed.state()).trackId === id, result.track.id);
-  await page.evaluate((id) => window.woodshed.remove(id), result.track.id);
 });
 
 test('a 20-minute track imports and plays; 31 minutes is refused cleanly', { timeout: 600000 }, async () => {
