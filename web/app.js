@@ -261,6 +261,10 @@ async function boot() {
     setLoopRegion: (start, end) => {
       api.setLoopRegion({ start, end }).catch((error) => toast(error.message, 'error'));
     },
+    // The markers panel and the waveform's marker actions.
+    addMarker: (seconds) => { api.addMarker({ seconds }).catch((error) => toast(error.message, 'error')); },
+    renameMarker: (id, name) => { api.updateMarker(id, { name }).catch((error) => toast(error.message, 'error')); },
+    removeMarker: (id) => { api.removeMarker(id).catch((error) => toast(error.message, 'error')); },
     normalize: (targetLufs) => {
       api.normalize({ targetLufs })
         .then(({ gainDb }) => toast(`Normalized: playback gain ${gainDb >= 0 ? '+' : ''}${gainDb.toFixed(1)} dB`, 'notice'))

@@ -52,9 +52,15 @@ export const KEY_MAP = [
   { id: 'nudgeLoopStartFine', group: 'Loop', keys: [key('BracketLeft', { alt: true })], does: 'nudge A by 10 ms' },
   { id: 'nudgeLoopEndFine', group: 'Loop', keys: [key('BracketRight', { alt: true })], does: 'nudge B by 10 ms' },
   // Markers
-  { id: 'addMarker', group: 'Markers', keys: [key('KeyK')], does: 'add a marker' },
-  { id: 'previousMarker', group: 'Markers', keys: [key('Comma')], does: 'go to the previous marker' },
-  { id: 'nextMarker', group: 'Markers', keys: [key('Period')], does: 'go to the next marker' },
+  { id: 'addMarker', group: 'Markers', keys: [key('KeyK')], does: 'add a marker at the playhead',
+    run: async ({ api }) => {
+      const { trackId, positionSeconds } = await api.state();
+      if (trackId !== null) await api.addMarker({ seconds: positionSeconds });
+    } },
+  { id: 'previousMarker', group: 'Markers', keys: [key('Comma')], does: 'go to the previous marker',
+    run: ({ api }) => api.seekToMarker(-1) },
+  { id: 'nextMarker', group: 'Markers', keys: [key('Period')], does: 'go to the next marker',
+    run: ({ api }) => api.seekToMarker(1) },
   // Tempo and pitch
   { id: 'slower', group: 'Tempo and pitch', keys: [key('Minus')], does: 'slower by 5 %' },
   { id: 'faster', group: 'Tempo and pitch', keys: [key('Equal')], does: 'faster by 5 %' },

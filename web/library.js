@@ -15,6 +15,7 @@
 // - The IndexedDB schema changes only through MIGRATIONS below. A tab that holds the database
 //   open lets a newer version in another tab upgrade it (onversionchange), and then says so.
 
+import { newMarkerId, withMarkerAdded, withMarkerUpdated } from './markers.js';
 import {
   exists, migrateLayout, openLayout, ORIGINAL_NAME, removeAbandonedTemporaryFiles, SIDECAR_SUFFIX, withTemporaryFile,
 } from './storage-layout.js';
@@ -210,6 +211,40 @@ export class Library {
   /** Keeps several recalled settings of a song at once ({key: value}), in one update. */
   async setRecalls(id, values) {
     await this.#update(id, (record) => ({ ...record, recall: { ...record.recall, ...values } }));
+  }
+
+  /** A song's markers, sorted by time ([] when it has none). */
+  async markers(id) {
+    const record = await this.get(id);
+    if (!record) throw new Error('that song is not in the library');
+    return record.markers ?? [];
+  }
+
+  /** Adds a marker to a song ({name?, seconds, color?}, checked by markers.js); returns its id. */
+  async addMarker(id, spec) {
+    const markerId = newMarkerId();
+    await this.#update(id, (record) => ({ ...record, markers: withMarkerAdded(record.markers ?? [], spec, record.duration, markerId) }));
+    return markerId;
+  }
+
+  /** Changes a marker's name, time or colour (found by its id in whichever song has it). */
+  async updateMarker(markerId, changes) {
+    await this.#updateMarkers(markerId, (markers, record) => withMarkerUpdated(markers, markerId, changes, record.duration));
+  }
+
+  /** Deletes a marker. */
+  async removeMarker(markerId) {
+    await this.#updateMarkers(markerId, (markers) => markers.filter((m) => m.id !== markerId));
+  }
+
+  // Finds the song holding a marker and changes its markers, all inside the lock.
+  async #updateMarkers(markerId, change) {
+    await this.#exclusive(async () => {
+      const record = (await this.list()).find((r) => r.markers?.some((m) => m.id === markerId));
+      if (!record) throw new Error('that marker is not there');
+      await request(this.#store(TRACKS, 'readwrite').put({ ...record, markers: change(record.markers, record) }));
+    });
+    this.#changed();
   }
 
   /** Remembers when a song was last played and where. */

@@ -132,7 +132,7 @@ export class Session {
     if (this.#current !== null) this.#library.notePlayback(this.#current, seconds).catch(() => {});
   }
 
-  /** Tells the C++ app what the library holds, for its panel. */
+  /** Tells the C++ app what the library holds, for its panel, and the current song's markers. */
   async pushCatalog() {
     const bridge = this.#bridge;
     const [records, storage] = await Promise.all([this.#library.list(), this.#library.storage()]);
@@ -144,6 +144,12 @@ export class Session {
       }
       bridge.call('ws_catalog_end', ['string', 'number', 'number', 'number'],
         [this.#current ?? '', storage.usedBytes, storage.quotaBytes, storage.persisted ? 1 : 0]);
+      const current = records.find((r) => r.id === this.#current);
+      bridge.call('ws_markers_begin');
+      for (const m of current?.markers ?? []) {
+        bridge.call('ws_markers_add', ['string', 'string', 'number', 'number'], [m.id, m.name, m.seconds, parseInt(m.color.slice(1), 16)]);
+      }
+      bridge.call('ws_markers_end');
       const media = await mediaCacheUse();
       bridge.call('ws_media_cache', ['number', 'number', 'number', 'number'],
         [media.entries, media.bytes, media.maxEntries, media.maxBytes]);

@@ -29,11 +29,15 @@
 //   await woodshed.play() / pause()             the current track's transport
 //   await woodshed.seek(seconds), setLoop(on), setLoopRegion({start, end}) or setLoopRegion(null)
 //   await woodshed.state()                      {trackId, positionSeconds, durationSeconds, playing, looping, ...}
+//   await woodshed.addMarker(trackId?, {name, seconds, color?})  a marker kept with the song; resolves with its id
+//   await woodshed.markers(trackId?), updateMarker(id, {...}), removeMarker(id)
+//   await woodshed.sections(trackId?), loopSection(markerId)  the stretches between markers; loop one
 //
 // Every call into C++ goes through one exception boundary: a failure comes back as a rejected
 // promise with the engine's message, and the engine stays usable. Values are range-checked in
 // the engine, against one table of named limits; this file checks only types.
 
+import { markerFrom, sectionsOf } from './markers.js';
 import { mediaCacheUse } from './session.js';
 
 /** The EQ's band types, by band index. */
@@ -515,6 +519,71 @@ export class WoodshedApi {
       await this.#transport('ws_set_loop', ['number'], [1]);
     }
     await this.#session.keepCurrentRecall();  // each song keeps its loop
+  }
+
+  /**
+   * Adds a marker to a song (the current one when no id is given): {name?, seconds, color?},
+   * seconds within the song, color "#rrggbb". Resolves with the marker's id. Markers are kept
+   * with the song; two tabs may edit them at once and both keep their edits.
+   */
+  async addMarker(trackId, spec) {
+    await this.ready;
+    if (typeof trackId === 'object' && trackId !== null && spec === undefined) [trackId, spec] = [null, trackId];
+    return this.#noteFailure(() => this.#library.addMarker(this.#songId(trackId), spec));
+  }
+
+  /** A song's markers, sorted by time: [{id, name, seconds, color}] ([] when none). */
+  async markers(trackId = null) {
+    await this.ready;
+    return this.#library.markers(this.#songId(trackId));
+  }
+
+  /** Changes a marker's {name, seconds, color}; fields not given are kept. */
+  async updateMarker(markerId, changes) {
+    await this.ready;
+    await this.#noteFailure(() => this.#library.updateMarker(String(markerId), changes));
+  }
+
+  /** Deletes a marker. */
+  async removeMarker(markerId) {
+    await this.ready;
+    await this.#noteFailure(() => this.#library.removeMarker(String(markerId)));
+  }
+
+  /**
+   * The sections of a song: [{markerId, name, color, start, end}], each from a marker to the
+   * next (the last to the song's end).
+   */
+  async sections(trackId = null) {
+    await this.ready;
+    const id = this.#songId(trackId);
+    const record = await this.#library.get(id);
+    return sectionsOf(record?.markers ?? [], record?.duration ?? 0);
+  }
+
+  /** Loops the section that starts at a marker of the current song (its A-B loop, turned on). */
+  async loopSection(markerId) {
+    const section = (await this.sections()).find((s) => s.markerId === markerId);
+    if (!section) throw new Error('that marker is not in the song that is playing');
+    await this.setLoopRegion({ start: section.start, end: section.end });
+  }
+
+  /** Seeks to the current song's next (direction 1) or previous (-1) marker; false when there is none. */
+  async seekToMarker(direction) {
+    const { positionSeconds, trackId } = await this.state();
+    if (trackId === null) return false;
+    const marker = markerFrom(await this.markers(), positionSeconds, direction);
+    if (!marker) return false;
+    await this.seek(marker.seconds);
+    return true;
+  }
+
+  // A song's library id: `trackId`, or the current song's when it is null.
+  #songId(trackId) {
+    const id = trackId ?? this.#session.currentId;
+    if (id === null) throw new Error('no song is loaded');
+    if (typeof id !== 'string') throw new TypeError('a song id is text');
+    return id;
   }
 
   /**

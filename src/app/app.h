@@ -61,6 +61,15 @@ struct Catalog {
   double mediaMaxBytes = 0.0;
 };
 
+/// The current song's markers as the page last described them (web/markers.js owns them),
+/// sorted by time. A section runs from one marker to the next, the last to the song's end.
+struct Marker {
+  std::string id;
+  std::string name;
+  double seconds = 0.0;
+  std::uint32_t rgb = 0;  ///< 0xRRGGBB
+};
+
 class App {
  public:
   App(PlatformServices& platform, unsigned poolThreads);
@@ -93,6 +102,9 @@ class App {
   /// The library; `catalogUpdate` is filled by the page and then swapped in whole.
   Catalog catalog;
   std::vector<Catalog::Entry> catalogUpdate;
+  /// The current song's markers; `markersUpdate` is filled by the page and then swapped in whole.
+  std::vector<Marker> markers;
+  std::vector<Marker> markersUpdate;
 
   /// Imports in progress, keyed by the page's import id.
   std::map<std::uint32_t, ImportProgress>& imports() noexcept { return imports_; }

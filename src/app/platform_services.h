@@ -34,6 +34,11 @@ class PlatformServices {
   virtual void requestNormalize(double targetLufs) = 0;
   /// Sets the current song's A-B loop in song seconds and turns looping on (the song keeps it).
   virtual void requestLoopRegion(double startSeconds, double endSeconds) = 0;
+  /// Marker actions on the current song (kept with it in the library); outcomes arrive as a
+  /// new marker list (App::markers), failures as a message.
+  virtual void requestAddMarker(double seconds) = 0;
+  virtual void requestRenameMarker(const std::string& id, const std::string& name) = 0;
+  virtual void requestRemoveMarker(const std::string& id) = 0;
 
   virtual bool crossOriginIsolated() const = 0;
   /// Bytes currently allocated with malloc/new.

@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <exception>
 
 #include "app/app.h"
@@ -16,6 +18,10 @@ const ImU32 kLoopColour = IM_COL32(90, 160, 255, 60);
 const ImU32 kLoopOffColour = IM_COL32(150, 150, 170, 30);
 const ImU32 kBackground = IM_COL32(28, 28, 34, 255);
 constexpr double kMaxZoom = 4096.0;
+
+ImU32 markerColour(const Marker& marker, int alpha = 255) {
+  return IM_COL32((marker.rgb >> 16) & 0xff, (marker.rgb >> 8) & 0xff, marker.rgb & 0xff, alpha);
+}
 
 void seekTo(App& app, double seconds) {
   const auto track = app.currentTrack();
@@ -71,6 +77,14 @@ void drawWaveform(App& app, const engine::Track& track) {
                           settings.looping ? kLoopColour : kLoopOffColour);
     }
   }
+  // Markers: a line in the marker's colour with its name at the top.
+  for (const Marker& marker : app.markers) {
+    const float x = xOfSeconds(marker.seconds);
+    if (x < origin.x || x > origin.x + size.x) continue;
+    const ImU32 colour = markerColour(marker);
+    draw->AddLine(ImVec2(x, origin.y), ImVec2(x, origin.y + size.y), colour, 1.5f);
+    draw->AddText(ImVec2(x + 3.0f, origin.y + 2.0f), colour, marker.name.c_str());
+  }
   static double dragFrom = -1.0;  // seconds where a Shift+drag began
   const bool shift = ImGui::GetIO().KeyShift;
   if (ImGui::IsItemActivated() && shift) dragFrom = frameAt(ImGui::GetIO().MousePos.x) / track.sampleRate();
@@ -101,6 +115,55 @@ void drawWaveform(App& app, const engine::Track& track) {
     const double zoom = std::clamp(app.waveformZoom * std::pow(1.25, ImGui::GetIO().MouseWheel), 1.0, kMaxZoom);
     app.waveformStartFrame = anchor - (anchor - app.waveformStartFrame) * app.waveformZoom / zoom;
     app.waveformZoom = zoom;
+  }
+}
+
+// The current song's markers: add one at the playhead; per marker, go there, loop its section
+// (to the next marker or the song's end), rename or delete it. The page keeps them with the song.
+void drawMarkers(App& app, const engine::Track& track) {
+  if (ImGui::Button("Add marker")) app.platform().requestAddMarker(app.positionSeconds());
+  rememberItemRect(app, "marker.add");
+  ImGui::SameLine();
+  ImGui::TextDisabled("K adds one at the playhead; , and . go to the previous and next");
+  if (app.markers.empty() || !ImGui::CollapsingHeader("Markers and sections", ImGuiTreeNodeFlags_DefaultOpen)) return;
+  static std::string renaming;  // id of the marker whose name is being edited
+  static char name[128] = {};
+  static bool focusName = false;
+  for (std::size_t i = 0; i < app.markers.size(); ++i) {
+    const Marker& marker = app.markers[i];
+    const double end = i + 1 < app.markers.size() ? app.markers[i + 1].seconds : track.durationSeconds();
+    ImGui::PushID(marker.id.c_str());
+    ImGui::ColorButton("##colour", ImGui::ColorConvertU32ToFloat4(markerColour(marker)), ImGuiColorEditFlags_NoTooltip,
+                       ImVec2(ImGui::GetFontSize(), ImGui::GetFontSize()));
+    ImGui::SameLine();
+    if (renaming == marker.id) {
+      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12.0f);
+      if (focusName) ImGui::SetKeyboardFocusHere();
+      focusName = false;
+      if (ImGui::InputText("##name", name, sizeof name, ImGuiInputTextFlags_EnterReturnsTrue)) {
+        app.platform().requestRenameMarker(marker.id, name);
+        renaming.clear();
+      } else if (ImGui::IsItemDeactivated()) {
+        renaming.clear();  // clicked elsewhere or pressed Escape: the name stays
+      }
+    } else if (ImGui::Selectable(marker.name.c_str(), false, 0, ImVec2(ImGui::GetFontSize() * 12.0f, 0))) {
+      seekTo(app, marker.seconds);
+    }
+    ImGui::SameLine();
+    ImGui::Text("%s - %s", formatTime(marker.seconds).c_str(), formatTime(end).c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Loop")) app.platform().requestLoopRegion(marker.seconds, end);
+    if (i == 0) rememberItemRect(app, "marker.loop");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Rename")) {
+      renaming = marker.id;
+      focusName = true;
+      std::snprintf(name, sizeof name, "%s", marker.name.c_str());
+    }
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Delete")) app.platform().requestRemoveMarker(marker.id);
+    if (i == 0) rememberItemRect(app, "marker.delete");
+    ImGui::PopID();
   }
 }
 
@@ -166,6 +229,7 @@ void drawTransportPanel(App& app) {
     app.waveformStartFrame = centre - static_cast<double>(track->frames()) / zoom * 0.5;
   }
   drawWaveform(app, *track);
+  drawMarkers(app, *track);
   drawMixer(app, *track);
 }
 

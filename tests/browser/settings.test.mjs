@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eventually, openApp, openPage, startServer } from './harness.mjs';
+import { eventually, openApp, openPage, startServer, uiDriver } from './harness.mjs';
 import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
 
 describe('settings have one owner', () => {
@@ -16,6 +16,7 @@ describe('settings have one owner', () => {
     server = await startServer();
     browser = await openApp(server.url);
     page = browser.page;
+    ui = uiDriver(page);
     await installPageHelpers(page);
   });
   after(async () => {
@@ -25,56 +26,11 @@ describe('settings have one owner', () => {
 
   const settings = () => page.evaluate(() => window.woodshed.settings());
 
-  // Waits until the app has drawn `count` more frames (a busy machine draws slowly).
-  async function frames(count = 2) {
-    const from = await page.evaluate(() => window.woodshed.test.framesDrawn());
-    await eventually(page, (target) => window.woodshed.test.framesDrawn() >= target, from + count, { interval: 20 });
-  }
-
-  // Presses keys for a couple of frames: this ImGui reads key states once per frame, so a press
-  // and release between two frames would be lost.
-  async function hold(keys) {
-    for (const key of keys) await page.keyboard.down(key);
-    await frames(2);
-    for (const key of [...keys].reverse()) await page.keyboard.up(key);
-    await frames(2);
-  }
-
-  // Clicks an item the app drew (by its key in App::controlRects) in a frame after this call,
-  // step by step, a frame apart, as a hand does: ImGui reads the modifiers and the button once
-  // per frame.
-  let lastClick = { key: null, at: 0 };
-  async function clickControl(key, modifiers = []) {
-    // A second click on the same control within ImGui's double-click time would count as one.
-    const since = Date.now() - lastClick.at;
-    if (lastClick.key === key && since < 350) await page.waitForTimeout(350 - since);
-    const now = await page.evaluate(() => window.woodshed.test.framesDrawn());
-    const rect = await eventually(page, ([k, after]) => {
-      const found = window.woodshed.test.controlRect(k);
-      return found && found.frame > after ? found : null;
-    }, [key, now]);
-    const frame = () => frames(2);
-    await page.mouse.move(rect.x + rect.width / 2, rect.y + rect.height / 2);
-    await frame();
-    for (const modifier of modifiers) await page.keyboard.down(modifier);
-    await frame();
-    await page.mouse.down();
-    await frame();
-    await page.mouse.up();
-    lastClick = { key, at: Date.now() };
-    await frame();
-    for (const modifier of modifiers) await page.keyboard.up(modifier);
-    await frame();
-  }
-
-  // Types a value into one of the app's sliders as a user does: Ctrl+click turns it into a text
-  // field; select what is there, type, Enter.
-  async function typeIntoSlider(key, text) {
-    await clickControl(key, ['Control']);
-    await hold(['Control', 'KeyA']);
-    await page.keyboard.type(text);
-    await hold(['Enter']);
-  }
+  let ui;
+  const frames = (count) => ui.frames(count);
+  const hold = (keys) => ui.hold(keys);
+  const clickControl = (key, modifiers) => ui.clickControl(key, modifiers);
+  const typeIntoSlider = (key, text) => ui.typeIntoSlider(key, text);
 
   test('values typed into the app\'s sliders read back through the API, down to the engine\'s limits', async () => {
     await clickControl('tab.shape');

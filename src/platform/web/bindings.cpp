@@ -24,7 +24,7 @@ constexpr const char* kEntries =
     "ws_audio_prepare,ws_notify_audio_state,ws_set_generator,ws_set_target_latency,ws_set_master_gain_db,ws_stats,"
     "ws_import_begin,ws_import_write,ws_import_commit,ws_import_cancel,ws_import_progress,ws_import_done,"
     "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_seek,ws_set_loop,ws_state,"
-    "ws_catalog_begin,ws_catalog_add,ws_catalog_end,"
+    "ws_catalog_begin,ws_catalog_add,ws_catalog_end,ws_markers_begin,ws_markers_add,ws_markers_end,"
     "ws_set_eq_bypass,ws_set_eq,ws_meters,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
     "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume,"
     "ws_settings,ws_limits,ws_recall,ws_set_loop_region,ws_clear_loop_region";
@@ -422,6 +422,24 @@ EMSCRIPTEN_KEEPALIVE int ws_catalog_end(const char* currentId, double usedBytes,
     catalog.usedBytes = usedBytes;
     catalog.quotaBytes = quotaBytes;
     catalog.persisted = persisted != 0;
+  }));
+}
+
+/// The page describes the current song's markers: begin, one add per marker (by time), end.
+EMSCRIPTEN_KEEPALIVE int ws_markers_begin() {
+  return status(callAtBoundary("ws_markers_begin", [&] { app().markersUpdate.clear(); }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_markers_add(const char* id, const char* name, double seconds, double rgb) {
+  return status(callAtBoundary("ws_markers_add", [&] {
+    app().markersUpdate.push_back({id ? id : "", name ? name : "", seconds, static_cast<std::uint32_t>(rgb)});
+  }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_markers_end() {
+  return status(callAtBoundary("ws_markers_end", [&] {
+    app().markers.swap(app().markersUpdate);
+    app().markersUpdate.clear();
   }));
 }
 

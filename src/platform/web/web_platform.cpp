@@ -26,6 +26,11 @@ EM_JS(void, js_request_rename_song, (const char* id, const char* name), {
 });
 EM_JS(void, js_request_normalize, (double target), { Module.host.normalize(target); });
 EM_JS(void, js_request_loop_region, (double start, double end), { Module.host.setLoopRegion(start, end); });
+EM_JS(void, js_request_add_marker, (double seconds), { Module.host.addMarker(seconds); });
+EM_JS(void, js_request_rename_marker, (const char* id, const char* name), {
+  Module.host.renameMarker(UTF8ToString(id), UTF8ToString(name));
+});
+EM_JS(void, js_request_remove_marker, (const char* id), { Module.host.removeMarker(UTF8ToString(id)); });
 EM_JS(int, js_cross_origin_isolated, (), { return (typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated) ? 1 : 0; });
 EM_JS(int, js_preallocated_workers, (), { return PThread.unusedWorkers.length; });
 
@@ -39,6 +44,11 @@ void WebPlatform::requestNormalize(double targetLufs) { js_request_normalize(tar
 void WebPlatform::requestLoopRegion(double startSeconds, double endSeconds) {
   js_request_loop_region(startSeconds, endSeconds);
 }
+void WebPlatform::requestAddMarker(double seconds) { js_request_add_marker(seconds); }
+void WebPlatform::requestRenameMarker(const std::string& id, const std::string& name) {
+  js_request_rename_marker(id.c_str(), name.c_str());
+}
+void WebPlatform::requestRemoveMarker(const std::string& id) { js_request_remove_marker(id.c_str()); }
 void WebPlatform::requestRenameSong(const std::string& id, const std::string& name) {
   js_request_rename_song(id.c_str(), name.c_str());
 }

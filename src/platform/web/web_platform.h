@@ -17,6 +17,9 @@ class WebPlatform final : public app::PlatformServices {
   void requestRenameSong(const std::string& id, const std::string& name) override;
   void requestNormalize(double targetLufs) override;
   void requestLoopRegion(double startSeconds, double endSeconds) override;
+  void requestAddMarker(double seconds) override;
+  void requestRenameMarker(const std::string& id, const std::string& name) override;
+  void requestRemoveMarker(const std::string& id) override;
   bool crossOriginIsolated() const override;
   std::size_t heapBytesInUse() const override;
   std::size_t heapCapacity() const override;
