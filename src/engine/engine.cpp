@@ -111,6 +111,7 @@ void Engine::loadTrack(std::shared_ptr<const Track> track) {
   settings_.sources.fill(SourceSettings{});
   settings_.loopStartSeconds = 0.0;
   settings_.loopEndSeconds = 0.0;
+  settings_.beatGrid = {};
 }
 
 void Engine::replaceSources(std::shared_ptr<const Track> track) {
@@ -146,6 +147,37 @@ void Engine::clearLoopRegion() {
   send(command::SetLoopRegion{0, 0});
   settings_.loopStartSeconds = 0.0;
   settings_.loopEndSeconds = 0.0;
+}
+
+void Engine::setBeatGrid(double bpm, double offsetSeconds, int beatsPerBar) {
+  if (!loaded_) throw core::Error("no track is loaded");
+  limits::kGridBpm.check(bpm);
+  limits::kGridOffset.check(offsetSeconds);
+  limits::kBeatsPerBar.check(beatsPerBar);
+  const double duration = loaded_->durationSeconds();
+  if (offsetSeconds >= duration) {
+    throw core::InvalidArgument("the grid's offset must lie within the song (before " + std::to_string(duration) +
+                                " s), got " + std::to_string(offsetSeconds) + " s");
+  }
+  const double rate = loaded_->sampleRate();
+  send(command::SetBeatGrid{BeatGridFrames{60.0 / bpm * rate, offsetSeconds * rate, beatsPerBar}});
+  settings_.beatGrid = {bpm, offsetSeconds, beatsPerBar};
+}
+
+void Engine::clearBeatGrid() {
+  send(command::SetBeatGrid{BeatGridFrames{}});
+  settings_.beatGrid = {};
+}
+
+void Engine::setMetronome(const MetronomeSettings& metronome) {
+  limits::kMetronomeLevel.check(metronome.levelDb);
+  limits::kCountInBars.check(metronome.countInBars);
+  if (metronome.countIn != CountIn::Off && metronome.countIn != CountIn::First && metronome.countIn != CountIn::Every) {
+    throw core::InvalidArgument("the count-in is off, first or every");
+  }
+  send(command::SetMetronome{metronome.enabled, dsp::dbToGain(metronome.levelDb), metronome.countIn,
+                             static_cast<std::uint8_t>(metronome.countInBars)});
+  settings_.metronome = metronome;
 }
 
 void Engine::setLooping(bool looping) {
@@ -332,6 +364,7 @@ void Engine::notePlayer(EngineStatus& status) noexcept {
   status.positionFrames = player.position();
   status.playing = player.playing();
   status.looping = player.looping();
+  status.countingIn = renderer_.countingIn();
 }
 
 bool Engine::renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) noexcept {

@@ -23,6 +23,14 @@ FrameCount Player::Readers::pull(const SourceBlocks& into, FrameCount frames, So
   const auto& sources = track->sources();
   const bool region = loopEnd > loopStart;
   while (done < frames) {
+    if (holding) {  // silence that belongs to no source frame, with what was heard fading out
+      for (std::size_t s = 0; s < into.sources; ++s) {
+        for (ChannelCount c = 0; c < into.channelsPerSource; ++c) std::fill_n(into.channels[s][c] + done, frames - done, 0.0f);
+      }
+      if (tailDone < tailFrames) mixTail(into, done, frames - done);
+      std::fill_n(positions + done, frames - done, kNoSourcePosition);
+      break;
+    }
     // Where reading stops: B, when looping towards it; otherwise the end of the track.
     const bool towardsB = looping && region && position <= loopEnd;
     const std::uint64_t limit = towardsB ? loopEnd : track->frames();
@@ -35,6 +43,7 @@ FrameCount Player::Readers::pull(const SourceBlocks& into, FrameCount frames, So
             std::min<std::uint64_t>({crossfadeFrames, track->frames() - loopEnd, loopEnd - loopStart}));
       }
       position = region ? loopStart : 0;
+      if (holdAtWrap) holding = true;  // a count-in before the next pass
       continue;
     }
     const std::uint64_t left = position < limit ? limit - position : 0;
@@ -55,12 +64,35 @@ FrameCount Player::Readers::pull(const SourceBlocks& into, FrameCount frames, So
         for (FrameCount k = 0; k < run; ++k) out[k] = static_cast<float>(in[k]) * kPcmToFloat;
       }
     }
+    if (fadeInDone < fadeInFrames) fadeIn(into, done, run);
     if (tailDone < tailFrames) mixTail(into, done, run);
     for (FrameCount k = 0; k < run; ++k) positions[done + k] = static_cast<SourcePosition>(position + k);
     position += run;
     done += run;
   }
   return frames;
+}
+
+void Player::Readers::beginHold() noexcept {
+  holding = true;
+  if (track == nullptr) return;
+  tailPosition = position;
+  tailDone = 0;
+  tailFrames = static_cast<FrameCount>(std::min<std::uint64_t>(crossfadeFrames, track->frames() - std::min(position, track->frames())));
+}
+
+void Player::Readers::fadeIn(const SourceBlocks& into, FrameCount offset, FrameCount frames) noexcept {
+  const FrameCount n = std::min<FrameCount>(frames, fadeInFrames - fadeInDone);
+  for (std::size_t s = 0; s < into.sources; ++s) {
+    for (ChannelCount c = 0; c < into.channelsPerSource; ++c) {
+      float* out = into.channels[s][c] + offset;
+      for (FrameCount k = 0; k < n; ++k) {
+        const double angle = 0.5 * M_PI * (static_cast<double>(fadeInDone + k) + 0.5) / static_cast<double>(fadeInFrames);
+        out[k] = static_cast<float>(out[k] * std::sin(angle));
+      }
+    }
+  }
+  fadeInDone += n;
 }
 
 void Player::Readers::mixTail(const SourceBlocks& into, FrameCount offset, FrameCount frames) noexcept {
@@ -124,6 +156,8 @@ void Player::setTrack(const Track* track) noexcept {
   lane.readers.track = track;
   lane.readers.position = 0;
   lane.readers.tailFrames = 0;
+  lane.readers.fadeInFrames = 0;
+  for (Lane& each : lanes_) each.readers.holding = false;
   setLoopRegion(0, 0);  // a song's loop is its own: the caller sets it again
   lane.stage->reset();
   heardPosition_ = 0;
@@ -148,6 +182,8 @@ void Player::switchTo(const Track* track, TrackStage* stage) noexcept {
   to.readers.loopStart = from.readers.loopStart;
   to.readers.loopEnd = from.readers.loopEnd;
   to.readers.tailFrames = 0;
+  to.readers.holding = from.readers.holding;
+  to.readers.fadeInFrames = 0;
   to.stage = next;
   to.voices = from.voices;  // the same gains, mid-ramp where they are
   const bool audible = wantPlaying_ || transportGain_ > 0.0;
@@ -266,6 +302,32 @@ void Player::jumpTo(std::uint64_t frame) noexcept {
 void Player::setLooping(bool looping) noexcept {
   looping_ = looping;
   for (Lane& lane : lanes_) lane.readers.looping = looping;
+}
+
+void Player::hold() noexcept {
+  // Audible: what plays fades out from where it is. Silent: nothing to fade.
+  const bool audible = wantPlaying_ || transportGain_ > 0.0;
+  for (Lane& lane : lanes_) {
+    if (lane.readers.holding) continue;
+    if (audible) {
+      lane.readers.beginHold();
+    } else {
+      lane.readers.holding = true;
+    }
+  }
+}
+
+void Player::releaseHold() noexcept {
+  for (Lane& lane : lanes_) {
+    if (!lane.readers.holding) continue;
+    lane.readers.holding = false;
+    lane.readers.fadeInDone = 0;
+    lane.readers.fadeInFrames = lane.readers.crossfadeFrames;
+  }
+}
+
+void Player::setHoldAtWrap(bool on) noexcept {
+  for (Lane& lane : lanes_) lane.readers.holdAtWrap = on;
 }
 
 void Player::setLoopRegion(std::uint64_t start, std::uint64_t end) noexcept {

@@ -1,8 +1,10 @@
 #include "woodshed/engine/renderer.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <variant>
 
 #include "woodshed/core/assert.h"
@@ -22,6 +24,8 @@ void Renderer::prepare(const dsp::ProcessSpec& spec) {
   positionDelayCapacity_ =
       static_cast<FrameCount>(std::ceil(dsp::LookAheadLimiter::kMaxLookAheadSeconds * kMaxSupportedSampleRate)) + 1;
   positionDelay_ = std::make_unique<SourcePosition[]>(positionDelayCapacity_);
+  clicks_ = std::make_unique<Click[]>(spec.maxBlockFrames);
+  clickDelay_ = std::make_unique<Click[]>(positionDelayCapacity_);
   player_.prepare(spec);
   chain_.prepare(spec);
   listeningVolume_.prepare(spec);
@@ -38,6 +42,8 @@ void Renderer::prepareProcessors() noexcept {
   positionDelayCursor_ = 0;
   if (positionDelayFrames_ > positionDelayCapacity_) positionDelayFrames_ = positionDelayCapacity_;
   std::fill_n(positionDelay_.get(), positionDelayCapacity_, kNoSourcePosition);
+  std::fill_n(clickDelay_.get(), positionDelayCapacity_, Click::None);
+  metronome_.setSampleRate(spec_.sampleRate);
 }
 
 void Renderer::delayPositions(FrameCount frames) noexcept {
@@ -46,6 +52,9 @@ void Renderer::delayPositions(FrameCount frames) noexcept {
     const SourcePosition entering = positions_[i];
     positions_[i] = positionDelay_[positionDelayCursor_];
     positionDelay_[positionDelayCursor_] = entering;
+    const Click click = clicks_[i];
+    clicks_[i] = clickDelay_[positionDelayCursor_];
+    clickDelay_[positionDelayCursor_] = click;
     if (++positionDelayCursor_ == positionDelayFrames_) positionDelayCursor_ = 0;
   }
 }
@@ -72,11 +81,22 @@ const Track* Renderer::apply(const Command& command) noexcept {
                  },
                  [&](const command::LoadTrack& c) {
                    released = player_.track();
-                   player_.setTrack(c.track);
+                   countInLeft_ = 0;
+                   player_.setTrack(c.track);  // not held
+                   grid_ = {};  // a song's grid is its own: the caller sets it again
+                   updateHoldAtWrap();
                  },
-                 [&](const command::Play&) { player_.play(); },
-                 [&](const command::Pause&) { player_.pause(); },
-                 [&](const command::Stop&) { player_.stop(); },
+                 [&](const command::Play&) { play(); },
+                 // A pause during a count-in keeps the song held where it is, so playing again
+                 // counts in again from there.
+                 [&](const command::Pause&) {
+                   countInLeft_ = 0;
+                   player_.pause();
+                 },
+                 [&](const command::Stop&) {
+                   countInLeft_ = 0;
+                   player_.stop();
+                 },
                  [&](const command::Seek& c) { player_.seek(c.frame); },
                  [&](const command::SetLooping& c) { player_.setLooping(c.looping); },
                  [&](const command::SetLoopRegion& c) { player_.setLoopRegion(c.start, c.end); },
@@ -90,6 +110,17 @@ const Track* Renderer::apply(const Command& command) noexcept {
                  [&](const command::SetLimiter& c) { chain_.setLimiter(c.ceilingDb, c.enabled); },
                  [&](const command::SetTrackGain& c) { player_.setTrackGain(c.linear); },
                  [&](const command::SetListeningVolume& c) { listeningVolume_.setTarget(c.linear); },
+                 [&](const command::SetBeatGrid& c) {
+                   grid_ = c.grid;
+                   updateHoldAtWrap();
+                 },
+                 [&](const command::SetMetronome& c) {
+                   metronomeEnabled_ = c.enabled;
+                   metronome_.setLevel(c.level);
+                   countInMode_ = c.countIn;
+                   countInBars_ = c.countInBars;
+                   updateHoldAtWrap();
+                 },
              },
              command);
   return released;
@@ -100,13 +131,81 @@ RenderedBlock Renderer::render(FrameCount frames) noexcept {
   frames = std::min(frames, spec_.maxBlockFrames);
   const dsp::AudioBlock mix{mixChannels_, spec_.channels, frames};
   clear(mix);
-  player_.process(mix, positions_.get());
+  std::fill_n(clicks_.get(), frames, Click::None);
+  // The player in runs that end where a count-in ends, so the song goes on at its exact frame.
+  for (FrameCount done = 0; done < frames;) {
+    FrameCount run = frames - done;
+    const bool countingIn = countInLeft_ > 0;
+    if (countingIn) run = std::min(run, countInLeft_);
+    std::array<float*, std::extent_v<decltype(mixChannels_)>> channels{};
+    for (ChannelCount c = 0; c < spec_.channels; ++c) channels[c] = mixChannels_[c] + done;
+    player_.process(dsp::AudioBlock{channels.data(), spec_.channels, run}, positions_.get() + done);
+    if (countingIn) {
+      countIn(done, run);
+    } else if (player_.held() && player_.playing()) {
+      if (countInMode_ == CountIn::Every && grid_.valid()) {
+        // A loop wrap began the hold in this run: count in from the first frame not heard.
+        FrameCount start = run;
+        while (start > 0 && positions_[done + start - 1] == kNoSourcePosition) --start;
+        beginCountIn();
+        countIn(done + start, std::min(run - start, countInLeft_));
+      } else {
+        player_.releaseHold();  // the count-in was turned off meanwhile
+      }
+    }
+    done += run;
+  }
+  if (metronomeEnabled_) metronome_.markBeats(grid_, positions_.get(), frames, clicks_.get());
   generator_.processAdding(mix);
   const bool finite = chain_.process(mix);
   delayPositions(frames);
   if (tap_ != nullptr && !tap_->tryPushBlock(mix.channels, frames, positions_.get())) ++droppedTapBlocks_;
+  metronome_.render(mix, clicks_.get());
   applyListeningVolume(mix);
   return RenderedBlock{mix, positions_.get(), finite};
+}
+
+void Renderer::play() noexcept {
+  const bool wasPlaying = player_.playing();
+  player_.play();
+  if (wasPlaying || player_.track() == nullptr) return;
+  if (countInMode_ == CountIn::Off || !grid_.valid()) {
+    player_.releaseHold();  // held by a pause during a count-in that is off now
+    return;
+  }
+  player_.hold();
+  beginCountIn();
+}
+
+void Renderer::beginCountIn() noexcept {
+  // Spaced at the heard tempo: the grid's beat in source frames, at the tempo ratio (1 until
+  // the track stage stretches), in output frames at the track's own rate.
+  constexpr double kTempoRatio = 1.0;
+  countInPeriod_ = grid_.periodFrames / kTempoRatio;
+  const double beats = static_cast<double>(grid_.beatsPerBar) * countInBars_;
+  countInTotal_ = static_cast<FrameCount>(std::llround(beats * countInPeriod_));
+  countInLeft_ = std::max<FrameCount>(countInTotal_, 1);
+}
+
+void Renderer::countIn(FrameCount offset, FrameCount frames) noexcept {
+  const FrameCount elapsed = countInTotal_ - countInLeft_;
+  for (FrameCount i = 0; i < frames; ++i) {
+    // A click on the first frame at or after each beat of the count-in: beat k * period in
+    // (at - 1, at].
+    const double at = static_cast<double>(elapsed + i);
+    const double beat = std::floor(at / countInPeriod_);
+    if (beat * countInPeriod_ > at - 1.0) {
+      clicks_[offset + i] = static_cast<long long>(beat) % grid_.beatsPerBar == 0 ? Click::Downbeat : Click::Beat;
+    }
+  }
+  countInLeft_ -= std::min(frames, countInLeft_);
+  // A count-in shorter than the rest of a block (never at the engine's block sizes) goes on
+  // at the next block.
+  if (countInLeft_ == 0) player_.releaseHold();
+}
+
+void Renderer::updateHoldAtWrap() noexcept {
+  player_.setHoldAtWrap(countInMode_ == CountIn::Every && grid_.valid());
 }
 
 void Renderer::applyListeningVolume(const dsp::AudioBlock& block) noexcept {

@@ -74,6 +74,13 @@ std::string toJson(const EngineSettings& s) {
   json += s.loopEndSeconds > s.loopStartSeconds
               ? ",\"loop\":{\"start\":" + number(s.loopStartSeconds) + ",\"end\":" + number(s.loopEndSeconds) + "}"
               : std::string(",\"loop\":null");
+  const BeatGridSettings& grid = s.beatGrid;
+  json += grid.bpm > 0.0 ? ",\"beatGrid\":{\"bpm\":" + number(grid.bpm) + ",\"offsetSeconds\":" +
+                               number(grid.offsetSeconds) + ",\"beatsPerBar\":" + number(grid.beatsPerBar) + "}"
+                         : std::string(",\"beatGrid\":null");
+  const MetronomeSettings& m = s.metronome;
+  json += ",\"metronome\":{\"enabled\":" + std::string(boolean(m.enabled)) + ",\"levelDb\":" + number(m.levelDb) +
+          ",\"countIn\":\"" + toString(m.countIn) + "\",\"countInBars\":" + number(m.countInBars) + "}";
   return json + "}";
   return json;
 }

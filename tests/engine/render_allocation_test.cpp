@@ -72,7 +72,12 @@ TEST(RenderAllocation, PlayingSeekingAndLoopingATrackNeverAllocates) {
       case 250: renderer.apply(command::SetSourceSolo{1, true}); break;
       case 300: renderer.apply(command::SetSourceGain{1, 0.5}); break;
       case 400: renderer.apply(command::Pause{}); break;
-      case 450: renderer.apply(command::Play{}); break;
+      case 450: renderer.apply(command::Play{}); break;  // with a count-in after the first round
+      case 499:
+        renderer.apply(command::SetBeatGrid{BeatGridFrames{2205.0, 100.0, 3}});
+        renderer.apply(command::SetMetronome{true, 0.5, block < 2500 ? CountIn::First : CountIn::Every, 1});
+        renderer.apply(command::SetLoopRegion{1000, 20000});
+        break;
       default: break;
     }
     const RenderedBlock rendered = renderer.render(128);

@@ -10,6 +10,7 @@
 
 #include "woodshed/dsp/parametric_eq.h"
 #include "woodshed/dsp/signal_generator.h"
+#include "woodshed/engine/metronome.h"
 #include "woodshed/engine/track.h"
 
 namespace woodshed::engine {
@@ -85,13 +86,25 @@ struct SetTrackGain {
 struct SetListeningVolume {
   double linear;
 };
+/// The current track's beat grid (periodFrames 0: none).
+struct SetBeatGrid {
+  BeatGridFrames grid;
+};
+/// The metronome's clicks (level: a downbeat's, linear) and the count-in.
+struct SetMetronome {
+  bool enabled;
+  double level;
+  CountIn countIn;
+  std::uint8_t countInBars;
+};
 }  // namespace command
 
 using Command = std::variant<command::ResetStatistics, command::SetGenerator, command::SetMasterGain,
                              command::SetSampleRate, command::LoadTrack, command::Play, command::Pause, command::Stop,
                              command::Seek, command::SetLooping, command::SetLoopRegion, command::SetSourceGain, command::SetSourceMute,
                              command::SetSourceSolo, command::SetSourcePan, command::ReplaceSources, command::SetEqBand, command::SetEqBypass, command::SetLimiter,
-                             command::SetTrackGain, command::SetListeningVolume>;
+                             command::SetTrackGain, command::SetListeningVolume, command::SetBeatGrid,
+                             command::SetMetronome>;
 static_assert(std::is_trivially_copyable_v<Command>, "commands are copied through a ring and own nothing");
 
 /// From the render thread back to the main thread.

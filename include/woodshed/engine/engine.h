@@ -50,6 +50,7 @@ struct EngineStatus {
   std::uint64_t trackFrames = 0;
   bool playing = false;
   bool looping = false;
+  bool countingIn = false;  ///< a count-in plays (the song holds until it ends)
   std::uint64_t tapBlocksDropped = 0;  ///< blocks the analysis tap had no room for
   double limiterGainReductionDb = 0.0;
   FrameCount chainLatencyFrames = 0;   ///< the output chain's fixed delay (limiter look-ahead)
@@ -113,6 +114,15 @@ class Engine {
   void setLoopRegion(double startSeconds, double endSeconds);
   /// Back to looping the whole track.
   void clearLoopRegion();
+  /// The current track's beat grid: tempo in BPM, a downbeat's time in song seconds (within
+  /// the song) and the beats per bar, each within its limit (settings.h). Throws
+  /// InvalidArgument naming the value, Error when no track is loaded.
+  void setBeatGrid(double bpm, double offsetSeconds, int beatsPerBar);
+  /// No grid: the metronome and the count-in are silent.
+  void clearBeatGrid();
+  /// The metronome's clicks on the grid (level of a downbeat, dBFS) and the count-in (bars).
+  /// Throws InvalidArgument out of range.
+  void setMetronome(const MetronomeSettings& metronome);
   /// Mixer of the current track's sources: gain in dB, mute, solo.
   void setSourceGainDb(std::size_t source, double gainDb);
   void setSourceMute(std::size_t source, bool mute);

@@ -76,6 +76,16 @@ class Player {
   /// from the frames just after B into A, reporting A's positions meanwhile. The caller
   /// validates the region (start < end <= the track's frames).
   void setLoopRegion(std::uint64_t start, std::uint64_t end) noexcept;
+  /// Holds the transport where it is: the readers stop advancing and put out silence (what was
+  /// audible fades out over kLoopCrossfadeSeconds from the frames after it), and report no
+  /// source frame. For a count-in: releaseHold() goes on from the same frame, fading in over
+  /// kLoopCrossfadeSeconds. Playing and pausing are unaffected; a seek moves where it goes on.
+  void hold() noexcept;
+  void releaseHold() noexcept;
+  bool held() const noexcept { return lanes_[active_].readers.holding; }
+  /// When on, each loop wrap holds at the loop's start instead of playing on (a count-in
+  /// before every pass); the frames after the loop's end fade out as at a wrap.
+  void setHoldAtWrap(bool on) noexcept;
   // The voices: per source gain, pan (-1 left .. +1 right, a balance: 0 leaves both sides as
   // they are), mute and solo, all ramped.
   void setSourceGain(std::size_t source, double gain) noexcept;
@@ -92,8 +102,12 @@ class Player {
   void process(const dsp::AudioBlock& mix, SourcePosition* positions) noexcept;
 
   const Track* track() const noexcept { return lanes_[active_].readers.track; }
-  /// The source frame after the last one output (or where playback will start).
-  std::uint64_t position() const noexcept { return pendingSeek_ ? seekTarget_ : heardPosition_; }
+  /// The source frame after the last one output (or where playback will start; while held,
+  /// where it goes on).
+  std::uint64_t position() const noexcept {
+    if (pendingSeek_) return seekTarget_;
+    return held() ? lanes_[active_].readers.position : heardPosition_;
+  }
   /// True while the transport plays (also during the fade-out after pause()).
   bool playing() const noexcept { return wantPlaying_; }
   bool looping() const noexcept { return looping_; }
@@ -118,6 +132,12 @@ class Player {
     const Track* track = nullptr;
     std::uint64_t position = 0;  ///< the next source frame to read
     bool looping = false;
+    // Held: silence, no advance (see Player::hold). holdAtWrap: a wrap begins a hold.
+    bool holding = false;
+    bool holdAtWrap = false;
+    // After a hold: the first frames fade in (equal power, as the A side of a wrap).
+    FrameCount fadeInDone = 0;
+    FrameCount fadeInFrames = 0;
     // The A-B loop ({0, 0}: none) and its wrap's crossfade.
     std::uint64_t loopStart = 0;
     std::uint64_t loopEnd = 0;
@@ -127,8 +147,12 @@ class Player {
     FrameCount tailDone = 0;
     FrameCount tailFrames = 0;
 
+    /// Begins a hold at `position`: the frames from it on fade out as a wrap's tail does.
+    void beginHold() noexcept;
+
    private:
     void mixTail(const SourceBlocks& into, FrameCount offset, FrameCount frames) noexcept;
+    void fadeIn(const SourceBlocks& into, FrameCount offset, FrameCount frames) noexcept;
   };
 
   // One path from the sources to the mix: readers, stage, the stage's output, and a voice

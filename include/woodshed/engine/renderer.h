@@ -5,8 +5,13 @@
 //   readers -> [track stage: tempo/pitch] -> voices (gain, pan, mute, solo, meter) -> mixer
 //   (track gain in the voices) -> + generator -> master gain -> EQ -> limiter
 //   -> [export point: offline renders and exports stop here] -> safety clipper -> NaN/Inf guard
-//   -> [analysis tap] -> [listening tools; later] -> [metronome; later]
+//   -> [analysis tap] -> [listening tools; later] -> metronome and count-in clicks
 //   -> listening volume and mute -> final safety stage (above 0 dB of volume)
+//
+// The count-in: a Play (from paused) with the count-in on and a beat grid holds the player
+// (Player::hold) for its bars of clicks, spaced at the heard tempo, and releases it on the
+// frame after the last beat's span, so the song goes on exactly on the next beat. With
+// CountIn::Every each loop wrap holds at the loop's start and counts in again.
 //
 // The Player owns readers to mixer (player.h), the OutputChain master gain to NaN guard
 // (output_chain.h), offline_render.h the same graph to the export point.
@@ -21,6 +26,7 @@
 #include "woodshed/dsp/process_spec.h"
 #include "woodshed/dsp/signal_generator.h"
 #include "woodshed/engine/commands.h"
+#include "woodshed/engine/metronome.h"
 #include "woodshed/dsp/safety_clipper.h"
 #include "woodshed/dsp/smoothed_gain.h"
 #include "woodshed/engine/output_chain.h"
@@ -58,6 +64,8 @@ class Renderer {
   /// Blocks in which the listening volume (above 0 dB) would have exceeded full scale and the
   /// final safety stage bent the peaks.
   std::uint64_t volumeLimitedBlocks() const noexcept { return volumeLimitedBlocks_; }
+  /// True while a count-in plays (the player holds meanwhile).
+  bool countingIn() const noexcept { return countInLeft_ > 0; }
 
   /// Gives the renderer a ring to copy every output block into for analysis (or null). Set
   /// before rendering starts. A full tap drops the block (counted), never waits.
@@ -70,6 +78,12 @@ class Renderer {
  private:
   void prepareProcessors() noexcept;
   void applyListeningVolume(const dsp::AudioBlock& block) noexcept;
+  void play() noexcept;
+  /// Starts a count-in (the player must hold already).
+  void beginCountIn() noexcept;
+  /// Marks `frames` frames of the count-in's clicks from block frame `offset` on.
+  void countIn(FrameCount offset, FrameCount frames) noexcept;
+  void updateHoldAtWrap() noexcept;
 
   dsp::ProcessSpec spec_{};
   std::unique_ptr<float[]> mixStorage_;
@@ -77,6 +91,9 @@ class Renderer {
   void delayPositions(FrameCount frames) noexcept;
 
   std::unique_ptr<SourcePosition[]> positions_;
+  // Where clicks start, per frame: marked before the chain, delayed with the positions.
+  std::unique_ptr<Click[]> clicks_;
+  std::unique_ptr<Click[]> clickDelay_;
   // The output chain delays audio by its latency; positions are delayed to match, so every
   // frame that leaves still names the track frame it came from.
   std::unique_ptr<SourcePosition[]> positionDelay_;
@@ -91,6 +108,15 @@ class Renderer {
   // The listening volume and mute: the last stage, after the analysis tap, so meters and
   // loudness measure the song and not the knob. Above 0 dB a final safety stage keeps the
   // output within full scale.
+  // The metronome and the count-in (see above).
+  Metronome metronome_;
+  BeatGridFrames grid_;
+  bool metronomeEnabled_ = false;
+  CountIn countInMode_ = CountIn::Off;
+  std::uint8_t countInBars_ = 1;
+  FrameCount countInLeft_ = 0;
+  FrameCount countInTotal_ = 0;
+  double countInPeriod_ = 0.0;  // output frames per count-in beat
   dsp::SmoothedGain listeningVolume_;
   dsp::SafetyClipper finalClipper_;
   std::uint64_t volumeLimitedBlocks_ = 0;

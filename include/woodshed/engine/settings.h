@@ -16,6 +16,7 @@
 #include "woodshed/dsp/look_ahead_limiter.h"
 #include "woodshed/dsp/parametric_eq.h"
 #include "woodshed/dsp/signal_generator.h"
+#include "woodshed/engine/metronome.h"
 
 namespace woodshed::engine {
 
@@ -60,11 +61,19 @@ inline constexpr Limit kLoudnessTarget{"normalize.targetLufs", "the loudness tar
 /// A song's A-B loop, as kept with it (0 and 0: none); a loop must also fit its song.
 inline constexpr Limit kLoopStart{"loopStartSeconds", "the loop's start", "s", 0.0, 24.0 * 3600.0, 0.0};
 inline constexpr Limit kLoopEnd{"loopEndSeconds", "the loop's end", "s", 0.0, 24.0 * 3600.0, 0.0};
+/// A song's beat grid: its tempo, where a downbeat is (within the song), and the meter.
+inline constexpr Limit kGridBpm{"beatGrid.bpm", "the tempo", "BPM", 20.0, 300.0, 120.0};
+inline constexpr Limit kGridOffset{"beatGrid.offsetSeconds", "the grid's offset", "s", 0.0, 24.0 * 3600.0, 0.0};
+inline constexpr Limit kBeatsPerBar{"beatGrid.beatsPerBar", "the beats per bar", "", 1.0, 12.0, 4.0};
+/// The metronome's clicks (a downbeat's level) and the count-in's length.
+inline constexpr Limit kMetronomeLevel{"metronome.levelDb", "the metronome's level", "dBFS", -40.0, 0.0, -6.0};
+inline constexpr Limit kCountInBars{"metronome.countInBars", "the count-in", "bars", 1.0, 2.0, 1.0};
 
 /// Every limit, for limits() and the tests.
-inline constexpr std::array<const Limit*, 15> kAll{
+inline constexpr std::array<const Limit*, 20> kAll{
     &kGeneratorFrequency, &kGeneratorLevel, &kMasterGain, &kVolume, &kLatency, &kEqFrequency, &kEqGain, &kEqQ,
-    &kLimiterCeiling, &kTrackGain, &kSourceGain, &kSourcePan, &kLoudnessTarget, &kLoopStart, &kLoopEnd};
+    &kLimiterCeiling, &kTrackGain, &kSourceGain, &kSourcePan, &kLoudnessTarget, &kLoopStart, &kLoopEnd,
+    &kGridBpm, &kGridOffset, &kBeatsPerBar, &kMetronomeLevel, &kCountInBars};
 }  // namespace limits
 
 /// The mixer settings of one source of the current track.
@@ -77,6 +86,21 @@ struct SourceSettings {
 
 /// Sources a track may have (Track::kMaxSources checks against it).
 inline constexpr std::size_t kMaxSources = 8;
+
+/// A song's beat grid in song seconds; bpm 0: none (detection runs, or found none).
+struct BeatGridSettings {
+  double bpm = 0.0;
+  double offsetSeconds = 0.0;
+  int beatsPerBar = static_cast<int>(limits::kBeatsPerBar.initial);
+};
+
+/// The metronome and the count-in; they stay for the songs loaded after.
+struct MetronomeSettings {
+  bool enabled = false;
+  double levelDb = limits::kMetronomeLevel.initial;
+  CountIn countIn = CountIn::Off;
+  int countInBars = static_cast<int>(limits::kCountInBars.initial);
+};
 
 /// The last accepted value of every engine parameter (main thread).
 struct EngineSettings {
@@ -100,6 +124,9 @@ struct EngineSettings {
   /// wraps the whole track. A newly loaded track has none.
   double loopStartSeconds = 0.0;
   double loopEndSeconds = 0.0;
+  /// The current track's beat grid; a newly loaded track has none until it is set.
+  BeatGridSettings beatGrid;
+  MetronomeSettings metronome;
 };
 
 /// Limit: the shortest A-B loop, so its wrap's crossfade always fits.

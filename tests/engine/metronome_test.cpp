@@ -1,0 +1,196 @@
+// The metronome and the count-in, through the Renderer as the engine runs it: clicks start on
+// the frame the song reaches each beat (as heard: after the chain's delay), downbeats are
+// accented, nothing of them reaches the analysis tap, and a count-in of one bar ends exactly
+// where the song goes on, before the first pass or before every pass of a loop.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "support/test_tracks.h"
+#include "woodshed/core/audio_ring.h"
+#include "woodshed/engine/renderer.h"
+
+namespace woodshed::engine {
+namespace {
+
+constexpr double kRate = 44100.0;
+constexpr FrameCount kBlock = 128;
+constexpr double kBpm = 120.0;
+constexpr double kPeriod = 60.0 / kBpm * kRate;  // 22050 frames a beat
+
+struct Output {
+  std::vector<float> left;
+  std::vector<SourcePosition> positions;
+};
+
+Output render(Renderer& renderer, std::size_t frames) {
+  Output out;
+  for (std::size_t done = 0; done < frames; done += kBlock) {
+    const RenderedBlock block = renderer.render(kBlock);
+    out.left.insert(out.left.end(), block.audio.channels[0], block.audio.channels[0] + block.audio.numFrames);
+    out.positions.insert(out.positions.end(), block.positions, block.positions + block.audio.numFrames);
+  }
+  return out;
+}
+
+/// Frames where a click starts: the first sample above the floor after at least 10 ms below it.
+std::vector<std::size_t> clickOnsets(const std::vector<float>& samples) {
+  std::vector<std::size_t> onsets;
+  std::size_t quiet = 441;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (std::fabs(samples[i]) > 1e-4f) {
+      if (quiet >= 441) onsets.push_back(i);
+      quiet = 0;
+    } else {
+      ++quiet;
+    }
+  }
+  return onsets;
+}
+
+/// The largest sample of the click starting at `onset`.
+float clickPeak(const std::vector<float>& samples, std::size_t onset) {
+  float peak = 0.0f;
+  for (std::size_t i = onset; i < std::min(samples.size(), onset + 1323); ++i) peak = std::max(peak, std::fabs(samples[i]));
+  return peak;
+}
+
+class MetronomeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // A silent song, so what comes out is the clicks alone.
+    track = std::make_shared<Track>(1, "silence", std::vector<TrackSource>{{"mix", test::constantPcm(budget, 44100 * 20, 0.0f)}});
+    renderer.prepare(dsp::ProcessSpec{kRate, kBlock, 2});
+    renderer.apply(command::LoadTrack{track.get()});
+  }
+  void setGrid(double offsetSeconds, int beatsPerBar = 4) {
+    renderer.apply(command::SetBeatGrid{BeatGridFrames{kPeriod, offsetSeconds * kRate, beatsPerBar}});
+  }
+  void setMetronome(bool enabled, CountIn countIn) {
+    renderer.apply(command::SetMetronome{enabled, 0.5, countIn, 1});
+  }
+
+  core::MemoryBudget budget{"test budget", 64 << 20};
+  std::shared_ptr<Track> track;
+  Renderer renderer;
+};
+
+TEST_F(MetronomeTest, ClicksStartOnTheFrameTheSongReachesEachBeatWithDownbeatsAccented) {
+  setGrid(0.25, 3);
+  setMetronome(true, CountIn::Off);
+  renderer.apply(command::Seek{static_cast<std::uint64_t>(0.1 * kRate)});
+  renderer.apply(command::Play{});
+  const Output out = render(renderer, static_cast<std::size_t>(5 * kRate));
+  const std::vector<std::size_t> onsets = clickOnsets(out.left);
+  // Beats at 0.25, 0.75, ... 4.75 s of the song, heard from 0.1 s on: 10 in 5 s of output
+  // (the last beat's frame comes out just after 4.9 s of song time... counted below).
+  std::size_t expected = 0;
+  for (double beat = 0.25 * kRate; beat < 0.1 * kRate + static_cast<double>(out.left.size()) - kPeriod * 0.01; beat += kPeriod) {
+    // The song frame of each beat comes out somewhere: its click starts there.
+    const auto frame = static_cast<SourcePosition>(std::ceil(beat));
+    const auto at = std::find(out.positions.begin(), out.positions.end(), frame);
+    if (at == out.positions.end()) continue;
+    ++expected;
+    const auto index = static_cast<std::size_t>(at - out.positions.begin());
+    EXPECT_NE(std::find(onsets.begin(), onsets.end(), index), onsets.end()) << "no click where song frame " << frame << " plays";
+  }
+  EXPECT_EQ(onsets.size(), expected);
+  ASSERT_GE(expected, 9u);
+  // 3/4 from 0.25 s: beats 0, 3, 6... are downbeats, 4 dB louder.
+  for (std::size_t k = 0; k < onsets.size(); ++k) {
+    const float peak = clickPeak(out.left, onsets[k]);
+    const float expectedPeak = k % 3 == 0 ? 0.5f : 0.5f * static_cast<float>(Metronome::kBeatGain);
+    EXPECT_NEAR(peak, expectedPeak, 0.05f * expectedPeak) << "click " << k;
+  }
+}
+
+TEST_F(MetronomeTest, NothingOfTheClicksReachesTheAnalysisTap) {
+  core::AudioRing tap(2, 1 << 16);
+  renderer.setAnalysisTap(&tap);
+  setGrid(0.0);
+  setMetronome(true, CountIn::First);
+  renderer.apply(command::Play{});
+  const Output out = render(renderer, static_cast<std::size_t>(3 * kRate));
+  ASSERT_GE(clickOnsets(out.left).size(), 5u) << "the clicks are heard";
+  std::vector<float> left(kBlock), right(kBlock);
+  float* channels[2] = {left.data(), right.data()};
+  float loudest = 0.0f;
+  while (tap.readableFrames() >= kBlock) {
+    tap.tryPopBlock(channels, kBlock, nullptr);
+    for (float s : left) loudest = std::max(loudest, std::fabs(s));
+  }
+  EXPECT_EQ(loudest, 0.0f) << "meters, spectrum and loudness see the song only";
+}
+
+TEST_F(MetronomeTest, ACountInOfOneBarEndsExactlyWhereTheSongGoesOn) {
+  const auto a = static_cast<std::uint64_t>(2.0 * kRate);
+  setGrid(0.5);
+  setMetronome(false, CountIn::First);  // the count-in clicks even with the metronome off
+  renderer.apply(command::Seek{a});
+  renderer.apply(command::Play{});
+  const Output out = render(renderer, static_cast<std::size_t>(3 * kRate));
+  const auto first = std::find(out.positions.begin(), out.positions.end(), static_cast<SourcePosition>(a));
+  ASSERT_NE(first, out.positions.end());
+  // The clicks and the song come out through the same delay; the song's first frame is one
+  // bar of clicks after the first click.
+  const std::vector<std::size_t> onsets = clickOnsets(out.left);
+  ASSERT_EQ(onsets.size(), 4u) << "four clicks, then the song (with the metronome off, no more)";
+  const auto songAt = static_cast<std::size_t>(first - out.positions.begin());
+  EXPECT_EQ(songAt - onsets[0], static_cast<std::size_t>(std::llround(4 * kPeriod)));
+  for (std::size_t k = 0; k < 4; ++k) {
+    EXPECT_EQ(onsets[k] - onsets[0], static_cast<std::size_t>(std::ceil(static_cast<double>(k) * kPeriod))) << "click " << k;
+  }
+  EXPECT_GT(clickPeak(out.left, onsets[0]), clickPeak(out.left, onsets[1]) * 1.4f) << "the count-in's one is accented";
+  std::printf("[ measure  ] count-in of 1 bar at %.0f BPM: song after %zu frames (%.3f s)\n", kBpm, songAt - onsets[0],
+              static_cast<double>(songAt - onsets[0]) / kRate);
+}
+
+TEST_F(MetronomeTest, WithEveryPassCountedInEachWrapHoldsForABarAtTheLoopStart) {
+  const auto a = static_cast<std::uint64_t>(1.0 * kRate), b = static_cast<std::uint64_t>(3.0 * kRate);
+  setGrid(0.0);
+  setMetronome(false, CountIn::Every);
+  renderer.apply(command::SetLoopRegion{a, b});
+  renderer.apply(command::SetLooping{true});
+  renderer.apply(command::Seek{a});
+  renderer.apply(command::Play{});
+  const Output out = render(renderer, static_cast<std::size_t>(11 * kRate));
+  // Passes: where the song plays A, and where it last played B - 1.
+  std::vector<std::size_t> starts, ends;
+  for (std::size_t i = 0; i < out.positions.size(); ++i) {
+    if (out.positions[i] == static_cast<SourcePosition>(a)) starts.push_back(i);
+    if (out.positions[i] == static_cast<SourcePosition>(b - 1)) ends.push_back(i);
+  }
+  ASSERT_GE(starts.size(), 3u);
+  const auto bar = static_cast<std::size_t>(std::llround(4 * kPeriod));
+  for (std::size_t pass = 1; pass < starts.size(); ++pass) {
+    EXPECT_EQ(starts[pass] - ends[pass - 1], bar + 1) << "pass " << pass << " is counted in for exactly one bar";
+  }
+  EXPECT_EQ(clickOnsets(out.left).size(), 4 * starts.size()) << "four clicks before each pass, none during it";
+}
+
+TEST_F(MetronomeTest, PausingDuringTheCountInStopsItAndPlayingCountsInAgain) {
+  setGrid(0.0);
+  setMetronome(false, CountIn::First);
+  renderer.apply(command::Play{});
+  render(renderer, static_cast<std::size_t>(kPeriod * 2));
+  EXPECT_TRUE(renderer.countingIn());
+  renderer.apply(command::Pause{});
+  EXPECT_FALSE(renderer.countingIn());
+  const Output paused = render(renderer, static_cast<std::size_t>(kRate));
+  // A click already under way (or in the chain's delay) ends; none starts after it.
+  for (std::size_t onset : clickOnsets(paused.left)) EXPECT_LT(onset, 0.05 * kRate) << "a click while paused";
+  renderer.apply(command::Play{});
+  const Output again = render(renderer, static_cast<std::size_t>(4 * kPeriod + kRate * 0.5));
+  EXPECT_EQ(clickOnsets(again.left).size(), 4u);
+  const auto first = std::find_if(again.positions.begin(), again.positions.end(),
+                                  [](SourcePosition p) { return p != kNoSourcePosition; });
+  ASSERT_NE(first, again.positions.end()) << "the song goes on after the new count-in";
+  EXPECT_EQ(*first, 0) << "from where it was";
+}
+
+}  // namespace
+}  // namespace woodshed::engine
