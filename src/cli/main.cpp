@@ -1,6 +1,7 @@
 // woodshed: the command-line tool on Woodshed's native core.
 //
 //   woodshed render IN OUT [--start S] [--end E] [--format wav16|wav24|wav32f] [--stats]
+//   woodshed beats IN [--json]
 //
 // Conventions, for every command to come:
 // - options may come before or after the positional arguments, as `--name value` or
@@ -8,11 +9,12 @@
 // - defaults are neutral: EQ bypassed, limiter off, gain 0 dB, so `render` of a 16-bit WAV with
 //   no options gives the same samples back;
 // - output keeps the input's sample format unless --format says otherwise;
-// - progress goes to stderr; --stats prints one JSON line last on stdout;
+// - progress goes to stderr; --stats and --json print one JSON line last on stdout;
 // - errors give a message on stderr and a non-zero exit (2 for bad usage, 1 for the rest).
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -25,6 +27,7 @@
 
 #include "cli/audio_file.h"
 #include "woodshed/core/error.h"
+#include "woodshed/dsp/beat_tracker.h"
 #include "woodshed/engine/offline_render.h"
 
 namespace woodshed::cli {
@@ -33,7 +36,10 @@ namespace {
 constexpr const char* kUsage =
     "usage: woodshed render IN OUT [--start SECONDS] [--end SECONDS] [--format wav16|wav24|wav32f] [--stats]\n"
     "  Renders IN (WAV, FLAC, Ogg, AIFF; mono or stereo) to the WAV file OUT, from --start to --end\n"
-    "  (song seconds; the whole song by default), with neutral settings.\n";
+    "  (song seconds; the whole song by default), with neutral settings.\n"
+    "usage: woodshed beats IN [--json]\n"
+    "  Estimates IN's beat grid (mono mix; the first 30 minutes): tempo, first bar start, beats per bar\n"
+    "  and a 0..1 confidence; --json prints {\"bpm\", \"offsetSeconds\", \"beatsPerBar\", \"confidence\"}.\n";
 
 /// Memory for the decoded song: a 30-minute stereo track at 192 kHz fits.
 constexpr std::uint64_t kMemoryBudgetBytes = 2ull << 30;
@@ -49,7 +55,7 @@ struct Arguments {
   std::map<std::string, std::string> options;  // name -> value ("" for flags)
 };
 
-bool isFlag(const std::string& name) { return name == "stats" || name == "help"; }
+bool isFlag(const std::string& name) { return name == "stats" || name == "json" || name == "help"; }
 
 // Options anywhere; "--name value" or "--name=value"; "-3" is a value, not an option.
 Arguments parse(int argc, char** argv) {
@@ -88,15 +94,13 @@ double seconds(const Arguments& args, const std::string& name, double fallback) 
 }
 
 // Writes progress to stderr: a line that redraws on a terminal, a line per 10 % otherwise.
-class ProgressSink final : public engine::RenderSink {
+class ProgressLine {
  public:
-  ProgressSink(engine::RenderSink& inner, std::uint64_t total) : inner_(inner), total_(total), terminal_(isatty(2)) {}
-  void write(const dsp::AudioBlock& block) override {
-    inner_.write(block);
-    done_ += block.numFrames;
-    const int percent = static_cast<int>(100 * done_ / total_);
+  explicit ProgressLine(const char* label) : label_(label), terminal_(isatty(2)) {}
+  void show(double fraction) {
+    const int percent = static_cast<int>(100.0 * std::clamp(fraction, 0.0, 1.0));
     if (terminal_ ? percent != shown_ : percent / 10 != shown_ / 10) {
-      std::fprintf(stderr, terminal_ ? "\rrendering %3d%%" : "rendering %3d%%\n", percent);
+      std::fprintf(stderr, terminal_ ? "\r%s %3d%%" : "%s %3d%%\n", label_, percent);
       shown_ = percent;
     }
   }
@@ -105,11 +109,26 @@ class ProgressSink final : public engine::RenderSink {
   }
 
  private:
+  const char* label_;
+  bool terminal_;
+  int shown_ = -1;
+};
+
+class ProgressSink final : public engine::RenderSink {
+ public:
+  ProgressSink(engine::RenderSink& inner, std::uint64_t total) : inner_(inner), total_(total) {}
+  void write(const dsp::AudioBlock& block) override {
+    inner_.write(block);
+    done_ += block.numFrames;
+    line_.show(static_cast<double>(done_) / static_cast<double>(total_));
+  }
+  void finish() const { line_.finish(); }
+
+ private:
   engine::RenderSink& inner_;
   std::uint64_t total_;
   std::uint64_t done_ = 0;
-  bool terminal_;
-  int shown_ = -1;
+  ProgressLine line_{"rendering"};
 };
 
 int render(const Arguments& args) {
@@ -164,6 +183,40 @@ int render(const Arguments& args) {
   return 0;
 }
 
+int beats(const Arguments& args) {
+  if (args.positional.size() != 2) throw UsageError("beats takes IN");
+  for (const auto& [name, value] : args.options) {
+    if (name != "json") throw UsageError("unknown option --" + name);
+  }
+  core::MemoryBudget budget("decoded audio", kMemoryBudgetBytes);
+  const InputFile input = readAudioFile(args.positional[1], budget);
+  const dsp::PcmBuffer& pcm = *input.track->sources().front().pcm;
+
+  // The mono mix of what the tracker reads, in the same budget as the decoded song.
+  const SampleRate rate = pcm.sampleRate();
+  const auto frames = static_cast<std::size_t>(
+      std::min<double>(static_cast<double>(pcm.frames()), std::ceil(dsp::kBeatTrackerMaxAnalysisSeconds * rate)));
+  const core::MemoryBudget::Reservation reservation = budget.reserve(frames * sizeof(float), "the mono mix");
+  std::vector<float> mono(frames, 0.0f);
+  const float gain = 1.0f / (dsp::PcmBuffer::kScale * static_cast<float>(pcm.channels()));
+  for (ChannelCount c = 0; c < pcm.channels(); ++c) {
+    const std::int16_t* samples = pcm.channel(c);
+    for (std::size_t i = 0; i < frames; ++i) mono[i] += gain * static_cast<float>(samples[i]);
+  }
+
+  ProgressLine progress("analysing");
+  const dsp::BeatGrid grid = dsp::estimateBeatGrid(mono.data(), mono.size(), rate, [&](double f) { progress.show(f); });
+  progress.finish();
+  if (args.options.count("json") != 0) {
+    std::printf("{\"bpm\": %.3f, \"offsetSeconds\": %.4f, \"beatsPerBar\": %d, \"confidence\": %.3f}\n", grid.bpm,
+                grid.offsetSeconds, grid.beatsPerBar, grid.confidence);
+  } else {
+    std::printf("%.2f BPM, %d beats a bar, first bar at %.3f s (confidence %.2f%s)\n", grid.bpm, grid.beatsPerBar,
+                grid.offsetSeconds, grid.confidence, grid.confidence < 0.3 ? ": tempo uncertain" : "");
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace woodshed::cli
 
@@ -177,6 +230,7 @@ int main(int argc, char** argv) {
     }
     if (args.positional.empty()) throw UsageError("no command given");
     if (args.positional[0] == "render") return render(args);
+    if (args.positional[0] == "beats") return beats(args);
     throw UsageError("unknown command \"" + args.positional[0] + "\"");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "woodshed: %s\n%s", e.what(), kUsage);
