@@ -12,6 +12,7 @@ import { MediaSessionBridge } from './media-session.js';
 import { installShortcuts } from './keymap.js';
 import { Session } from './session.js';
 import { toast } from './toasts.js';
+import { WakeLock } from './wake-lock.js';
 import { WoodshedApi } from './woodshed-api.js';
 import { Workbox } from './workbox-window.js';
 
@@ -258,13 +259,26 @@ async function boot() {
     libraryLoad: (id) => { api.load(id).catch((error) => toast(error.message, 'error')); },
     libraryRemove: (id) => { api.remove(id).catch((error) => toast(error.message, 'error')); },
     libraryRename: (id, name) => { api.rename(id, name).catch((error) => toast(error.message, 'error')); },
+    // A Shift+drag across the waveform: its ends snap as the user chose.
     setLoopRegion: (start, end) => {
-      api.setLoopRegion({ start, end }).catch((error) => toast(error.message, 'error'));
+      Promise.all([api.snapLoopTime(start), api.snapLoopTime(end)])
+        .then(([a, b]) => api.setLoopRegion({ start: a, end: b }))
+        .catch((error) => toast(error.message, 'error'));
     },
+    nudgeLoop: (edge, direction) => {
+      api.settings()
+        .then((s) => api.nudgeLoop(edge, s.beatGrid ? { beats: direction } : { seconds: direction * 0.010 }))
+        .catch((error) => toast(error.message, 'error'));
+    },
+    setLoopSnap: (mode) => { api.setLoopSnap(mode).catch((error) => toast(error.message, 'error')); },
     // The markers panel and the waveform's marker actions.
     addMarker: (seconds) => { api.addMarker({ seconds }).catch((error) => toast(error.message, 'error')); },
     renameMarker: (id, name) => { api.updateMarker(id, { name }).catch((error) => toast(error.message, 'error')); },
     removeMarker: (id) => { api.removeMarker(id).catch((error) => toast(error.message, 'error')); },
+    tap: () => { api.tap().catch((error) => toast(error.message, 'error')); },
+    setBeatGrid: (bpm, offsetSeconds, beatsPerBar) => {
+      api.setBeatGrid({ bpm, offsetSeconds, beatsPerBar }).catch((error) => toast(error.message, 'error'));
+    },
     normalize: (targetLufs) => {
       api.normalize({ targetLufs })
         .then(({ gainDb }) => toast(`Normalized: playback gain ${gainDb >= 0 ? '+' : ''}${gainDb.toFixed(1)} dB`, 'notice'))
@@ -325,6 +339,9 @@ async function boot() {
   const shortcuts = installShortcuts(api, () => module._ws_wants_text_input() !== 0);
   const mediaSession = new MediaSessionBridge(api);
   api.onChange(() => { mediaSession.update().catch(() => {}); });
+  const wakeLock = new WakeLock();
+  api.keepAwake(wakeLock);
+  api.onChange(() => { api.state().then((s) => wakeLock.follow(s.playing), () => {}); });
   if ('launchQueue' in window) {
     window.launchQueue.setConsumer((params) => { openLaunchedFiles(params).catch((e) => toast(e.message, 'error')); });
   }

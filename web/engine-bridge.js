@@ -25,7 +25,7 @@ export const LAYOUTS = {
       'renderLoadAvg', 'renderLoadMax', 'heapBytesInUse', 'heapCapacity', 'threads', 'nonFiniteBlocks',
       'volumeLimitedBlocks'],
   },
-  state: { version: 1, fields: ['trackId', 'positionSeconds', 'durationSeconds', 'playing', 'looping'] },
+  state: { version: 2, fields: ['trackId', 'positionSeconds', 'durationSeconds', 'playing', 'looping', 'countingIn'] },
   eq: {
     version: 1,
     fields: [...Array.from({ length: EQ_BANDS }, (_, i) => [`frequency${i}`, `gainDb${i}`, `q${i}`, `enabled${i}`]).flat(), 'bypass'],
@@ -33,6 +33,10 @@ export const LAYOUTS = {
   loudness: { version: 1, fields: ['momentary', 'shortTerm', 'integrated', 'range', 'truePeak', 'limiterGainReductionDb'] },
   meters: { version: 1, fields: ['peakLeft', 'peakRight', 'rmsLeft', 'rmsRight', 'holdLeft', 'holdRight', 'clipLeft', 'clipRight'] },
   normalize: { version: 1, fields: ['running', 'progress', 'measuredLufs', 'gainDb', 'measuredTrack'] },
+  beat_detection: {
+    version: 1,
+    fields: ['running', 'progress', 'trackId', 'succeeded', 'bpm', 'offsetSeconds', 'beatsPerBar', 'confidence'],
+  },
 };
 
 /** The spectrum block: {bins, fftSize: uint32; sampleRate: f64; sequence: u64; averageDb, peakHoldDb: f32[MAX_BINS]}. */

@@ -14,6 +14,8 @@ const VOLUME_STEP_DB = 2;
 /** The shortest A-B loop the engine takes (kMinLoopSeconds). */
 const MIN_LOOP_SECONDS = 0.05;
 const SEEK_SECONDS = 5;
+/** A fine nudge of a loop edge. */
+const NUDGE_SECONDS = 0.010;
 const FINE_SEEK_SECONDS = 1;
 
 /** A key with modifiers: {code, shift, alt}. */
@@ -47,10 +49,15 @@ export const KEY_MAP = [
     run: ({ setLoopEdge }) => setLoopEdge('start') },
   { id: 'setLoopEnd', group: 'Loop', keys: [key('BracketRight')], does: 'set the loop end (B) at the playhead',
     run: ({ setLoopEdge }) => setLoopEdge('end') },
-  { id: 'nudgeLoopStartBeat', group: 'Loop', keys: [key('BracketLeft', { shift: true })], does: 'nudge A by a beat' },
-  { id: 'nudgeLoopEndBeat', group: 'Loop', keys: [key('BracketRight', { shift: true })], does: 'nudge B by a beat' },
-  { id: 'nudgeLoopStartFine', group: 'Loop', keys: [key('BracketLeft', { alt: true })], does: 'nudge A by 10 ms' },
-  { id: 'nudgeLoopEndFine', group: 'Loop', keys: [key('BracketRight', { alt: true })], does: 'nudge B by 10 ms' },
+  // The nudge keys move the edge set last (A after [, B after ]): [ earlier, ] later.
+  { id: 'nudgeEarlierBeat', group: 'Loop', keys: [key('BracketLeft', { shift: true })], does: 'move the edge set last a beat earlier',
+    run: ({ api }) => api.nudgeLoop(null, { beats: -1 }) },
+  { id: 'nudgeLaterBeat', group: 'Loop', keys: [key('BracketRight', { shift: true })], does: 'move the edge set last a beat later',
+    run: ({ api }) => api.nudgeLoop(null, { beats: 1 }) },
+  { id: 'nudgeEarlierFine', group: 'Loop', keys: [key('BracketLeft', { alt: true })], does: 'move the edge set last 10 ms earlier',
+    run: ({ api }) => api.nudgeLoop(null, { seconds: -NUDGE_SECONDS }) },
+  { id: 'nudgeLaterFine', group: 'Loop', keys: [key('BracketRight', { alt: true })], does: 'move the edge set last 10 ms later',
+    run: ({ api }) => api.nudgeLoop(null, { seconds: NUDGE_SECONDS }) },
   // Markers
   { id: 'addMarker', group: 'Markers', keys: [key('KeyK')], does: 'add a marker at the playhead',
     run: async ({ api }) => {
@@ -71,7 +78,8 @@ export const KEY_MAP = [
   { id: 'pitchUp', group: 'Tempo and pitch', keys: [key('Quote')], does: 'a semitone higher' },
   { id: 'pitchDownFine', group: 'Tempo and pitch', keys: [key('Semicolon', { shift: true })], does: '10 cents lower' },
   { id: 'pitchUpFine', group: 'Tempo and pitch', keys: [key('Quote', { shift: true })], does: '10 cents higher' },
-  { id: 'tapTempo', group: 'Tempo and pitch', keys: [key('KeyT')], does: 'tap the tempo' },
+  { id: 'tapTempo', group: 'Tempo and pitch', keys: [key('KeyT')], does: 'tap the tempo (on each beat you hear)',
+    run: ({ api }, event) => api.tap({ at: event.timeStamp }) },
   // Listening and stems
   { id: 'listeningMode', group: 'Listening', keys: [key('KeyV')], does: 'cycle stereo, left, right, mono, centre cancel' },
   ...['drums', 'bass', 'vocals', 'other'].flatMap((stem, i) => [
@@ -178,7 +186,8 @@ export function installShortcuts(api, typing) {
     setLoopEdge: async (edge) => {
       const state = await api.state();
       if (state.trackId === null) return;
-      const at = state.positionSeconds;
+      const at = await api.snapLoopTime(state.positionSeconds);
+      api.noteLoopEdge(edge);
       const { loop } = state;
       await api.setLoopRegion(edge === 'start'
         ? { start: at, end: loop && loop.end > at + MIN_LOOP_SECONDS ? loop.end : state.durationSeconds }

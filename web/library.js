@@ -247,6 +247,23 @@ export class Library {
     this.#changed();
   }
 
+  /**
+   * Keeps a song's beat grid ({bpm, offsetSeconds, beatsPerBar, source, ...}; beat-grid.js).
+   * With `unlessSet`, a grid the song already has (one the user set meanwhile) stays; returns
+   * whether this one was kept.
+   */
+  async setBeatGrid(id, grid, { unlessSet = false } = {}) {
+    let kept = true;
+    await this.#update(id, (record) => {
+      if (unlessSet && record.beatGrid) {
+        kept = false;
+        return record;
+      }
+      return { ...record, beatGrid: grid };
+    });
+    return kept;
+  }
+
   /** Remembers when a song was last played and where. */
   async notePlayback(id, positionSeconds) {
     await this.#update(id, (record) => ({ ...record, lastPlayed: Date.now(), lastPosition: positionSeconds }), false);

@@ -8,6 +8,8 @@
 const MAX_SONGS_IN_MEMORY = 3;
 /** How often the position of the playing song is saved for the next start. */
 const PLAYBACK_NOTE_MS = 1000;
+/** How often a running beat detection is looked at. */
+const BEAT_DETECTION_POLL_MS = 100;
 
 export class Session {
   #bridge;
@@ -15,6 +17,8 @@ export class Session {
   #imports;
   #inMemory = new Map();  // library id -> engine track id, least recently used first
   #current = null;        // library id of the current song
+  #hasGrid = false;       // whether the engine has the current song's beat grid
+  #detecting = null;      // library id of the song whose grid is being detected
   #onChange;
 
   /**
@@ -84,14 +88,79 @@ export class Session {
       recall[i] = typeof value === 'number' ? value : Number.NaN;
     });
     this.#bridge.call('ws_load', ['number', 'number'], [engineId, savedSeconds]);
-    const note = this.#bridge.text();
+    const note = [this.#bridge.text(), this.#applyBeatGrid(record)].filter(Boolean).join('; ');
     if (note) this.#bridge.call('ws_report_error', ['string'], [note]);  // the app shows it
     this.#current = id;
+    if (!this.#hasGrid) this.#detectBeatGrid(id, engineId);
     this.#trimMemory();
     await this.#library.setSetting('lastTrack', id);
     this.pushCatalog();
     this.#onChange();
     return note;
+  }
+
+  /**
+   * Sets the current song's beat grid in the engine (which checks it) and keeps it with the
+   * song: {bpm, offsetSeconds, beatsPerBar}, `source` 'manual' or 'tapped'.
+   */
+  async setBeatGrid(grid, source) {
+    if (this.#current === null) throw new Error('no song is loaded');
+    const id = this.#current;
+    this.#bridge.call('ws_set_beat_grid', ['number', 'number', 'number'], [grid.bpm, grid.offsetSeconds, grid.beatsPerBar]);
+    this.#hasGrid = true;
+    await this.#library.setBeatGrid(id, { bpm: grid.bpm, offsetSeconds: grid.offsetSeconds, beatsPerBar: grid.beatsPerBar, source });
+  }
+
+  /** True while the current song's grid is being detected. */
+  get detectingBeatGrid() { return this.#detecting !== null && this.#detecting === this.#current; }
+
+  // The song's kept grid into the engine; a damaged one is dropped (and detected again). Returns a note.
+  #applyBeatGrid(record) {
+    const grid = record.beatGrid;
+    this.#hasGrid = false;
+    if (!grid) return '';
+    try {
+      this.#bridge.call('ws_set_beat_grid', ['number', 'number', 'number'], [grid.bpm, grid.offsetSeconds, grid.beatsPerBar]);
+      this.#hasGrid = true;
+      return '';
+    } catch (error) {
+      return `the song's saved beat grid was ignored: ${error.message}`;
+    }
+  }
+
+  // Detects the grid of a song without one, on the engine's pool, and keeps it with the song
+  // unless the user set one meanwhile. Failures show in the app.
+  async #detectBeatGrid(id, engineId) {
+    this.#detecting = id;
+    try {
+      this.#bridge.call('ws_detect_beats');
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, BEAT_DETECTION_POLL_MS));
+        this.#bridge.call('ws_beat_detection_status');
+        const result = this.#bridge.record('beat_detection');
+        if (result.trackId !== engineId) return;  // a detection of another song replaced it
+        if (result.running) continue;
+        if (!result.succeeded) {
+          this.#bridge.call('ws_report_error', ['string'], [`The beat grid could not be found: ${this.#bridge.text()}`]);
+          return;
+        }
+        const grid = {
+          bpm: result.bpm, offsetSeconds: result.offsetSeconds, beatsPerBar: result.beatsPerBar, source: 'detected',
+          confidence: result.confidence,
+        };
+        const kept = await this.#library.setBeatGrid(id, grid, { unlessSet: true });
+        if (kept && this.#current === id && !this.#hasGrid) {
+          this.#bridge.call('ws_set_beat_grid', ['number', 'number', 'number'], [grid.bpm, grid.offsetSeconds, grid.beatsPerBar]);
+          this.#hasGrid = true;
+        }
+        this.#onChange();
+        return;
+      }
+    } catch {
+      // the boundary logged why; the song plays without a grid
+    } finally {
+      if (this.#detecting === id) this.#detecting = null;
+    }
   }
 
   /** What is recalled with a song: {trackGainDb, ...}, initial values for what it has none of. */

@@ -32,11 +32,15 @@
 //   await woodshed.addMarker(trackId?, {name, seconds, color?})  a marker kept with the song; resolves with its id
 //   await woodshed.markers(trackId?), updateMarker(id, {...}), removeMarker(id)
 //   await woodshed.sections(trackId?), loopSection(markerId)  the stretches between markers; loop one
+//   await woodshed.beatGrid(trackId?)           {bpm, offsetSeconds, beatsPerBar, beats, downbeats, source}, or null
+//   await woodshed.setBeatGrid(trackId?, {bpm, offsetSeconds, beatsPerBar}), tap()  set it by hand or by tapping
+//   await woodshed.setMetronome({enabled, levelDb, countIn: 'off'|'first'|'every', countInBars})
 //
 // Every call into C++ goes through one exception boundary: a failure comes back as a rejected
 // promise with the engine's message, and the engine stays usable. Values are range-checked in
 // the engine, against one table of named limits; this file checks only types.
 
+import { beatsOf, gridFromTaps, withTap } from './beat-grid.js';
 import { markerFrom, sectionsOf } from './markers.js';
 import { mediaCacheUse } from './session.js';
 
@@ -45,6 +49,10 @@ const EQ_TYPES = ['lowshelf', 'peaking', 'peaking', 'peaking', 'peaking', 'peaki
 /** How long play() and pause() wait for the render thread to report the change. */
 const TRANSPORT_SETTLE_MS = 250;
 const GENERATOR_TYPES = ['sine', 'square', 'triangle', 'saw', 'white', 'pink', 'sweep'];
+const COUNT_INS = ['off', 'first', 'every'];
+const LOOP_SNAPS = ['off', 'beat', 'zero'];
+/** A fine nudge of a loop edge. */
+const NUDGE_SECONDS = 0.010;
 
 export class WoodshedApi {
   #bridge = null;
@@ -56,6 +64,10 @@ export class WoodshedApi {
   #limits = null;
   #lastError = null;
   #changeListeners = new Set();
+  #taps = { songId: null, times: [] };
+  #wakeLock = null;
+  #loopSnap = 'off';
+  #loopEdge = 'end';  // the edge set last: what the nudge keys move
   #firstFrameMs = null;
   // Whether a service worker served this page load (read before the first one claims the page).
   #controlledAtLoad = typeof navigator !== 'undefined' && navigator.serviceWorker?.controller != null;
@@ -87,7 +99,14 @@ export class WoodshedApi {
      * recordsWithoutFiles, recovered: [names], unreadable}.
      */
     this.libraryRepairs = structuredClone(library.repaired);
+    library.setting('loopSnap').then((mode) => {
+      if (LOOP_SNAPS.includes(mode)) this.#loopSnap = mode;
+      this.#call('ws_note_loop_snap', ['number'], [LOOP_SNAPS.indexOf(this.#loopSnap)]);
+    }).catch(() => {});
   }
+
+  /** The screen wake lock that follows playing (wake-lock.js); its status is in stats(). */
+  keepAwake(wakeLock) { this.#wakeLock = wakeLock; }
 
   resolveReady() { this.#resolveReady(); }
   rejectReady(error) { this.#rejectReady(error); }
@@ -210,13 +229,15 @@ export class WoodshedApi {
   /**
    * Figures from the engine, the worklet and the heap:
    * {sampleRate, crossOriginIsolated, threads, framesPlayed, underruns, ringFillFrames,
-   *  outputLatencyMs, renderLoadAvg, renderLoadMax, heapBytesInUse, heapCapacity, ...}
+   *  outputLatencyMs, renderLoadAvg, renderLoadMax, heapBytesInUse, heapCapacity, wakeLock
+   *  ('held' while a song plays, 'off', 'unsupported' or 'refused: why'), ...}
    */
   async stats() {
     await this.ready;
     this.#bridge.call('ws_stats');
     const stats = this.#bridge.record('stats');
     stats.crossOriginIsolated = globalThis.crossOriginIsolated === true;
+    stats.wakeLock = this.#wakeLock?.status ?? 'off';
     stats.audioState = this.#output.state;
     stats.sampleRate = this.#output.sampleRate ?? stats.sampleRate;
     stats.outputLatencyMs = (stats.sampleRate > 0 ? (1000 * stats.ringFillFrames) / stats.sampleRate : 0)
@@ -578,6 +599,87 @@ export class WoodshedApi {
     return true;
   }
 
+  /**
+   * A song's beat grid: {bpm, offsetSeconds (a downbeat), beatsPerBar, beats, downbeats (song
+   * seconds), source: 'detected' | 'tapped' | 'manual', confidence (detected only)}, or null
+   * while it is being detected (or when none was found). Kept with the song.
+   */
+  async beatGrid(trackId = null) {
+    await this.ready;
+    const record = await this.#library.get(this.#songId(trackId));
+    if (!record?.beatGrid) return null;
+    return { ...record.beatGrid, ...beatsOf(record.beatGrid, record.duration) };
+  }
+
+  /**
+   * Sets the current song's beat grid by hand, {bpm, offsetSeconds, beatsPerBar}; fields not
+   * given keep their values. It replaces a detected or tapped grid and is kept with the song.
+   */
+  async setBeatGrid(trackId, spec) {
+    await this.ready;
+    if (typeof trackId === 'object' && trackId !== null && spec === undefined) [trackId, spec] = [null, trackId];
+    if (spec === null || typeof spec !== 'object') throw new TypeError('setBeatGrid takes {bpm, offsetSeconds, beatsPerBar}');
+    const id = this.#songId(trackId);
+    if (id !== this.#session.currentId) throw new Error('the beat grid is set on the song that is loaded');
+    const current = (await this.#library.get(id))?.beatGrid ?? {};
+    const grid = {
+      bpm: spec.bpm ?? current.bpm ?? this.#limits['beatGrid.bpm'].initial,
+      offsetSeconds: spec.offsetSeconds ?? current.offsetSeconds ?? 0,
+      beatsPerBar: spec.beatsPerBar ?? current.beatsPerBar ?? this.#limits['beatGrid.beatsPerBar'].initial,
+    };
+    for (const [key, value] of Object.entries(grid)) {
+      if (typeof value !== 'number') throw new TypeError(`${key} must be a number`);
+    }
+    await this.#noteFailure(() => this.#session.setBeatGrid(grid, 'manual'));
+    this.#changed();
+  }
+
+  /**
+   * Tap tempo: call it on each beat heard; `at` is when the tap happened (performance.now()
+   * time, e.g. a key event's timeStamp; now when not given), so a busy page does not make a
+   * tap late. The tap's song time is what was heard then: the output latency is subtracted.
+   * From the second tap on, the song's grid follows the taps (the first tap a downbeat).
+   * Resolves with {taps, bpm} (bpm null after one tap).
+   */
+  async tap({ at = null } = {}) {
+    const [state, stats] = await Promise.all([this.state(), this.stats()]);
+    const now = performance.now();
+    if (state.trackId === null) throw new Error('no song is loaded');
+    if (!state.playing || state.countingIn) throw new Error('tap along while the song plays');
+    if (at !== null && !(typeof at === 'number' && at <= now && now - at < 1000)) {
+      throw new RangeError('a tap\'s time is performance.now() of the last second');
+    }
+    const heard = state.positionSeconds - stats.outputLatencyMs / 1000 - (at === null ? 0 : (now - at) / 1000);
+    const times = this.#taps.songId === state.trackId ? this.#taps.times : [];
+    this.#taps = { songId: state.trackId, times: withTap(times, heard) };
+    const beatsPerBar = (await this.settings()).beatGrid?.beatsPerBar ?? this.#limits['beatGrid.beatsPerBar'].initial;
+    const grid = gridFromTaps(this.#taps.times, beatsPerBar);
+    if (grid) {
+      await this.#noteFailure(() => this.#session.setBeatGrid({ ...grid, beatsPerBar }, 'tapped'));
+      this.#changed();
+    }
+    return { taps: this.#taps.times.length, bpm: grid?.bpm ?? null };
+  }
+
+  /**
+   * The metronome on the song's beat grid and the count-in: {enabled, levelDb (a downbeat's
+   * click, -40..0 dBFS), countIn: 'off' | 'first' (before playing) | 'every' (also before each
+   * pass of the loop), countInBars: 1 | 2}. Fields not given keep their values. The clicks come
+   * after the meters and the limiter and are never exported.
+   */
+  async setMetronome(spec) {
+    await this.ready;
+    if (spec === null || typeof spec !== 'object') throw new TypeError('setMetronome takes {enabled, levelDb, countIn, countInBars}');
+    const next = { ...(await this.settings()).metronome, ...spec };
+    if (!COUNT_INS.includes(next.countIn)) throw new Error(`the count-in is ${COUNT_INS.join(', ')}, not "${next.countIn}"`);
+    if (typeof next.levelDb !== 'number' || typeof next.countInBars !== 'number') {
+      throw new TypeError('levelDb and countInBars must be numbers');
+    }
+    this.#call('ws_set_metronome', ['number', 'number', 'number', 'number'],
+      [next.enabled ? 1 : 0, next.levelDb, COUNT_INS.indexOf(next.countIn), next.countInBars]);
+    this.#changed();
+  }
+
   // A song's library id: `trackId`, or the current song's when it is null.
   #songId(trackId) {
     const id = trackId ?? this.#session.currentId;
@@ -587,8 +689,60 @@ export class WoodshedApi {
   }
 
   /**
+   * Where loop edges set from the keys or the waveform snap: 'off', 'beat' (the nearest beat of
+   * the song's grid) or 'zero' (the nearest zero crossing, within 10 ms). A preference, kept.
+   * setLoopRegion() itself never snaps.
+   */
+  async setLoopSnap(mode) {
+    await this.ready;
+    if (!LOOP_SNAPS.includes(mode)) throw new Error(`loop edges snap to ${LOOP_SNAPS.join(', ')}, not "${mode}"`);
+    this.#call('ws_note_loop_snap', ['number'], [LOOP_SNAPS.indexOf(mode)]);
+    this.#loopSnap = mode;
+    await this.#library.setSetting('loopSnap', mode);
+    this.#changed();
+  }
+
+  /** `seconds` in the current song, snapped as setLoopSnap() says. */
+  async snapLoopTime(seconds) {
+    await this.ready;
+    if (this.#loopSnap === 'beat') {
+      const grid = (await this.settings()).beatGrid;
+      if (!grid) return seconds;
+      const period = 60 / grid.bpm;
+      const { durationSeconds } = await this.state();
+      const beat = grid.offsetSeconds + Math.round((seconds - grid.offsetSeconds) / period) * period;
+      return beat >= 0 && beat <= durationSeconds ? beat : seconds;
+    }
+    if (this.#loopSnap === 'zero') {
+      this.#call('ws_nearest_zero_crossing', ['number'], [seconds]);
+      return this.#bridge.number();
+    }
+    return seconds;
+  }
+
+  /** Notes which loop edge was set last ('start' or 'end'): the one nudgeLoop() moves by default. */
+  noteLoopEdge(edge) { this.#loopEdge = edge; }
+
+  /**
+   * Moves one edge of the A-B loop ('start', 'end', or null: the edge set last) by `beats` of
+   * the song's grid or by `seconds` (negative: earlier). Refused with a message where the loop
+   * would no longer fit the song, or without a grid for beats.
+   */
+  async nudgeLoop(edge, { beats = 0, seconds = 0 } = {}) {
+    const { loop } = await this.state();
+    if (!loop) throw new Error('there is no A-B loop to nudge');
+    const grid = (await this.settings()).beatGrid;
+    if (beats !== 0 && !grid) throw new Error('the song has no beat grid: nudge by 10 ms, or tap or set the tempo');
+    const by = (beats !== 0 ? (beats * 60) / grid.bpm : 0) + seconds;
+    const which = edge ?? this.#loopEdge;
+    if (which !== 'start' && which !== 'end') throw new Error('a loop\'s edges are "start" and "end"');
+    await this.setLoopRegion(which === 'start' ? { start: loop.start + by, end: loop.end } : { start: loop.start, end: loop.end + by });
+    this.#loopEdge = which;
+  }
+
+  /**
    * {trackId (null when none), positionSeconds, durationSeconds, playing, looping, loop
-   * ({start, end, enabled} in song seconds, or null), volumeDb, muted, lastError}.
+   * ({start, end, enabled} in song seconds, or null), countingIn, loopSnap, volumeDb, muted, lastError}.
    */
   async state() {
     await this.ready;
@@ -600,6 +754,8 @@ export class WoodshedApi {
       trackId: this.#session.libraryIdOfEngineTrack(state.trackId),
       playing: state.playing !== 0,
       looping: state.looping !== 0,
+      countingIn: state.countingIn !== 0,
+      loopSnap: this.#loopSnap,
       loop: loop ? { ...loop, enabled: state.looping !== 0 } : null,
       volumeDb,
       muted,

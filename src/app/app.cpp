@@ -7,6 +7,7 @@
 #include <string>
 
 #include "woodshed/core/error.h"
+#include "woodshed/engine/beat_detection.h"
 #include "woodshed/engine/loudness_scan.h"
 
 #include "app/panels.h"
@@ -63,6 +64,28 @@ void App::poll() {
     }
     n.job = core::JobHandle();
   }
+  BeatDetection& b = beatDetection;
+  if (b.job.valid() && b.job.isFinished()) {
+    b.succeeded = b.job.status() == core::JobStatus::Succeeded;
+    b.message = b.succeeded ? "" : b.job.error();
+    b.job = core::JobHandle();
+  }
+}
+
+void App::startBeatDetection() {
+  const auto track = engine_.loadedTrack();
+  if (!track) throw core::Error("no track is loaded");
+  BeatDetection& b = beatDetection;
+  if (b.job.valid() && b.trackId == track->id()) return;
+  if (b.job.valid()) b.job.cancel();
+  b.trackId = track->id();
+  b.succeeded = false;
+  b.message.clear();
+  auto grid = std::make_shared<dsp::BeatGrid>();
+  b.grid = grid;
+  b.job = pool_.submit("beat grid of " + track->name(), [track, grid](core::JobContext& context) {
+    *grid = engine::detectBeatGrid(*track, context);
+  });
 }
 
 void App::startNormalization(double targetLufs) {
@@ -120,6 +143,12 @@ double App::totalOutputLatencyMs() noexcept {
   const double rate = engine_.sampleRate();
   const double ringMs = rate > 0.0 ? 1000.0 * engine_.ring().approximateFill() / rate : 0.0;
   return ringMs + audio_.baseLatencyMs + audio_.outputLatencyMs;
+}
+
+double App::heardSeconds() noexcept {
+  const double position = positionSeconds();
+  if (!playing() || engine_.status().countingIn) return position;
+  return std::max(0.0, position - totalOutputLatencyMs() / 1000.0);
 }
 
 bool settingSlider(App& app, const char* label, const engine::Limit& limit, double& value, const char* format,

@@ -11,6 +11,7 @@
 
 #include "app/platform_services.h"
 #include "woodshed/core/thread_pool.h"
+#include "woodshed/dsp/beat_tracker.h"
 #include "woodshed/dsp/signal_generator.h"
 #include "woodshed/engine/engine.h"
 #include "woodshed/engine/track_library.h"
@@ -102,6 +103,9 @@ class App {
   /// The library; `catalogUpdate` is filled by the page and then swapped in whole.
   Catalog catalog;
   std::vector<Catalog::Entry> catalogUpdate;
+  /// Where loop edges snap when set from the keys or the waveform, as the page last said
+  /// (0 off, 1 the beat grid, 2 the nearest zero crossing); the page owns the preference.
+  int loopSnap = 0;
   /// The current song's markers; `markersUpdate` is filled by the page and then swapped in whole.
   std::vector<Marker> markers;
   std::vector<Marker> markersUpdate;
@@ -131,6 +135,20 @@ class App {
   /// becomes targetLufs - measured. Throws if nothing is loaded or a measurement runs.
   void startNormalization(double targetLufs);
 
+  /// Beat-grid detection of a track, on the thread pool. The page starts it for a song without
+  /// a grid and keeps the result with the song (web/beat-grid.js); the app only runs it.
+  struct BeatDetection {
+    core::JobHandle job;
+    engine::TrackId trackId = engine::kNoTrack;
+    std::shared_ptr<dsp::BeatGrid> grid = std::make_shared<dsp::BeatGrid>();
+    bool succeeded = false;
+    std::string message;  ///< why it failed
+  };
+  BeatDetection beatDetection;
+  /// Starts detecting the current track's grid (a detection of another track is cancelled; one
+  /// of this track already running goes on). Throws if nothing is loaded.
+  void startBeatDetection();
+
   /// Waveform view of the current track: visible range in frames (0 = whole track).
   double waveformZoom = 1.0;      ///< 1 = whole track; 2 = half of it, ...
   double waveformStartFrame = 0;  ///< first visible frame
@@ -154,6 +172,9 @@ class App {
 
   /// Ring fill plus the AudioContext's own latencies: what the user hears as delay.
   double totalOutputLatencyMs() noexcept;
+  /// Where the song is as the user hears it now: the transport position less the output
+  /// latency while it plays. The playhead and the beat flash are drawn there.
+  double heardSeconds() noexcept;
 
   /// Draws one frame of the UI into the current ImGui context.
   void drawFrame(float width, float height);

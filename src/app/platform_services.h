@@ -39,6 +39,14 @@ class PlatformServices {
   virtual void requestAddMarker(double seconds) = 0;
   virtual void requestRenameMarker(const std::string& id, const std::string& name) = 0;
   virtual void requestRemoveMarker(const std::string& id) = 0;
+  /// The current song's beat grid: a tap on the beat heard now, or values set by hand (kept
+  /// with the song by the page).
+  virtual void requestTap() = 0;
+  virtual void requestBeatGrid(double bpm, double offsetSeconds, int beatsPerBar) = 0;
+  /// Moves an edge of the A-B loop (start or end) a beat (or 10 ms without a grid) earlier
+  /// (direction -1) or later (+1); where edges snap when set (App::LoopSnap).
+  virtual void requestNudgeLoop(bool start, int direction) = 0;
+  virtual void requestLoopSnap(int mode) = 0;
 
   virtual bool crossOriginIsolated() const = 0;
   /// Bytes currently allocated with malloc/new.

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <exception>
 
 #include "app/app.h"
@@ -17,6 +18,11 @@ const ImU32 kPlayheadColour = IM_COL32(255, 255, 255, 230);
 const ImU32 kLoopColour = IM_COL32(90, 160, 255, 60);
 const ImU32 kLoopOffColour = IM_COL32(150, 150, 170, 30);
 const ImU32 kBackground = IM_COL32(28, 28, 34, 255);
+const ImU32 kBarColour = IM_COL32(220, 220, 235, 170);
+const ImU32 kBeatColour = IM_COL32(220, 220, 235, 70);
+const ImU32 kFlashColour = IM_COL32(255, 210, 90, 255);
+const ImU32 kDownbeatFlashColour = IM_COL32(255, 120, 80, 255);
+constexpr double kFlashSeconds = 0.09;
 constexpr double kMaxZoom = 4096.0;
 
 ImU32 markerColour(const Marker& marker, int alpha = 255) {
@@ -100,7 +106,34 @@ void drawWaveform(App& app, const engine::Track& track) {
     }
   }
 
-  const double position = app.positionSeconds() * track.sampleRate();
+  // Bars and beats of the song's grid, where they are far enough apart to read.
+  const engine::BeatGridSettings& grid = settings.beatGrid;
+  if (grid.bpm > 0.0) {
+    const double period = 60.0 / grid.bpm;
+    const double pixelsPerBeat = period * track.sampleRate() / framesPerPixel;
+    const double firstVisible = app.waveformStartFrame / track.sampleRate();
+    const auto firstBeat = static_cast<long long>(std::floor((firstVisible - grid.offsetSeconds) / period));
+    for (long long k = firstBeat;; ++k) {
+      const double seconds = grid.offsetSeconds + static_cast<double>(k) * period;
+      const float x = xOfSeconds(seconds);
+      if (x > origin.x + size.x || seconds > track.durationSeconds()) break;
+      if (seconds < 0.0 || x < origin.x) continue;
+      const bool downbeat = ((k % grid.beatsPerBar) + grid.beatsPerBar) % grid.beatsPerBar == 0;
+      if (downbeat && pixelsPerBeat * grid.beatsPerBar >= 6.0) {
+        draw->AddLine(ImVec2(x, origin.y + size.y * 0.8f), ImVec2(x, origin.y + size.y), kBarColour, 1.5f);
+        if (pixelsPerBeat * grid.beatsPerBar >= 28.0) {
+          char bar[16];
+          std::snprintf(bar, sizeof bar, "%lld", k / grid.beatsPerBar + 1);
+          draw->AddText(ImVec2(x + 2.0f, origin.y + size.y - ImGui::GetFontSize()), kBarColour, bar);
+        }
+      } else if (pixelsPerBeat >= 6.0) {
+        draw->AddLine(ImVec2(x, origin.y + size.y * 0.9f), ImVec2(x, origin.y + size.y), kBeatColour);
+      }
+    }
+  }
+
+  // The playhead where the song is heard (the output latency behind the engine).
+  const double position = app.heardSeconds() * track.sampleRate();
   const float playheadX = origin.x + static_cast<float>((position - app.waveformStartFrame) / framesPerPixel);
   if (playheadX >= origin.x && playheadX <= origin.x + size.x) {
     draw->AddLine(ImVec2(playheadX, origin.y), ImVec2(playheadX, origin.y + size.y), kPlayheadColour, 2.0f);
@@ -167,6 +200,99 @@ void drawMarkers(App& app, const engine::Track& track) {
   }
 }
 
+// The beat grid (with tap tempo and values by hand), the metronome and the count-in, and a
+// light that flashes on each beat as it is heard.
+void drawPractice(App& app, const engine::Track& track) {
+  const engine::EngineSettings& settings = app.settings();
+  const engine::BeatGridSettings& grid = settings.beatGrid;
+  // The beat flash.
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const float radius = ImGui::GetFontSize() * 0.45f;
+  ImU32 flash = IM_COL32(80, 80, 90, 255);
+  if (grid.bpm > 0.0 && app.playing()) {
+    const double period = 60.0 / grid.bpm;
+    const double sinceBeat = std::fmod(app.heardSeconds() - grid.offsetSeconds, period);
+    const double since = sinceBeat < 0.0 ? sinceBeat + period : sinceBeat;
+    if (since < kFlashSeconds) {
+      const auto beat = static_cast<long long>(std::floor((app.heardSeconds() - grid.offsetSeconds) / period));
+      flash = ((beat % grid.beatsPerBar) + grid.beatsPerBar) % grid.beatsPerBar == 0 ? kDownbeatFlashColour : kFlashColour;
+    }
+  }
+  ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(at.x + radius, at.y + ImGui::GetFrameHeight() * 0.5f), radius, flash);
+  ImGui::Dummy(ImVec2(radius * 2.0f, ImGui::GetFrameHeight()));
+  ImGui::SameLine();
+  if (app.beatDetection.job.valid() && app.beatDetection.trackId == track.id()) {
+    ImGui::Text("finding the beat: %.0f%%", 100.0 * app.beatDetection.job.progress());
+  } else if (grid.bpm <= 0.0) {
+    ImGui::TextDisabled("no beat grid");
+  } else {
+    double bpm = grid.bpm;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7.0f);
+    if (settingSlider(app, "BPM", engine::limits::kGridBpm, bpm, "%.1f")) {
+      app.platform().requestBeatGrid(bpm, grid.offsetSeconds, grid.beatsPerBar);
+    }
+    ImGui::SameLine();
+    double beatsPerBar = grid.beatsPerBar;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
+    if (settingSlider(app, "beats/bar", engine::limits::kBeatsPerBar, beatsPerBar, "%.0f")) {
+      app.platform().requestBeatGrid(grid.bpm, grid.offsetSeconds, static_cast<int>(std::lround(beatsPerBar)));
+    }
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Tap")) app.platform().requestTap();
+  rememberItemRect(app, "grid.tap");
+  ImGui::SameLine();
+  engine::MetronomeSettings metronome = settings.metronome;
+  bool changed = ImGui::Checkbox("Metronome", &metronome.enabled);
+  rememberItemRect(app, "metronome.enabled");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
+  changed |= settingSlider(app, "##level", engine::limits::kMetronomeLevel, metronome.levelDb, "%.0f dBFS");
+  ImGui::SameLine();
+  const char* countIns[] = {"no count-in", "count in once", "count in every pass"};
+  int countIn = static_cast<int>(metronome.countIn);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9.0f);
+  if (ImGui::Combo("##countIn", &countIn, countIns, 3)) {
+    metronome.countIn = static_cast<engine::CountIn>(countIn);
+    changed = true;
+  }
+  if (metronome.countIn != engine::CountIn::Off) {
+    ImGui::SameLine();
+    double bars = metronome.countInBars;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
+    if (settingSlider(app, "bars", engine::limits::kCountInBars, bars, "%.0f")) {
+      metronome.countInBars = static_cast<int>(std::lround(bars));
+      changed = true;
+    }
+  }
+  if (changed) attempt(app, [&] { app.engine().setMetronome(metronome); });
+
+  // The A-B loop's edges: nudged a beat (10 ms without a grid), and where they snap when set.
+  if (settings.loopEndSeconds > settings.loopStartSeconds) {
+    ImGui::TextUnformatted("A");
+    for (const auto& [start, label] : {std::pair{true, "A"}, std::pair{false, "B"}}) {
+      ImGui::PushID(label);
+      if (!start) {
+        ImGui::SameLine();
+        ImGui::TextUnformatted("B");
+      }
+      ImGui::SameLine();
+      if (ImGui::ArrowButton("earlier", ImGuiDir_Left)) app.platform().requestNudgeLoop(start, -1);
+      ImGui::SameLine();
+      if (ImGui::ArrowButton("later", ImGuiDir_Right)) app.platform().requestNudgeLoop(start, 1);
+      if (start) rememberItemRect(app, "loop.nudgeStartLater");
+      ImGui::PopID();
+    }
+    ImGui::SameLine();
+    ImGui::TextDisabled(grid.bpm > 0.0 ? "(a beat)" : "(10 ms)");
+    ImGui::SameLine();
+  }
+  int snap = app.loopSnap;
+  const char* snaps[] = {"edges exact", "edges snap to beats", "edges snap to zero crossings"};
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 13.0f);
+  if (ImGui::Combo("##snap", &snap, snaps, 3)) app.platform().requestLoopSnap(snap);
+}
+
 void drawMixer(App& app, const engine::Track& track) {
   const auto& sources = track.sources();
   const engine::EngineStatus status = app.engine().status();  // once a frame, for every meter
@@ -229,6 +355,7 @@ void drawTransportPanel(App& app) {
     app.waveformStartFrame = centre - static_cast<double>(track->frames()) / zoom * 0.5;
   }
   drawWaveform(app, *track);
+  drawPractice(app, *track);
   drawMarkers(app, *track);
   drawMixer(app, *track);
 }

@@ -32,4 +32,23 @@ std::uint64_t Track::bytes() const noexcept {
   return bytes;
 }
 
+std::uint64_t nearestZeroCrossing(const Track& track, std::uint64_t frame) {
+  const auto reach = static_cast<std::uint64_t>(kZeroCrossingReachSeconds * track.sampleRate());
+  const auto mixAt = [&](std::uint64_t at) {
+    int sum = 0;
+    for (const TrackSource& source : track.sources()) sum += source.pcm->channel(0)[at];
+    return sum;
+  };
+  const auto crossesAt = [&](std::uint64_t at) {
+    if (at == 0 || at >= track.frames()) return false;
+    const int before = mixAt(at - 1), now = mixAt(at);
+    return (before < 0 && now >= 0) || (before > 0 && now <= 0);
+  };
+  for (std::uint64_t distance = 0; distance <= reach; ++distance) {
+    if (crossesAt(frame + distance)) return frame + distance;
+    if (distance <= frame && crossesAt(frame - distance)) return frame - distance;
+  }
+  return frame;
+}
+
 }  // namespace woodshed::engine

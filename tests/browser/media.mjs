@@ -100,3 +100,47 @@ export async function installPageHelpers(page) {
     };
   });
 }
+
+/** A 16-bit mono WAV of `samples` (floats in -1..1) at `rate`, as base64. */
+export function wavBase64(samples, rate) {
+  const data = Buffer.alloc(44 + samples.length * 2);
+  data.write('RIFF', 0);
+  data.writeUInt32LE(36 + samples.length * 2, 4);
+  data.write('WAVEfmt ', 8);
+  data.writeUInt32LE(16, 16);
+  data.writeUInt16LE(1, 20);
+  data.writeUInt16LE(1, 22);
+  data.writeUInt32LE(rate, 24);
+  data.writeUInt32LE(rate * 2, 28);
+  data.writeUInt16LE(2, 32);
+  data.writeUInt16LE(16, 34);
+  data.write('data', 36);
+  data.writeUInt32LE(samples.length * 2, 40);
+  samples.forEach((s, i) => data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(s * 32767))), 44 + 2 * i));
+  return data.toString('base64');
+}
+
+/**
+ * A drum loop made here: kicks on the downbeats and snares between, at `bpm` from `offset`
+ * seconds, over a quiet noise floor. Returns the samples (mono floats).
+ */
+export function drumLoop({ bpm, offset, seconds, rate = 44100, beatsPerBar = 4, seed = 7 }) {
+  let state = seed;
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  };
+  const samples = Float32Array.from({ length: Math.round(seconds * rate) }, () => 0.01 * random());
+  const period = 60 / bpm;
+  for (let k = 0, t = offset; t < seconds; k += 1, t = offset + k * period) {
+    const start = Math.round(t * rate);
+    const downbeat = k % beatsPerBar === 0;
+    for (let i = 0; i < 0.15 * rate && start + i < samples.length; i++) {
+      const time = i / rate;
+      const kick = Math.sin(2 * Math.PI * (55 + 60 * Math.exp(-time * 30)) * time) * Math.exp(-time * 18);
+      const snare = random() * 1.4 * Math.exp(-time * 35);
+      samples[start + i] += downbeat ? 0.8 * kick : 0.5 * snare;
+    }
+  }
+  return samples;
+}

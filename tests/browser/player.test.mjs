@@ -211,7 +211,7 @@ describe('player conventions', () => {
         const w = window.woodshed;
         const calls = [];
         const originals = {};
-        for (const name of ['play', 'pause', 'seek', 'setVolume', 'setMuted', 'setLoop', 'setLoopRegion']) {
+        for (const name of ['play', 'pause', 'seek', 'setVolume', 'setMuted', 'setLoop', 'setLoopRegion', 'addMarker', 'seekToMarker', 'tap']) {
           originals[name] = w[name];
           w[name] = (...args) => { calls.push(name); return originals[name].apply(w, args); };
         }
@@ -255,6 +255,9 @@ describe('player conventions', () => {
         if (id === 'mute') return /^setMuted$/;
         if (id === 'loop') return /^setLoop$/;
         if (id === 'setLoopStart' || id === 'setLoopEnd') return /^(setLoopRegion|setLoop)$/;
+        if (id === 'addMarker') return /^addMarker$/;
+        if (id === 'previousMarker' || id === 'nextMarker') return /^(seekToMarker|seek)$/;
+        if (id === 'tapTempo') return /^tap$/;
         return /^help$/;
       };
       for (const [id, presses] of Object.entries(fired)) {

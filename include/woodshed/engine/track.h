@@ -49,4 +49,12 @@ class Track {
   SampleRate sampleRate_ = 0.0;
 };
 
+/// Limit: how far a loop edge moves to land on a zero crossing.
+inline constexpr double kZeroCrossingReachSeconds = 0.010;
+
+/// The frame nearest `frame` (within kZeroCrossingReachSeconds) where the track's first channel,
+/// all sources mixed, crosses zero: the first frame of the new sign. `frame` itself when there
+/// is none that near (silence, a DC offset, a low note's flank).
+std::uint64_t nearestZeroCrossing(const Track& track, std::uint64_t frame);
+
 }  // namespace woodshed::engine

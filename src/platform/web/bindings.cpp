@@ -5,9 +5,12 @@
 
 #include <emscripten.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 #include "platform/web/web_platform.h"
@@ -27,7 +30,8 @@ constexpr const char* kEntries =
     "ws_catalog_begin,ws_catalog_add,ws_catalog_end,ws_markers_begin,ws_markers_add,ws_markers_end,"
     "ws_set_eq_bypass,ws_set_eq,ws_meters,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
     "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume,"
-    "ws_settings,ws_limits,ws_recall,ws_set_loop_region,ws_clear_loop_region";
+    "ws_settings,ws_limits,ws_recall,ws_set_loop_region,ws_clear_loop_region,ws_set_beat_grid,ws_clear_beat_grid,"
+    "ws_set_metronome,ws_detect_beats,ws_beat_detection_status,ws_nearest_zero_crossing,ws_note_loop_snap";
 
 // Blocks JS reads (and, for the EQ and recall, writes) in the wasm heap. Each starts with a
 // header: the layout's version and the block's size in bytes. web/engine-bridge.js holds the
@@ -73,8 +77,12 @@ struct State {
   double durationSeconds;
   double playing;
   double looping;
+  double countingIn;
 };
-Block<State, 1> gState;
+Block<State, 2> gState;
+// {running, progress, trackId, succeeded, bpm, offsetSeconds, beatsPerBar, confidence}; a failure's
+// reason is in ws_result_text().
+Block<double[8], 1> gBeatDetection;
 
 void appendJsonString(std::string& out, const std::string& text) {
   out += '"';
@@ -391,6 +399,7 @@ EMSCRIPTEN_KEEPALIVE int ws_state() {
     gState.fields.durationSeconds = track ? track->durationSeconds() : 0.0;
     gState.fields.playing = a.playing() ? 1.0 : 0.0;
     gState.fields.looping = a.settings().looping ? 1.0 : 0.0;
+    gState.fields.countingIn = a.engine().status().countingIn ? 1.0 : 0.0;
   }));
 }
 
@@ -546,6 +555,73 @@ EMSCRIPTEN_KEEPALIVE int ws_normalize_status() {
   }));
 }
 EMSCRIPTEN_KEEPALIVE const void* ws_normalize_block() { return &gNormalization; }
+
+/// The current song's beat grid (the page keeps it with the song).
+EMSCRIPTEN_KEEPALIVE int ws_set_beat_grid(double bpm, double offsetSeconds, double beatsPerBar) {
+  return status(callAtBoundary("ws_set_beat_grid", [&] {
+    if (beatsPerBar != std::floor(beatsPerBar)) throw woodshed::core::InvalidArgument("the beats per bar are a whole number");
+    woodshed::engine::limits::kBeatsPerBar.check(beatsPerBar);
+    app().engine().setBeatGrid(bpm, offsetSeconds, static_cast<int>(beatsPerBar));
+  }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_clear_beat_grid() {
+  return status(callAtBoundary("ws_clear_beat_grid", [&] { app().engine().clearBeatGrid(); }));
+}
+
+/// countIn: 0 off, 1 first, 2 every.
+EMSCRIPTEN_KEEPALIVE int ws_set_metronome(int enabled, double levelDb, int countIn, double countInBars) {
+  return status(callAtBoundary("ws_set_metronome", [&] {
+    if (countIn < 0 || countIn > 2) throw woodshed::core::InvalidArgument("the count-in is off, first or every");
+    if (countInBars != std::floor(countInBars)) throw woodshed::core::InvalidArgument("the count-in is a whole number of bars");
+    woodshed::engine::limits::kCountInBars.check(countInBars);
+    app().engine().setMetronome({enabled != 0, levelDb, static_cast<woodshed::engine::CountIn>(countIn),
+                                 static_cast<int>(countInBars)});
+  }));
+}
+
+/// The current song's zero crossing nearest `seconds` (see engine::nearestZeroCrossing), in
+/// ws_result_number().
+EMSCRIPTEN_KEEPALIVE int ws_nearest_zero_crossing(double seconds) {
+  return status(callAtBoundary("ws_nearest_zero_crossing", [&] {
+    const auto track = app().currentTrack();
+    if (!track) throw woodshed::core::Error("no track is loaded");
+    if (!(seconds >= 0.0 && seconds <= track->durationSeconds())) {
+      throw woodshed::core::InvalidArgument("a time within the song, got " + std::to_string(seconds) + " s");
+    }
+    const auto frame = static_cast<std::uint64_t>(std::llround(seconds * track->sampleRate()));
+    gResultNumber = static_cast<double>(woodshed::engine::nearestZeroCrossing(*track, frame)) / track->sampleRate();
+  }));
+}
+
+/// The page says where loop edges snap (0 off, 1 beat, 2 zero crossing), for the app's control.
+EMSCRIPTEN_KEEPALIVE int ws_note_loop_snap(int mode) {
+  return status(callAtBoundary("ws_note_loop_snap", [&] {
+    if (mode < 0 || mode > 2) throw woodshed::core::InvalidArgument("loop edges snap off, to a beat or to a zero crossing");
+    app().loopSnap = mode;
+  }));
+}
+
+/// Starts detecting the current song's beat grid on the pool (see App::startBeatDetection).
+EMSCRIPTEN_KEEPALIVE int ws_detect_beats() {
+  return status(callAtBoundary("ws_detect_beats", [&] { app().startBeatDetection(); }));
+}
+
+/// Fills ws_beat_detection_block().
+EMSCRIPTEN_KEEPALIVE int ws_beat_detection_status() {
+  return status(callAtBoundary("ws_beat_detection_status", [&] {
+    woodshed::app::App& a = app();
+    a.poll();
+    const auto& b = a.beatDetection;
+    const woodshed::dsp::BeatGrid& grid = *b.grid;
+    const double values[8] = {b.job.valid() ? 1.0 : 0.0, b.job.valid() ? b.job.progress() : 1.0,
+                              static_cast<double>(b.trackId), b.succeeded ? 1.0 : 0.0, grid.bpm, grid.offsetSeconds,
+                              static_cast<double>(grid.beatsPerBar), grid.confidence};
+    std::copy(std::begin(values), std::end(values), gBeatDetection.fields);
+    gResultText = b.message;
+  }));
+}
+EMSCRIPTEN_KEEPALIVE const void* ws_beat_detection_block() { return &gBeatDetection; }
 
 EMSCRIPTEN_KEEPALIVE int ws_set_track_gain(double gainDb) {
   return status(callAtBoundary("ws_set_track_gain", [&] { app().engine().setTrackGainDb(gainDb); }));

@@ -31,6 +31,12 @@ EM_JS(void, js_request_rename_marker, (const char* id, const char* name), {
   Module.host.renameMarker(UTF8ToString(id), UTF8ToString(name));
 });
 EM_JS(void, js_request_remove_marker, (const char* id), { Module.host.removeMarker(UTF8ToString(id)); });
+EM_JS(void, js_request_tap, (), { Module.host.tap(); });
+EM_JS(void, js_request_nudge_loop, (int start, int direction), { Module.host.nudgeLoop(start ? 'start' : 'end', direction); });
+EM_JS(void, js_request_loop_snap, (int mode), { Module.host.setLoopSnap(['off', 'beat', 'zero'][mode]); });
+EM_JS(void, js_request_beat_grid, (double bpm, double offset, int beatsPerBar), {
+  Module.host.setBeatGrid(bpm, offset, beatsPerBar);
+});
 EM_JS(int, js_cross_origin_isolated, (), { return (typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated) ? 1 : 0; });
 EM_JS(int, js_preallocated_workers, (), { return PThread.unusedWorkers.length; });
 
@@ -49,6 +55,12 @@ void WebPlatform::requestRenameMarker(const std::string& id, const std::string& 
   js_request_rename_marker(id.c_str(), name.c_str());
 }
 void WebPlatform::requestRemoveMarker(const std::string& id) { js_request_remove_marker(id.c_str()); }
+void WebPlatform::requestTap() { js_request_tap(); }
+void WebPlatform::requestNudgeLoop(bool start, int direction) { js_request_nudge_loop(start ? 1 : 0, direction); }
+void WebPlatform::requestLoopSnap(int mode) { js_request_loop_snap(mode); }
+void WebPlatform::requestBeatGrid(double bpm, double offsetSeconds, int beatsPerBar) {
+  js_request_beat_grid(bpm, offsetSeconds, beatsPerBar);
+}
 void WebPlatform::requestRenameSong(const std::string& id, const std::string& name) {
   js_request_rename_song(id.c_str(), name.c_str());
 }

@@ -20,6 +20,10 @@ class WebPlatform final : public app::PlatformServices {
   void requestAddMarker(double seconds) override;
   void requestRenameMarker(const std::string& id, const std::string& name) override;
   void requestRemoveMarker(const std::string& id) override;
+  void requestTap() override;
+  void requestNudgeLoop(bool start, int direction) override;
+  void requestLoopSnap(int mode) override;
+  void requestBeatGrid(double bpm, double offsetSeconds, int beatsPerBar) override;
   bool crossOriginIsolated() const override;
   std::size_t heapBytesInUse() const override;
   std::size_t heapCapacity() const override;

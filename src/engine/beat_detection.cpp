@@ -1,0 +1,49 @@
+#include "woodshed/engine/beat_detection.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "woodshed/core/error.h"
+
+namespace woodshed::engine {
+
+namespace {
+// Share of the progress the mixdown takes; the estimator has the rest.
+constexpr double kMixdownShare = 0.15;
+}  // namespace
+
+dsp::BeatGrid detectBeatGrid(const Track& track, core::JobContext& context) {
+  const SampleRate rate = track.sampleRate();
+  const auto factor = static_cast<std::uint64_t>(std::max(1.0, std::floor(rate / kBeatDetectionRate)));
+  const std::uint64_t frames =
+      std::min<std::uint64_t>(track.frames(), static_cast<std::uint64_t>(kMaxBeatDetectionSeconds * rate));
+  std::vector<float> mono(static_cast<std::size_t>(frames / factor));
+  constexpr float kPcmToFloat = 1.0f / dsp::PcmBuffer::kScale;
+  // Each reduced frame is the mean of `factor` frames of every channel of every source.
+  const float scale = kPcmToFloat / static_cast<float>(factor);
+  constexpr std::size_t kChunk = 1 << 15;  // reduced frames between checks: a few ms of work
+  for (std::size_t start = 0; start < mono.size(); start += kChunk) {
+    context.throwIfCancellationRequested();
+    context.setProgress(kMixdownShare * static_cast<double>(start) / static_cast<double>(mono.size()));
+    const std::size_t end = std::min(mono.size(), start + kChunk);
+    for (const TrackSource& source : track.sources()) {
+      const dsp::PcmBuffer& pcm = *source.pcm;
+      const float channelScale = scale / static_cast<float>(pcm.channels());
+      for (ChannelCount c = 0; c < pcm.channels(); ++c) {
+        const std::int16_t* in = pcm.channel(c);
+        for (std::size_t i = start; i < end; ++i) {
+          float sum = 0.0f;
+          for (std::uint64_t k = 0; k < factor; ++k) sum += static_cast<float>(in[i * factor + k]);
+          mono[i] += sum * channelScale;
+        }
+      }
+    }
+  }
+  return dsp::estimateBeatGrid(mono.data(), mono.size(), rate / static_cast<double>(factor), [&](double fraction) {
+    context.throwIfCancellationRequested();
+    context.setProgress(kMixdownShare + (1.0 - kMixdownShare) * fraction);
+  });
+}
+
+}  // namespace woodshed::engine
