@@ -302,6 +302,27 @@ void Player::jumpTo(std::uint64_t frame) noexcept {
 void Player::setLooping(bool looping) noexcept {
   looping_ = looping;
   for (Lane& lane : lanes_) lane.readers.looping = looping;
+  wrapIfPastLoop();
+}
+
+void Player::wrapIfPastLoop() noexcept {
+  Lane& lane = lanes_[active_];
+  Readers& readers = lane.readers;
+  if (!looping_ || readers.loopEnd <= readers.loopStart || readers.position <= readers.loopEnd || pendingSeek_) return;
+  if (switchLeft_ > 0) finishSwitch();
+  if (!wantPlaying_ && transportGain_ == 0.0) {  // silent: just go there
+    jumpTo(readers.loopStart);
+    return;
+  }
+  // As at B: the frames from here fade out while A fades in, and the loop's length is exact
+  // from then on.
+  const std::uint64_t frames = readers.track != nullptr ? readers.track->frames() : 0;
+  readers.tailPosition = std::min(readers.position, frames);
+  readers.tailDone = 0;
+  readers.tailFrames = static_cast<FrameCount>(std::min<std::uint64_t>(readers.crossfadeFrames, frames - readers.tailPosition));
+  readers.position = readers.loopStart;
+  lane.stage->reset();
+  if (readers.holdAtWrap) readers.holding = true;
 }
 
 void Player::hold() noexcept {
@@ -335,6 +356,7 @@ void Player::setLoopRegion(std::uint64_t start, std::uint64_t end) noexcept {
     lane.readers.loopStart = end > start ? start : 0;
     lane.readers.loopEnd = end > start ? end : 0;
   }
+  wrapIfPastLoop();
 }
 
 void Player::setSourceGain(std::size_t source, double gain) noexcept {

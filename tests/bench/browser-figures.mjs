@@ -63,3 +63,48 @@ describe('a library of 50 songs (figures for the README)', () => {
     }
   });
 });
+
+describe('an A-B loop set from the keys (figure for the README)', () => {
+  test('time from pressing ] to hearing the first wrap', { timeout: 120000 }, async () => {
+    const server = await startServer();
+    const browser = await openApp(server.url);
+    try {
+      const { page } = browser;
+      await installPageHelpers(page);
+      page.on('console', (m) => { if (m.type() === 'warning') console.log(m.text()); });
+      const song = base64Of(makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 30, name: 'wrap.wav' }));
+      const times = await page.evaluate(async (b) => {
+        const w = window.woodshed;
+        const [id] = await w.importFiles([{ name: 'wrap.wav', bytes: window.testAudio.fromBase64(b) }]);
+        await w.load(id);
+        const results = [];
+        for (let run = 0; run < 7; run++) {
+          await w.setLoopRegion(null);
+          await w.seek(5);
+          await w.play();
+          await new Promise((r) => setTimeout(r, 400));
+          // A at 4 s, then ] at the playhead: the loop's end is where the song is, so it wraps at once.
+          await w.setLoopRegion({ start: 4, end: 29 });
+          const pressed = performance.now();
+          document.getElementById('canvas').dispatchEvent(new KeyboardEvent('keydown', { code: 'BracketRight', bubbles: true }));
+          for (;;) {
+            const state = await w.state();
+            if (state.positionSeconds < 4.5) break;
+            await new Promise((r) => setTimeout(r, 1));
+          }
+          const rendered = performance.now() - pressed;
+          results.push(rendered + (await w.stats()).outputLatencyMs);
+          if (rendered > 2000) console.warn(`slow wrap: ${JSON.stringify(await w.state())} ${document.getElementById("toasts").innerText}`);
+          await w.pause();
+        }
+        return results.sort((x, y) => x - y);
+      }, song);
+      const median = times[Math.floor(times.length / 2)];
+      console.log(`[ measure  ] ] to the first wrap heard: median ${median.toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')}): the engine's part, then the output latency`);
+      assert.ok(times.length === 7);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  });
+});

@@ -54,6 +54,33 @@ TEST_F(LoopTest, EveryWrapLandsOnAAndTheOutputStaysInsideTheLoop) {
   EXPECT_EQ(outside, 0u);
 }
 
+TEST_F(LoopTest, ALoopSetBehindThePlayingTransportWrapsToAAtOnce) {
+  // B set at the playhead the user hears: the engine is already past it by the output latency.
+  const auto track = std::make_shared<Track>(1, "ramp", std::vector<TrackSource>{{"mix", test::rampPcm(budget, 44100 * 20)}});
+  player.setTrack(track.get());
+  player.setLooping(true);
+  player.seek(44100 * 5);
+  player.play();
+  render(player, 44100 / 2);  // now at 5.5 s
+  const std::uint64_t a = 44100 * 3, b = 44100 * 5 + 44100 * 2 / 5;  // B at 5.4 s, behind
+  player.setLoopRegion(a, b);
+  const Rendered out = render(player, 44100);
+  ASSERT_FALSE(out.positions.empty());
+  EXPECT_EQ(out.positions.front(), static_cast<SourcePosition>(a)) << "the next frame out is A";
+  for (std::size_t i = 1; i < out.positions.size(); ++i) {
+    ASSERT_TRUE(out.positions[i] >= static_cast<SourcePosition>(a) && out.positions[i] < static_cast<SourcePosition>(b))
+        << "frame " << i << " at " << out.positions[i];
+  }
+  // Paused past B, turning looping on goes to A without a sound.
+  player.pause();
+  render(player, 1000);
+  player.setLooping(false);
+  player.seek(44100 * 8);
+  render(player, 128);
+  player.setLooping(true);
+  EXPECT_EQ(player.position(), a);
+}
+
 // The largest sample step around the first wrap of an A-B loop on `track`, and the track's own
 // largest step.
 double largestStepAtTheWrap(Player& player, const Track& track, std::uint64_t a, std::uint64_t b, double& ownStep) {

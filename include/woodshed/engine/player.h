@@ -71,8 +71,10 @@ class Player {
   void seek(std::uint64_t frame) noexcept;
   void setLooping(bool looping) noexcept;
   /// The A-B loop in source frames, [start, end); {0, 0} clears it (then looping wraps the
-  /// whole track). Looping wraps at B only when the transport comes to B from before it;
-  /// the wrap keeps the loop's exact length and crosses over (equal power, kLoopCrossfadeSeconds)
+  /// whole track). A loop set (or looping turned on) while the transport is past B wraps to A
+  /// at once: B set at the playhead the user hears is behind the engine, which runs ahead by
+  /// the output latency. After that, looping wraps at B only when the transport comes to B
+  /// from before it, so a seek past B leaves the loop. The wrap keeps the loop's exact length and crosses over (equal power, kLoopCrossfadeSeconds)
   /// from the frames just after B into A, reporting A's positions meanwhile. The caller
   /// validates the region (start < end <= the track's frames).
   void setLoopRegion(std::uint64_t start, std::uint64_t end) noexcept;
@@ -165,6 +167,8 @@ class Player {
     std::array<std::array<dsp::SmoothedGain, kMaxSourceChannels>, Track::kMaxSources> voices{};
   };
 
+  /// Wraps to A now when looping an A-B loop whose end the transport has passed.
+  void wrapIfPastLoop() noexcept;
   void updateSourceTargets() noexcept;
   void updateLaneTargets(Lane& lane) noexcept;
   /// Moves the readers (the stage forgets what it held) and drops any crossover.
