@@ -211,7 +211,7 @@ describe('player conventions', () => {
         const w = window.woodshed;
         const calls = [];
         const originals = {};
-        for (const name of ['play', 'pause', 'seek', 'setVolume', 'setMuted', 'setLoop', 'setLoopRegion', 'addMarker', 'seekToMarker', 'tap']) {
+        for (const name of ['play', 'pause', 'seek', 'setVolume', 'setMuted', 'setLoop', 'setLoopRegion', 'addMarker', 'seekToMarker', 'tap', 'nudgeLoop']) {
           originals[name] = w[name];
           w[name] = (...args) => { calls.push(name); return originals[name].apply(w, args); };
         }
@@ -258,6 +258,7 @@ describe('player conventions', () => {
         if (id === 'addMarker') return /^addMarker$/;
         if (id === 'previousMarker' || id === 'nextMarker') return /^(seekToMarker|seek)$/;
         if (id === 'tapTempo') return /^tap$/;
+        if (id.startsWith('nudge')) return /^(nudgeLoop|setLoopRegion)$/;
         return /^help$/;
       };
       for (const [id, presses] of Object.entries(fired)) {
