@@ -19,6 +19,7 @@ export class Session {
   #current = null;        // library id of the current song
   #hasGrid = false;       // whether the engine has the current song's beat grid
   #detecting = null;      // library id of the song whose grid is being detected
+  #savedMetronome = null; // the metronome settings last kept, as JSON
   #onChange;
 
   /**
@@ -63,6 +64,7 @@ export class Session {
    * start-up). Returns {id, note} (see load), or null when there is none.
    */
   async restore() {
+    await this.#restoreMetronome();
     const id = await this.#library.setting('lastTrack');
     const record = id ? await this.#library.get(id) : null;
     if (!record) return null;
@@ -240,7 +242,29 @@ export class Session {
     }
   }
 
+  // The metronome and count-in as last set (from the app or the API): kept every second.
+  async #noteMetronome() {
+    try {
+      const metronome = JSON.stringify(this.#bridge.json('ws_settings').metronome);
+      if (metronome === this.#savedMetronome) return;
+      this.#savedMetronome = metronome;
+      await this.#library.setSetting('metronome', JSON.parse(metronome));
+    } catch { /* best effort: the next note will do */ }
+  }
+
+  // A kept metronome back into the engine, which checks it; a damaged one is left out.
+  async #restoreMetronome() {
+    const m = await this.#library.setting('metronome');
+    if (m === null || typeof m !== 'object') return;
+    try {
+      this.#bridge.call('ws_set_metronome', ['number', 'number', 'number', 'number'],
+        [m.enabled ? 1 : 0, m.levelDb, ['off', 'first', 'every'].indexOf(m.countIn), m.countInBars]);
+      this.#savedMetronome = JSON.stringify(this.#bridge.json('ws_settings').metronome);
+    } catch { /* the boundary logged why; the metronome starts as new */ }
+  }
+
   async #notePlayback() {
+    await this.#noteMetronome();
     if (this.#current === null) return;
     try {
       this.#bridge.call('ws_state');

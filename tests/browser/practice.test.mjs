@@ -223,7 +223,7 @@ describe('beat grid, metronome and count-in', () => {
     return found;
   }
 
-  test('a song\'s grid is detected when it loads, can be set by hand, and survives a reload', async () => {
+  test('a song\'s grid is detected when it loads, can be set by hand, and survives a reload, as does the metronome', async () => {
     const id = await loadSamples('groove.wav', (rate) => drumLoop({ bpm: 120, offset: 0.25, seconds: 20, rate }));
     const detected = await eventually(page, (songId) => window.woodshed.beatGrid(songId), id, { timeout: 60000 });
     assert.equal(detected.source, 'detected');
@@ -249,8 +249,12 @@ describe('beat grid, metronome and count-in', () => {
       'the grid\'s offset must lie within the song (before 20.000000 s), got 30.000000 s',
       'the beats per bar are a whole number',
     ]);
+    await page.evaluate(() => window.woodshed.setMetronome({ enabled: true, levelDb: -12, countIn: 'every', countInBars: 2 }));
+    await page.waitForTimeout(1500);  // the metronome is kept once a second
     await page.reload();
     await page.evaluate(() => window.woodshed.ready);
+    assert.deepEqual((await page.evaluate(() => window.woodshed.settings())).metronome,
+      { enabled: true, levelDb: -12, countIn: 'every', countInBars: 2 }, 'the metronome is as it was left');
     const kept = await page.evaluate((songId) => window.woodshed.beatGrid(songId), id);
     assert.deepEqual([kept.bpm, kept.offsetSeconds, kept.beatsPerBar, kept.source], [90, detected.offsetSeconds, 3, 'manual']);
     assert.deepEqual((await page.evaluate(() => window.woodshed.settings())).beatGrid,
