@@ -9,7 +9,7 @@ import { describeAudio, ImportQueue } from './import.js';
 import { Library } from './library.js';
 import { offerSharedFiles, SharedInbox } from './shared-inbox.js';
 import { MediaSessionBridge } from './media-session.js';
-import { installShortcuts } from './keymap.js';
+import { installShortcuts, NUDGE_SECONDS } from './keymap.js';
 import { Session } from './session.js';
 import { toast } from './toasts.js';
 import { WakeLock } from './wake-lock.js';
@@ -267,7 +267,7 @@ async function boot() {
     },
     nudgeLoop: (edge, direction) => {
       api.settings()
-        .then((s) => api.nudgeLoop(edge, s.beatGrid ? { beats: direction } : { seconds: direction * 0.010 }))
+        .then((s) => api.nudgeLoop(edge, s.beatGrid ? { beats: direction } : { seconds: direction * NUDGE_SECONDS }))
         .catch((error) => toast(error.message, 'error'));
     },
     setLoopSnap: (mode) => { api.setLoopSnap(mode).catch((error) => toast(error.message, 'error')); },
@@ -275,7 +275,8 @@ async function boot() {
     addMarker: (seconds) => { api.addMarker({ seconds }).catch((error) => toast(error.message, 'error')); },
     renameMarker: (id, name) => { api.updateMarker(id, { name }).catch((error) => toast(error.message, 'error')); },
     removeMarker: (id) => { api.removeMarker(id).catch((error) => toast(error.message, 'error')); },
-    tap: () => { api.tap().catch((error) => toast(error.message, 'error')); },
+    // The Tap button went down at the last pointer event.
+    tap: () => { api.tap({ at: module.lastInputTime }).catch((error) => toast(error.message, 'error')); },
     setBeatGrid: (bpm, offsetSeconds, beatsPerBar) => {
       api.setBeatGrid({ bpm, offsetSeconds, beatsPerBar }).catch((error) => toast(error.message, 'error'));
     },

@@ -38,10 +38,11 @@ export function withTap(taps, seconds) {
 
 /**
  * The grid the taps give ({bpm, offsetSeconds}), or null for fewer than two. Each tap is taken
- * as the next beat (a gap of about two beats counts as a skipped one), the first as a
- * downbeat; a least-squares line through them gives the tempo and the phase.
+ * as the next beat (a gap of about two beats counts as a skipped one); a least-squares line
+ * through them gives the tempo and the phase. `anchor`, the first tap of the sequence (which
+ * may be older than the taps kept), is a downbeat.
  */
-export function gridFromTaps(taps, beatsPerBar) {
+export function gridFromTaps(taps, beatsPerBar, anchor = taps[0]) {
   if (taps.length < 2) return null;
   const intervals = taps.slice(1).map((t, i) => t - taps[i]).sort((a, b) => a - b);
   const typical = intervals[Math.floor(intervals.length / 2)];
@@ -56,7 +57,8 @@ export function gridFromTaps(taps, beatsPerBar) {
     variance += (indices[i] - meanK) ** 2;
   }
   const period = covariance / variance;
-  const first = meanT - period * meanK;  // the line at the first tap: a downbeat
+  const first = meanT - period * meanK;  // the line at the first tap kept
+  const downbeat = first + Math.round((anchor - first) / period) * period;  // the line at the anchor
   const bar = period * beatsPerBar;
-  return { bpm: 60 / period, offsetSeconds: ((first % bar) + bar) % bar };
+  return { bpm: 60 / period, offsetSeconds: ((downbeat % bar) + bar) % bar };
 }

@@ -15,7 +15,7 @@ const VOLUME_STEP_DB = 2;
 const MIN_LOOP_SECONDS = 0.05;
 const SEEK_SECONDS = 5;
 /** A fine nudge of a loop edge. */
-const NUDGE_SECONDS = 0.010;
+export const NUDGE_SECONDS = 0.010;
 const FINE_SEEK_SECONDS = 1;
 
 /** A key with modifiers: {code, shift, alt}. */
@@ -61,8 +61,8 @@ export const KEY_MAP = [
   // Markers
   { id: 'addMarker', group: 'Markers', keys: [key('KeyK')], does: 'add a marker at the playhead',
     run: async ({ api }) => {
-      const { trackId, positionSeconds } = await api.state();
-      if (trackId !== null) await api.addMarker({ seconds: positionSeconds });
+      const { trackId, heardSeconds } = await api.state();
+      if (trackId !== null) await api.addMarker({ seconds: heardSeconds });
     } },
   { id: 'previousMarker', group: 'Markers', keys: [key('Comma')], does: 'go to the previous marker',
     run: ({ api }) => api.seekToMarker(-1) },
@@ -181,12 +181,12 @@ export function installShortcuts(api, typing) {
     toggleHelp,
     seekTo,
     seekBy: (delta) => seekTo((s) => s.positionSeconds + delta),
-    // A at the playhead keeps B while B is still after it, else the loop runs to the song's end;
+    // At the playhead as heard. A keeps B while B is still after it, else the loop runs to the song's end;
     // B at the playhead keeps A while A is still before it, else the loop starts at 0.
     setLoopEdge: async (edge) => {
       const state = await api.state();
       if (state.trackId === null) return;
-      const at = await api.snapLoopTime(state.positionSeconds);
+      const at = await api.snapLoopTime(state.heardSeconds);
       api.noteLoopEdge(edge);
       const { loop } = state;
       await api.setLoopRegion(edge === 'start'

@@ -218,6 +218,7 @@ export class Session {
       const current = records.find((r) => r.id === this.#current);
       bridge.call('ws_markers_begin');
       for (const m of current?.markers ?? []) {
+        if (typeof m?.color !== 'string' || !Number.isFinite(m.seconds)) continue;  // a damaged record
         bridge.call('ws_markers_add', ['string', 'string', 'number', 'number'], [m.id, m.name, m.seconds, parseInt(m.color.slice(1), 16)]);
       }
       bridge.call('ws_markers_end');
@@ -247,8 +248,8 @@ export class Session {
     try {
       const metronome = JSON.stringify(this.#bridge.json('ws_settings').metronome);
       if (metronome === this.#savedMetronome) return;
-      this.#savedMetronome = metronome;
       await this.#library.setSetting('metronome', JSON.parse(metronome));
+      this.#savedMetronome = metronome;  // only once kept: a failed write is tried again
     } catch { /* best effort: the next note will do */ }
   }
 

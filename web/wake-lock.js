@@ -6,6 +6,7 @@
 export class WakeLock {
   #sentinel = null;
   #wanted = false;
+  #requesting = false;
   /** 'off', 'held', 'unsupported' or 'refused: <reason>'. */
   status = typeof navigator !== 'undefined' && navigator.wakeLock ? 'off' : 'unsupported';
 
@@ -22,8 +23,10 @@ export class WakeLock {
   }
 
   async #update() {
-    if (this.status === 'unsupported') return;
+    if (this.status === 'unsupported' || this.#requesting) return;
     if (this.#wanted && this.#sentinel === null) {
+      // One request at a time: a second follow(true) meanwhile must not take a second lock.
+      this.#requesting = true;
       try {
         const sentinel = await navigator.wakeLock.request('screen');
         this.#sentinel = sentinel;
@@ -32,10 +35,13 @@ export class WakeLock {
           if (this.#sentinel === sentinel) this.#sentinel = null;
           this.status = 'off';
         });
-        if (!this.#wanted) await this.#release();
       } catch (error) {
         this.status = `refused: ${error.message}`;
+        return;
+      } finally {
+        this.#requesting = false;
       }
+      if (!this.#wanted) await this.#release();  // paused while the request was on its way
     } else if (!this.#wanted && this.#sentinel !== null) {
       await this.#release();
     }

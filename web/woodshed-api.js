@@ -51,8 +51,6 @@ const TRANSPORT_SETTLE_MS = 250;
 const GENERATOR_TYPES = ['sine', 'square', 'triangle', 'saw', 'white', 'pink', 'sweep'];
 const COUNT_INS = ['off', 'first', 'every'];
 const LOOP_SNAPS = ['off', 'beat', 'zero'];
-/** A fine nudge of a loop edge. */
-const NUDGE_SECONDS = 0.010;
 
 export class WoodshedApi {
   #bridge = null;
@@ -64,7 +62,7 @@ export class WoodshedApi {
   #limits = null;
   #lastError = null;
   #changeListeners = new Set();
-  #taps = { songId: null, times: [] };
+  #taps = { songId: null, times: [], anchor: null };
   #wakeLock = null;
   #loopSnap = 'off';
   #loopEdge = 'end';  // the edge set last: what the nudge keys move
@@ -649,11 +647,13 @@ export class WoodshedApi {
     if (at !== null && !(typeof at === 'number' && at <= now && now - at < 1000)) {
       throw new RangeError('a tap\'s time is performance.now() of the last second');
     }
-    const heard = state.positionSeconds - stats.outputLatencyMs / 1000 - (at === null ? 0 : (now - at) / 1000);
-    const times = this.#taps.songId === state.trackId ? this.#taps.times : [];
-    this.#taps = { songId: state.trackId, times: withTap(times, heard) };
+    const heard = state.heardSeconds - (at === null ? 0 : (now - at) / 1000);
+    const times = withTap(this.#taps.songId === state.trackId ? this.#taps.times : [], heard);
+    // The sequence's first tap is its downbeat, also once the oldest taps are let go.
+    const anchor = times.length === 1 ? heard : this.#taps.anchor;
+    this.#taps = { songId: state.trackId, times, anchor };
     const beatsPerBar = (await this.settings()).beatGrid?.beatsPerBar ?? this.#limits['beatGrid.beatsPerBar'].initial;
-    const grid = gridFromTaps(this.#taps.times, beatsPerBar);
+    const grid = gridFromTaps(times, beatsPerBar, anchor);
     if (grid) {
       await this.#noteFailure(() => this.#session.setBeatGrid({ ...grid, beatsPerBar }, 'tapped'));
       this.#changed();
@@ -705,11 +705,15 @@ export class WoodshedApi {
   /** `seconds` in the current song, snapped as setLoopSnap() says. */
   async snapLoopTime(seconds) {
     await this.ready;
+    const { durationSeconds, trackId } = await this.state();
+    if (trackId === null) throw new Error('no song is loaded');
+    if (typeof seconds !== 'number' || !(seconds >= 0 && seconds <= durationSeconds)) {
+      throw new RangeError(`a loop edge lies within the song (0 to ${durationSeconds} s), got ${seconds}`);
+    }
     if (this.#loopSnap === 'beat') {
       const grid = (await this.settings()).beatGrid;
       if (!grid) return seconds;
       const period = 60 / grid.bpm;
-      const { durationSeconds } = await this.state();
       const beat = grid.offsetSeconds + Math.round((seconds - grid.offsetSeconds) / period) * period;
       return beat >= 0 && beat <= durationSeconds ? beat : seconds;
     }
@@ -729,6 +733,7 @@ export class WoodshedApi {
    * would no longer fit the song, or without a grid for beats.
    */
   async nudgeLoop(edge, { beats = 0, seconds = 0 } = {}) {
+    if (!Number.isFinite(beats) || !Number.isFinite(seconds)) throw new TypeError('nudge by a number of beats or seconds');
     const { loop } = await this.state();
     if (!loop) throw new Error('there is no A-B loop to nudge');
     const grid = (await this.settings()).beatGrid;
@@ -736,13 +741,19 @@ export class WoodshedApi {
     const by = (beats !== 0 ? (beats * 60) / grid.bpm : 0) + seconds;
     const which = edge ?? this.#loopEdge;
     if (which !== 'start' && which !== 'end') throw new Error('a loop\'s edges are "start" and "end"');
-    await this.setLoopRegion(which === 'start' ? { start: loop.start + by, end: loop.end } : { start: loop.start, end: loop.end + by });
+    // The loop moves; looping stays as it was (setLoopRegion would turn it on).
+    const moved = which === 'start' ? [loop.start + by, loop.end] : [loop.start, loop.end + by];
+    this.#call('ws_set_loop_region', ['number', 'number'], moved);
     this.#loopEdge = which;
+    await this.#session.keepCurrentRecall();
+    this.#changed();
   }
 
   /**
    * {trackId (null when none), positionSeconds, durationSeconds, playing, looping, loop
-   * ({start, end, enabled} in song seconds, or null), countingIn, loopSnap, volumeDb, muted, lastError}.
+   * ({start, end, enabled} in song seconds, or null), countingIn, heardSeconds (the position as
+   * heard: the output latency behind positionSeconds while playing), loopSnap, volumeDb, muted,
+   * lastError}.
    */
   async state() {
     await this.ready;
@@ -755,12 +766,23 @@ export class WoodshedApi {
       playing: state.playing !== 0,
       looping: state.looping !== 0,
       countingIn: state.countingIn !== 0,
+      // Where the song is as heard: the output latency behind the engine while it plays.
+      heardSeconds: state.playing !== 0 && state.countingIn === 0
+        ? Math.max(0, state.positionSeconds - this.#outputLatencyMs() / 1000) : state.positionSeconds,
       loopSnap: this.#loopSnap,
       loop: loop ? { ...loop, enabled: state.looping !== 0 } : null,
       volumeDb,
       muted,
       lastError: this.#lastError,
     };
+  }
+
+  // Ring fill plus the AudioContext's own latency, as stats() reports it.
+  #outputLatencyMs() {
+    this.#bridge.call('ws_stats');
+    const { ringFillFrames, sampleRate } = this.#bridge.record('stats');
+    const rate = this.#output.sampleRate ?? sampleRate;
+    return (rate > 0 ? (1000 * ringFillFrames) / rate : 0) + this.#output.contextLatencyMs;
   }
 
   async #transport(name, types, args) {

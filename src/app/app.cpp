@@ -67,6 +67,7 @@ void App::poll() {
   BeatDetection& b = beatDetection;
   if (b.job.valid() && b.job.isFinished()) {
     b.succeeded = b.job.status() == core::JobStatus::Succeeded;
+    if (b.succeeded) b.grid = *b.result;  // the job is done with it
     b.message = b.succeeded ? "" : b.job.error();
     b.job = core::JobHandle();
   }
@@ -77,15 +78,13 @@ void App::startBeatDetection() {
   if (!track) throw core::Error("no track is loaded");
   BeatDetection& b = beatDetection;
   if (b.job.valid() && b.trackId == track->id()) return;
-  if (b.job.valid()) b.job.cancel();
-  b.trackId = track->id();
-  b.succeeded = false;
-  b.message.clear();
-  auto grid = std::make_shared<dsp::BeatGrid>();
-  b.grid = grid;
-  b.job = pool_.submit("beat grid of " + track->name(), [track, grid](core::JobContext& context) {
-    *grid = engine::detectBeatGrid(*track, context);
+  auto result = std::make_shared<dsp::BeatGrid>();
+  core::JobHandle job = pool_.submit("beat grid of " + track->name(), [track, result](core::JobContext& context) {
+    *result = engine::detectBeatGrid(*track, context);
   });
+  // Only once the new job is queued: a refused submit leaves the running one as it was.
+  if (b.job.valid()) b.job.cancel();
+  b = BeatDetection{std::move(job), track->id(), std::move(result), {}, false, {}};
 }
 
 void App::startNormalization(double targetLufs) {
@@ -116,6 +115,8 @@ void App::load(engine::TrackId id) {
 void App::unload(engine::TrackId id) {
   const auto current = engine_.loadedTrack();
   if (!library_.remove(id)) throw core::InvalidArgument("no track with id " + std::to_string(id));
+  // A detection of the song holds its audio: let it go now.
+  if (beatDetection.job.valid() && beatDetection.trackId == id) beatDetection.job.cancel();
   if (current && current->id() == id) engine_.loadTrack(nullptr);
 }
 

@@ -140,7 +140,9 @@ class App {
   struct BeatDetection {
     core::JobHandle job;
     engine::TrackId trackId = engine::kNoTrack;
-    std::shared_ptr<dsp::BeatGrid> grid = std::make_shared<dsp::BeatGrid>();
+    /// Written by the job; read only after it finished (poll() copies it into `grid`).
+    std::shared_ptr<dsp::BeatGrid> result = std::make_shared<dsp::BeatGrid>();
+    dsp::BeatGrid grid;   ///< the finished detection's grid (main thread)
     bool succeeded = false;
     std::string message;  ///< why it failed
   };

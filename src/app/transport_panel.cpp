@@ -154,7 +154,7 @@ void drawWaveform(App& app, const engine::Track& track) {
 // The current song's markers: add one at the playhead; per marker, go there, loop its section
 // (to the next marker or the song's end), rename or delete it. The page keeps them with the song.
 void drawMarkers(App& app, const engine::Track& track) {
-  if (ImGui::Button("Add marker")) app.platform().requestAddMarker(app.positionSeconds());
+  if (ImGui::Button("Add marker")) app.platform().requestAddMarker(app.heardSeconds());
   rememberItemRect(app, "marker.add");
   ImGui::SameLine();
   ImGui::TextDisabled("K adds one at the playhead; , and . go to the previous and next");
@@ -239,7 +239,9 @@ void drawPractice(App& app, const engine::Track& track) {
     }
   }
   ImGui::SameLine();
-  if (ImGui::Button("Tap")) app.platform().requestTap();
+  // A tap counts when the button goes down, not when it is let go.
+  ImGui::Button("Tap");
+  if (ImGui::IsItemActivated()) app.platform().requestTap();
   rememberItemRect(app, "grid.tap");
   ImGui::SameLine();
   engine::MetronomeSettings metronome = settings.metronome;

@@ -46,7 +46,8 @@ void Metronome::markBeats(const BeatGridFrames& grid, const SourcePosition* posi
     const double at = static_cast<double>(now);
     const double beat = beatOf(at);
     bool reached;
-    if (before != kNoSourcePosition && now > before && at - static_cast<double>(before) <= kLargestStep) {
+    // (A stage that repeats a position, slowing down, is playback too.)
+    if (before != kNoSourcePosition && now >= before && at - static_cast<double>(before) <= kLargestStep) {
       reached = beat > beatOf(static_cast<double>(before));  // a beat in (before, now]
     } else {
       reached = at - (grid.offsetFrames + beat * grid.periodFrames) < 1.0;  // landed on one: (now - 1, now]
@@ -67,10 +68,12 @@ void Metronome::start(Click click) noexcept {
   clickLength_ = clickFrames_;
 }
 
-void Metronome::render(const dsp::AudioBlock& block, const Click* clicks) noexcept {
+bool Metronome::render(const dsp::AudioBlock& block, const Click* clicks) noexcept {
+  bool sounded = false;
   for (FrameCount i = 0; i < block.numFrames; ++i) {
     if (clicks[i] != Click::None) start(clicks[i]);
     if (clickLength_ == 0) continue;
+    sounded = true;
     // A decaying sine that ends at exactly zero: the exponential times a linear fade.
     const double fade = 1.0 - static_cast<double>(clickDone_) / static_cast<double>(clickLength_);
     const auto sample = static_cast<float>(gain_ * envelope_ * fade * std::sin(phase_));
@@ -79,6 +82,7 @@ void Metronome::render(const dsp::AudioBlock& block, const Click* clicks) noexce
     envelope_ *= decay_;
     if (++clickDone_ == clickLength_) clickLength_ = 0;
   }
+  return sounded;
 }
 
 }  // namespace woodshed::engine

@@ -187,10 +187,12 @@ void Player::switchTo(const Track* track, TrackStage* stage) noexcept {
   to.stage = next;
   to.voices = from.voices;  // the same gains, mid-ramp where they are
   const bool audible = wantPlaying_ || transportGain_ > 0.0;
+  // Held (a count-in), the song goes on from where the readers hold, not from what was heard.
+  const std::uint64_t goOnAt = from.readers.holding ? from.readers.position : heardPosition_;
   // One stage cannot run on both sides of a crossover: with the same stage, switch at once.
   const bool sharedStage = next == from.stage;
   if (!audible || track == nullptr || from.readers.track == nullptr || sharedStage) {
-    to.readers.position = std::min(heardPosition_, track != nullptr ? track->frames() : 0);
+    to.readers.position = std::min(goOnAt, track != nullptr ? track->frames() : 0);
     to.stage->reset();
     active_ = 1 - active_;
     release(from.readers.track, from.stage, to);
@@ -198,7 +200,7 @@ void Player::switchTo(const Track* track, TrackStage* stage) noexcept {
     from.stage = &from.passThrough;
     return;
   }
-  prime(to, heardPosition_);
+  prime(to, goOnAt);
   active_ = 1 - active_;
   switchLeft_ = switchFrames_;
 }
@@ -310,7 +312,7 @@ void Player::wrapIfPastLoop() noexcept {
   Readers& readers = lane.readers;
   if (!looping_ || readers.loopEnd <= readers.loopStart || readers.position <= readers.loopEnd || pendingSeek_) return;
   if (switchLeft_ > 0) finishSwitch();
-  if (!wantPlaying_ && transportGain_ == 0.0) {  // silent: just go there
+  if ((!wantPlaying_ && transportGain_ == 0.0) || readers.holding) {  // silent: just go there
     jumpTo(readers.loopStart);
     return;
   }

@@ -148,10 +148,19 @@ RenderedBlock Renderer::render(FrameCount frames) noexcept {
         FrameCount start = run;
         while (start > 0 && positions_[done + start - 1] == kNoSourcePosition) --start;
         beginCountIn();
-        countIn(done + start, std::min(run - start, countInLeft_));
+        const FrameCount counted = std::min(run - start, countInLeft_);
+        countIn(done + start, counted);
+        if (countInLeft_ == 0) {
+          // A count-in shorter than the rest of the run (a long block at a low rate): the rest
+          // was rendered held; render it again, playing.
+          run = start + counted;
+        }
       } else {
         player_.releaseHold();  // the count-in was turned off meanwhile
       }
+    }
+    if (done + run < frames) {
+      for (ChannelCount c = 0; c < spec_.channels; ++c) std::fill_n(mixChannels_[c] + done + run, frames - done - run, 0.0f);
     }
     done += run;
   }
@@ -160,20 +169,23 @@ RenderedBlock Renderer::render(FrameCount frames) noexcept {
   const bool finite = chain_.process(mix);
   delayPositions(frames);
   if (tap_ != nullptr && !tap_->tryPushBlock(mix.channels, frames, positions_.get())) ++droppedTapBlocks_;
-  metronome_.render(mix, clicks_.get());
-  applyListeningVolume(mix);
+  const bool clicked = metronome_.render(mix, clicks_.get());
+  applyListeningVolume(mix, clicked);
   return RenderedBlock{mix, positions_.get(), finite};
 }
 
 void Renderer::play() noexcept {
-  const bool wasPlaying = player_.playing();
-  player_.play();
-  if (wasPlaying || player_.track() == nullptr) return;
-  if (countInMode_ == CountIn::Off || !grid_.valid()) {
-    player_.releaseHold();  // held by a pause during a count-in that is off now
+  if (player_.playing() || player_.track() == nullptr) {
+    player_.play();
     return;
   }
-  player_.hold();
+  if (countInMode_ == CountIn::Off || !grid_.valid()) {
+    player_.releaseHold();  // held by a pause during a count-in that is off now
+    player_.play();
+    return;
+  }
+  player_.hold();  // before play(): from a pause nothing is audible, so nothing fades out
+  player_.play();
   beginCountIn();
 }
 
@@ -182,8 +194,17 @@ void Renderer::beginCountIn() noexcept {
   // the track stage stretches), in output frames at the track's own rate.
   constexpr double kTempoRatio = 1.0;
   countInPeriod_ = grid_.periodFrames / kTempoRatio;
+  // On the song's pulse: the song goes on from p, `into` after its last beat b0, so the
+  // count-in's bars end on b0 and the song comes in that much later; its clicks count the
+  // bars that lead to b0 (accented where the song's bars start), and b0 itself is clicked
+  // when p is past it.
+  const auto p = static_cast<double>(player_.position());
+  const double beatsToB0 = std::floor((p - grid_.offsetFrames) / grid_.periodFrames);
+  const double into = (p - (grid_.offsetFrames + beatsToB0 * grid_.periodFrames)) / kTempoRatio;
+  const auto bpb = static_cast<long long>(grid_.beatsPerBar);
+  countInBarPhase_ = ((static_cast<long long>(beatsToB0) % bpb) + bpb) % bpb;
   const double beats = static_cast<double>(grid_.beatsPerBar) * countInBars_;
-  countInTotal_ = static_cast<FrameCount>(std::llround(beats * countInPeriod_));
+  countInTotal_ = static_cast<FrameCount>(std::llround(beats * countInPeriod_ + into));
   countInLeft_ = std::max<FrameCount>(countInTotal_, 1);
 }
 
@@ -195,12 +216,11 @@ void Renderer::countIn(FrameCount offset, FrameCount frames) noexcept {
     const double at = static_cast<double>(elapsed + i);
     const double beat = std::floor(at / countInPeriod_);
     if (beat * countInPeriod_ > at - 1.0) {
-      clicks_[offset + i] = static_cast<long long>(beat) % grid_.beatsPerBar == 0 ? Click::Downbeat : Click::Beat;
+      const long long inBar = (countInBarPhase_ + static_cast<long long>(beat)) % grid_.beatsPerBar;
+      clicks_[offset + i] = inBar == 0 ? Click::Downbeat : Click::Beat;
     }
   }
   countInLeft_ -= std::min(frames, countInLeft_);
-  // A count-in shorter than the rest of a block (never at the engine's block sizes) goes on
-  // at the next block.
   if (countInLeft_ == 0) player_.releaseHold();
 }
 
@@ -208,12 +228,13 @@ void Renderer::updateHoldAtWrap() noexcept {
   player_.setHoldAtWrap(countInMode_ == CountIn::Every && grid_.valid());
 }
 
-void Renderer::applyListeningVolume(const dsp::AudioBlock& block) noexcept {
+void Renderer::applyListeningVolume(const dsp::AudioBlock& block, bool clicked) noexcept {
   const bool boosting = listeningVolume_.target() > 1.0 || listeningVolume_.current() > 1.0;
   listeningVolume_.process(block);
-  // At or below unity the chain's own clipper already kept every sample below full scale, and
-  // a second bend would change the sound; above unity the peaks may need it.
-  if (!boosting) return;
+  // At or below unity, and without clicks, the chain's own clipper already kept every sample
+  // below full scale, and a second bend would change the sound; above unity, or with the
+  // metronome's clicks added to a loud song, the peaks may need it.
+  if (!boosting && !clicked) return;
   const float threshold = static_cast<float>(finalClipper_.thresholdGain());
   bool bent = false;
   for (ChannelCount c = 0; c < block.numChannels && !bent; ++c) {

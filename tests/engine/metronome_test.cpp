@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -144,7 +145,9 @@ TEST_F(MetronomeTest, ACountInOfOneBarEndsExactlyWhereTheSongGoesOn) {
   for (std::size_t k = 0; k < 4; ++k) {
     EXPECT_EQ(onsets[k] - onsets[0], static_cast<std::size_t>(std::ceil(static_cast<double>(k) * kPeriod))) << "click " << k;
   }
-  EXPECT_GT(clickPeak(out.left, onsets[0]), clickPeak(out.left, onsets[1]) * 1.4f) << "the count-in's one is accented";
+  // The clicks stand for the song's beats before A (2.0 s): 0.0, 0.5, 1.0 and 1.5 s. The bars
+  // start at 0.5 s, so the second click is the accented one.
+  EXPECT_GT(clickPeak(out.left, onsets[1]), clickPeak(out.left, onsets[0]) * 1.4f) << "accented on the song's bar";
   std::printf("[ measure  ] count-in of 1 bar at %.0f BPM: song after %zu frames (%.3f s)\n", kBpm, songAt - onsets[0],
               static_cast<double>(songAt - onsets[0]) / kRate);
 }
@@ -190,6 +193,104 @@ TEST_F(MetronomeTest, PausingDuringTheCountInStopsItAndPlayingCountsInAgain) {
                                   [](SourcePosition p) { return p != kNoSourcePosition; });
   ASSERT_NE(first, again.positions.end()) << "the song goes on after the new count-in";
   EXPECT_EQ(*first, 0) << "from where it was";
+}
+
+// A loud song under the count-in and the clicks: the count-in is clicks only, and clicks added
+// to a song at the limiter's ceiling stay within full scale.
+class LoudSongTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    track = std::make_shared<Track>(1, "loud", std::vector<TrackSource>{{"mix", test::constantPcm(budget, 44100 * 20, 0.95f)}});
+    renderer.prepare(dsp::ProcessSpec{kRate, kBlock, 2});
+    renderer.apply(command::LoadTrack{track.get()});
+    renderer.apply(command::SetBeatGrid{BeatGridFrames{kPeriod, 0.0, 4}});
+  }
+  core::MemoryBudget budget{"test budget", 64 << 20};
+  std::shared_ptr<Track> track;
+  Renderer renderer;
+};
+
+TEST_F(LoudSongTest, TheCountInIsClicksOnlyAndTheSongComesAfterIt) {
+  renderer.apply(command::SetMetronome{false, 0.5, CountIn::First, 1});
+  renderer.apply(command::Seek{static_cast<std::uint64_t>(4 * kPeriod)});
+  renderer.apply(command::Play{});
+  const Output out = render(renderer, static_cast<std::size_t>(5 * kPeriod));
+  const std::vector<std::size_t> onsets = clickOnsets(out.left);
+  ASSERT_GE(onsets.size(), 1u);
+  // Outside the clicks, the count-in is silence: no scrap of the song before it comes in.
+  std::size_t songFrames = 0;
+  for (std::size_t i = onsets[0]; i < onsets[0] + static_cast<std::size_t>(4 * kPeriod) - 1; ++i) {
+    const bool inClick = std::any_of(onsets.begin(), onsets.end(), [&](std::size_t o) { return i >= o && i < o + 1323; });
+    if (!inClick && out.left[i] != 0.0f) ++songFrames;
+  }
+  EXPECT_EQ(songFrames, 0u);
+  // Under the first click too: the song is a constant 0.95, a click's decaying sine sums to
+  // about 2; a scrap of the song under it would add tens.
+  double sum = 0.0;
+  for (std::size_t i = onsets[0]; i < onsets[0] + 1323; ++i) sum += out.left[i];
+  EXPECT_LT(std::fabs(sum), 5.0) << "no scrap of the song under the first click";
+}
+
+TEST_F(LoudSongTest, ClicksOnASongAtTheCeilingStayWithinFullScale) {
+  renderer.apply(command::SetMetronome{true, 1.0, CountIn::Off, 1});  // 0 dBFS clicks
+  renderer.apply(command::Play{});
+  const Output out = render(renderer, static_cast<std::size_t>(3 * kRate));
+  float peak = 0.0f;
+  for (float s : out.left) peak = std::max(peak, std::fabs(s));
+  EXPECT_LE(peak, 1.0f);
+  EXPECT_GT(peak, 0.95f) << "the clicks are there";
+}
+
+TEST_F(MetronomeTest, ACountInFromBetweenBeatsKeepsTheSongsPulseAndBars) {
+  // From 0.2 s after the song's beat 5 (in a 4/4 bar from 0.5 s: beat 5 is the bar's second).
+  setGrid(0.5);
+  setMetronome(false, CountIn::First);
+  const double resume = 0.5 + 5 * 0.5 + 0.2;
+  renderer.apply(command::Seek{static_cast<std::uint64_t>(std::llround(resume * kRate))});
+  renderer.apply(command::Play{});
+  const Output out = render(renderer, static_cast<std::size_t>(3 * kRate));
+  const std::vector<std::size_t> onsets = clickOnsets(out.left);
+  ASSERT_EQ(onsets.size(), 5u) << "a bar of clicks and the song's own beat 5, which the song comes in after";
+  const auto first = std::find(out.positions.begin(), out.positions.end(),
+                               static_cast<SourcePosition>(std::llround(resume * kRate)));
+  ASSERT_NE(first, out.positions.end());
+  const auto songAt = static_cast<std::size_t>(first - out.positions.begin());
+  // The song's beat 6 would be heard one period after the last click: the pulse goes on.
+  EXPECT_EQ(songAt - onsets[0], static_cast<std::size_t>(std::llround(4 * kPeriod + 0.2 * kRate)));
+  // The clicks count the song's beats 1..5: beat 4 (the fourth click) starts a bar.
+  for (std::size_t k = 0; k < onsets.size(); ++k) {
+    const bool accented = clickPeak(out.left, onsets[k]) > 0.45f;
+    EXPECT_EQ(accented, k == 3) << "click " << k;
+  }
+}
+
+TEST(MetronomeLongBlocks, ACountInShorterThanABlockStillEndsOnItsFrame) {
+  // 8 kHz, blocks of 4096, one beat a bar at 300 BPM: a count-in of 1600 frames, well inside
+  // a block.
+  constexpr double rate = 8000.0;
+  core::MemoryBudget budget{"test budget", 64 << 20};
+  const auto track = std::make_shared<Track>(1, "ramp", std::vector<TrackSource>{{"mix", test::rampPcm(budget, 8000 * 10, 2, rate)}});
+  Renderer renderer;
+  renderer.prepare(dsp::ProcessSpec{rate, 4096, 2});
+  renderer.apply(command::LoadTrack{track.get()});
+  renderer.apply(command::SetBeatGrid{BeatGridFrames{1600.0, 0.0, 1}});
+  renderer.apply(command::SetMetronome{false, 0.5, CountIn::Every, 1});
+  renderer.apply(command::SetLoopRegion{3200, 8000});
+  renderer.apply(command::SetLooping{true});
+  renderer.apply(command::Seek{3200});
+  renderer.apply(command::Play{});
+  std::vector<SourcePosition> positions;
+  for (int block = 0; block < 12; ++block) {
+    const RenderedBlock out = renderer.render(4096);
+    positions.insert(positions.end(), out.positions, out.positions + out.audio.numFrames);
+  }
+  std::vector<std::size_t> starts, ends;
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    if (positions[i] == 3200) starts.push_back(i);
+    if (positions[i] == 7999) ends.push_back(i);
+  }
+  ASSERT_GE(starts.size(), 3u);
+  for (std::size_t pass = 1; pass < starts.size(); ++pass) EXPECT_EQ(starts[pass] - ends[pass - 1], 1601u) << "pass " << pass;
 }
 
 }  // namespace

@@ -26,6 +26,17 @@ describe('tap tempo', () => {
     assert.ok(Math.min(phase, bar - phase) < 0.01, `the downbeat is ${phase} s off`);
   });
 
+  test('keeps the downbeat at the first tap of the sequence after the oldest taps are let go', () => {
+    let taps = [];
+    let grid = null;
+    for (let k = 0; k < MAX_TAPS + 5; k++) {
+      taps = withTap(taps, 4.0 + k * 0.5);
+      grid = gridFromTaps(taps, 4, 4.0);
+    }
+    assert.equal(taps.length, MAX_TAPS);
+    assert.ok(Math.abs(grid.offsetSeconds - 0) < 1e-9, `a downbeat at 4 s of a 2 s bar is at 0 s, got ${grid.offsetSeconds}`);
+  });
+
   test('takes a gap of two beats as one skipped', () => {
     const taps = [0, 0.5, 1.0, 2.0, 2.5];
     assert.ok(Math.abs(gridFromTaps(taps, 4).bpm - 120) < 1e-9);

@@ -34,6 +34,7 @@ const char* toString(CountIn countIn) noexcept;
 /// What starts at a frame of output: nothing, a beat's click, or a downbeat's (accented) click.
 enum class Click : std::uint8_t { None, Beat, Downbeat };
 
+/// Render thread after setSampleRate(): no allocation, no locks.
 class Metronome {
  public:
   static constexpr double kClickSeconds = 0.030;
@@ -54,7 +55,8 @@ class Metronome {
   /// only when it lands on a beat.
   void markBeats(const BeatGridFrames& grid, const SourcePosition* positions, FrameCount frames, Click* clicks) noexcept;
   /// Adds the clicks starting at the marked frames (and one still sounding) into every channel.
-  void render(const dsp::AudioBlock& block, const Click* clicks) noexcept;
+  /// True when a click sounded in the block.
+  bool render(const dsp::AudioBlock& block, const Click* clicks) noexcept;
 
  private:
   void start(Click click) noexcept;

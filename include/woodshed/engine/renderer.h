@@ -77,7 +77,7 @@ class Renderer {
 
  private:
   void prepareProcessors() noexcept;
-  void applyListeningVolume(const dsp::AudioBlock& block) noexcept;
+  void applyListeningVolume(const dsp::AudioBlock& block, bool clicked) noexcept;
   void play() noexcept;
   /// Starts a count-in (the player must hold already).
   void beginCountIn() noexcept;
@@ -117,6 +117,7 @@ class Renderer {
   FrameCount countInLeft_ = 0;
   FrameCount countInTotal_ = 0;
   double countInPeriod_ = 0.0;  // output frames per count-in beat
+  long long countInBarPhase_ = 0;  // where in the song's bar the count-in's first click falls
   dsp::SmoothedGain listeningVolume_;
   dsp::SafetyClipper finalClipper_;
   std::uint64_t volumeLimitedBlocks_ = 0;

@@ -441,6 +441,9 @@ EMSCRIPTEN_KEEPALIVE int ws_markers_begin() {
 
 EMSCRIPTEN_KEEPALIVE int ws_markers_add(const char* id, const char* name, double seconds, double rgb) {
   return status(callAtBoundary("ws_markers_add", [&] {
+    if (!std::isfinite(seconds) || !(rgb >= 0.0 && rgb <= 0xffffff) || rgb != std::floor(rgb)) {
+      throw woodshed::core::InvalidArgument("a marker needs a time and a colour 0xRRGGBB");
+    }
     app().markersUpdate.push_back({id ? id : "", name ? name : "", seconds, static_cast<std::uint32_t>(rgb)});
   }));
 }
@@ -613,7 +616,7 @@ EMSCRIPTEN_KEEPALIVE int ws_beat_detection_status() {
     woodshed::app::App& a = app();
     a.poll();
     const auto& b = a.beatDetection;
-    const woodshed::dsp::BeatGrid& grid = *b.grid;
+    const woodshed::dsp::BeatGrid& grid = b.grid;
     const double values[8] = {b.job.valid() ? 1.0 : 0.0, b.job.valid() ? b.job.progress() : 1.0,
                               static_cast<double>(b.trackId), b.succeeded ? 1.0 : 0.0, grid.bpm, grid.offsetSeconds,
                               static_cast<double>(grid.beatsPerBar), grid.confidence};
