@@ -58,7 +58,7 @@ TEST(Limits, TheJsonTableListsEveryLimit) {
   for (const Limit* limit : limits::kAll) {
     EXPECT_NE(json.find("\"" + std::string(limit->key) + "\":{\"min\":"), std::string::npos) << limit->key;
   }
-  EXPECT_NE(json.find("\"latencyMs\":{\"min\":5,\"max\":250,\"initial\":40,\"unit\":\"ms\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"latencyMs\":{\"min\":5,\"max\":250,\"initial\":80,\"unit\":\"ms\""), std::string::npos) << json;
 }
 
 class EngineSettingsTest : public ::testing::Test {

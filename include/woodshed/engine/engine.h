@@ -33,7 +33,7 @@ namespace woodshed::engine {
 struct EngineConfig {
   ChannelCount channels = 2;
   FrameCount blockFrames = 128;
-  double targetLatencySeconds = 0.040;
+  double targetLatencySeconds = limits::kLatency.initial / 1000.0;
 };
 
 /// What the render thread publishes after every block.

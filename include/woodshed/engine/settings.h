@@ -45,7 +45,7 @@ inline constexpr Limit kGeneratorLevel{"generator.levelDb", "the generator's lev
                                        dsp::SignalGenerator::kMinLevelDb, dsp::SignalGenerator::kMaxLevelDb, -12.0};
 inline constexpr Limit kMasterGain{"masterGainDb", "the master gain", "dB", -120.0, 12.0, 0.0};
 inline constexpr Limit kVolume{"volumeDb", "the volume", "dB", -60.0, 6.0, 0.0};
-inline constexpr Limit kLatency{"latencyMs", "the latency", "ms", 5.0, 250.0, 40.0};
+inline constexpr Limit kLatency{"latencyMs", "the latency", "ms", 5.0, 250.0, 80.0};
 inline constexpr Limit kEqFrequency{"eq.frequency", "an EQ band's frequency", "Hz", dsp::ParametricEq::kMinFrequencyHz,
                                     dsp::ParametricEq::kMaxFrequencyHz, 1000.0};
 inline constexpr Limit kEqGain{"eq.gainDb", "an EQ band's gain", "dB", dsp::ParametricEq::kMinGainDb,
