@@ -277,6 +277,9 @@ async function boot() {
     removeMarker: (id) => { api.removeMarker(id).catch((error) => toast(error.message, 'error')); },
     // The Tap button went down at the last pointer event.
     tap: () => { api.tap({ at: module.lastInputTime }).catch((error) => toast(error.message, 'error')); },
+    setTempo: (ratio) => { api.setTempo(ratio).catch((error) => toast(error.message, 'error')); },
+    setPitch: (semitones) => { api.setPitch(semitones).catch((error) => toast(error.message, 'error')); },
+    tuneTo: (hz) => { api.tuneTo(hz).catch((error) => toast(error.message, 'error')); },
     setBeatGrid: (bpm, offsetSeconds, beatsPerBar) => {
       api.setBeatGrid({ bpm, offsetSeconds, beatsPerBar }).catch((error) => toast(error.message, 'error'));
     },

@@ -34,8 +34,9 @@ export const LAYOUTS = {
   meters: { version: 1, fields: ['peakLeft', 'peakRight', 'rmsLeft', 'rmsRight', 'holdLeft', 'holdRight', 'clipLeft', 'clipRight'] },
   normalize: { version: 1, fields: ['running', 'progress', 'measuredLufs', 'gainDb', 'measuredTrack'] },
   beat_detection: {
-    version: 1,
-    fields: ['running', 'progress', 'trackId', 'succeeded', 'bpm', 'offsetSeconds', 'beatsPerBar', 'confidence'],
+    version: 2,
+    fields: ['running', 'progress', 'trackId', 'succeeded', 'bpm', 'offsetSeconds', 'beatsPerBar', 'confidence',
+      'tuningKnown', 'tuningCents'],
   },
 };
 

@@ -18,6 +18,26 @@ const SEEK_SECONDS = 5;
 export const NUDGE_SECONDS = 0.010;
 const FINE_SEEK_SECONDS = 1;
 
+/** The speeds S cycles through, slowest first; the app's quick buttons show the same. */
+export const QUICK_SPEEDS = [0.5, 0.7, 0.85, 1];
+
+/** The quick speed after `tempo`: the next one up, or the slowest after the fastest. */
+export function nextQuickSpeed(tempo) {
+  return QUICK_SPEEDS.find((speed) => speed > tempo + 1e-9) ?? QUICK_SPEEDS[0];
+}
+
+// Steps the speed or pitch, held within the engine's limits (a key never fails at an end).
+async function stepTempo(api, by) {
+  const [{ tempo }, limits] = await Promise.all([api.state(), api.limits()]);
+  const next = Math.round((tempo + by) * 100) / 100;
+  return api.setTempo(Math.min(limits.tempo.max, Math.max(limits.tempo.min, next)));
+}
+async function stepPitch(api, by) {
+  const [{ pitchSemitones }, limits] = await Promise.all([api.state(), api.limits()]);
+  const next = Math.round((pitchSemitones + by) * 100) / 100;
+  return api.setPitch(Math.min(limits.pitchSemitones.max, Math.max(limits.pitchSemitones.min, next)));
+}
+
 /** A key with modifiers: {code, shift, alt}. */
 const key = (code, { shift = false, alt = false } = {}) => ({ code, shift, alt });
 
@@ -69,15 +89,20 @@ export const KEY_MAP = [
   { id: 'nextMarker', group: 'Markers', keys: [key('Period')], does: 'go to the next marker',
     run: ({ api }) => api.seekToMarker(1) },
   // Tempo and pitch
-  { id: 'slower', group: 'Tempo and pitch', keys: [key('Minus')], does: 'slower by 5 %' },
-  { id: 'faster', group: 'Tempo and pitch', keys: [key('Equal')], does: 'faster by 5 %' },
-  { id: 'slowerFine', group: 'Tempo and pitch', keys: [key('Minus', { shift: true })], does: 'slower by 1 %' },
-  { id: 'fasterFine', group: 'Tempo and pitch', keys: [key('Equal', { shift: true })], does: 'faster by 1 %' },
-  { id: 'quickSpeeds', group: 'Tempo and pitch', keys: [key('KeyS')], does: 'cycle the quick speeds' },
-  { id: 'pitchDown', group: 'Tempo and pitch', keys: [key('Semicolon')], does: 'a semitone lower' },
-  { id: 'pitchUp', group: 'Tempo and pitch', keys: [key('Quote')], does: 'a semitone higher' },
-  { id: 'pitchDownFine', group: 'Tempo and pitch', keys: [key('Semicolon', { shift: true })], does: '10 cents lower' },
-  { id: 'pitchUpFine', group: 'Tempo and pitch', keys: [key('Quote', { shift: true })], does: '10 cents higher' },
+  { id: 'slower', group: 'Tempo and pitch', keys: [key('Minus')], does: 'slower by 5 %', run: ({ api }) => stepTempo(api, -0.05) },
+  { id: 'faster', group: 'Tempo and pitch', keys: [key('Equal')], does: 'faster by 5 %', run: ({ api }) => stepTempo(api, 0.05) },
+  { id: 'slowerFine', group: 'Tempo and pitch', keys: [key('Minus', { shift: true })], does: 'slower by 1 %',
+    run: ({ api }) => stepTempo(api, -0.01) },
+  { id: 'fasterFine', group: 'Tempo and pitch', keys: [key('Equal', { shift: true })], does: 'faster by 1 %',
+    run: ({ api }) => stepTempo(api, 0.01) },
+  { id: 'quickSpeeds', group: 'Tempo and pitch', keys: [key('KeyS')], does: `cycle the quick speeds (${QUICK_SPEEDS.map((r) => `${r * 100} %`).join(', ')})`,
+    run: async ({ api }) => api.setTempo(nextQuickSpeed((await api.state()).tempo)) },
+  { id: 'pitchDown', group: 'Tempo and pitch', keys: [key('Semicolon')], does: 'a semitone lower', run: ({ api }) => stepPitch(api, -1) },
+  { id: 'pitchUp', group: 'Tempo and pitch', keys: [key('Quote')], does: 'a semitone higher', run: ({ api }) => stepPitch(api, 1) },
+  { id: 'pitchDownFine', group: 'Tempo and pitch', keys: [key('Semicolon', { shift: true })], does: '10 cents lower',
+    run: ({ api }) => stepPitch(api, -0.1) },
+  { id: 'pitchUpFine', group: 'Tempo and pitch', keys: [key('Quote', { shift: true })], does: '10 cents higher',
+    run: ({ api }) => stepPitch(api, 0.1) },
   { id: 'tapTempo', group: 'Tempo and pitch', keys: [key('KeyT')], does: 'tap the tempo (on each beat you hear)',
     run: ({ api }, event) => api.tap({ at: event.timeStamp }) },
   // Listening and stems

@@ -264,6 +264,14 @@ export class Library {
     return kept;
   }
 
+  /**
+   * Keeps a song's tuning from A440: {offsetCents} (-50..+50), or {offsetCents: null} when the
+   * analysis found too few steady partials to tell (so it is not run again).
+   */
+  async setTuning(id, tuning) {
+    await this.#update(id, (record) => ({ ...record, tuning }));
+  }
+
   /** Remembers when a song was last played and where. */
   async notePlayback(id, positionSeconds) {
     await this.#update(id, (record) => ({ ...record, lastPlayed: Date.now(), lastPosition: positionSeconds }), false);

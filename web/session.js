@@ -11,6 +11,12 @@ const PLAYBACK_NOTE_MS = 1000;
 /** How often a running beat detection is looked at. */
 const BEAT_DETECTION_POLL_MS = 100;
 
+/** A song record's tuning from A440 in cents, or null while unknown (or damaged). */
+export function tuningOf(record) {
+  const cents = record?.tuning?.offsetCents;
+  return typeof cents === 'number' && Number.isFinite(cents) && Math.abs(cents) <= 50 ? cents : null;
+}
+
 export class Session {
   #bridge;
   #library;
@@ -93,7 +99,8 @@ export class Session {
     const note = [this.#bridge.text(), this.#applyBeatGrid(record)].filter(Boolean).join('; ');
     if (note) this.#bridge.call('ws_report_error', ['string'], [note]);  // the app shows it
     this.#current = id;
-    if (!this.#hasGrid) this.#detectBeatGrid(id, engineId);
+    this.#noteTuning(tuningOf(record));
+    if (!this.#hasGrid || record.tuning === undefined) this.#detectBeatGrid(id, engineId);
     this.#trimMemory();
     await this.#library.setSetting('lastTrack', id);
     this.pushCatalog();
@@ -111,6 +118,11 @@ export class Session {
     this.#bridge.call('ws_set_beat_grid', ['number', 'number', 'number'], [grid.bpm, grid.offsetSeconds, grid.beatsPerBar]);
     this.#hasGrid = true;
     await this.#library.setBeatGrid(id, { bpm: grid.bpm, offsetSeconds: grid.offsetSeconds, beatsPerBar: grid.beatsPerBar, source });
+  }
+
+  // Tells the app the current song's tuning (null: unknown), for it to show and offer.
+  #noteTuning(cents) {
+    this.#bridge.call('ws_note_tuning', ['number'], [cents ?? Number.NaN]);
   }
 
   /** True while the current song's grid is being detected. */
@@ -150,6 +162,9 @@ export class Session {
           bpm: result.bpm, offsetSeconds: result.offsetSeconds, beatsPerBar: result.beatsPerBar, source: 'detected',
           confidence: result.confidence,
         };
+        const tuning = { offsetCents: result.tuningKnown ? result.tuningCents : null };
+        await this.#library.setTuning(id, tuning);
+        if (this.#current === id) this.#noteTuning(tuning.offsetCents);
         const kept = await this.#library.setBeatGrid(id, grid, { unlessSet: true });
         if (kept && this.#current === id && !this.#hasGrid) {
           this.#bridge.call('ws_set_beat_grid', ['number', 'number', 'number'], [grid.bpm, grid.offsetSeconds, grid.beatsPerBar]);

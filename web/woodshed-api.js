@@ -18,7 +18,7 @@
 //   await woodshed.tracks()                     the library: [{id, name, duration, format, ...}]
 //   await woodshed.load(id) / unload(id)        make a song current (paused at 0) / free its memory
 //   await woodshed.remove(id), rename(id, name) delete a song from the library / rename it
-//   await woodshed.recall(trackId?)             what is kept with a song: {trackGainDb, loopStartSeconds, loopEndSeconds}
+//   await woodshed.recall(trackId?)             what is kept with a song: {trackGainDb, loopStartSeconds, loopEndSeconds, tempo, pitchSemitones}
 //   await woodshed.storage()                    {usedBytes, quotaBytes, persisted}
 //   await woodshed.setEq(bands) / eq()          10 bands {type, frequency, gainDb, q, enabled}
 //   await woodshed.setLimiter({ceilingDb, enabled})
@@ -42,7 +42,7 @@
 
 import { beatsOf, gridFromTaps, withTap } from './beat-grid.js';
 import { markerFrom, sectionsOf } from './markers.js';
-import { mediaCacheUse } from './session.js';
+import { mediaCacheUse, tuningOf } from './session.js';
 
 /** The EQ's band types, by band index. */
 const EQ_TYPES = ['lowshelf', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'highshelf'];
@@ -667,6 +667,57 @@ export class WoodshedApi {
    * pass of the loop), countInBars: 1 | 2}. Fields not given keep their values. The clicks come
    * after the meters and the limiter and are never exported.
    */
+  /**
+   * The current song's speed, as a ratio (0.25-2: 0.5 is half speed, the pitch kept). Kept with
+   * the song. Rejects a value out of range or not finite with the engine's message.
+   */
+  async setTempo(ratio) {
+    await this.ready;
+    if (typeof ratio !== 'number') throw new TypeError('setTempo takes a ratio, e.g. 0.5 for half speed');
+    this.#call('ws_set_tempo', ['number'], [ratio]);
+    await this.#session.keepCurrentRecall();
+    this.#changed();
+  }
+
+  /**
+   * The current song's pitch in semitones (-12..+12; fractional for cents: 0.18 is 18 cents
+   * up), the speed kept. Kept with the song.
+   */
+  async setPitch(semitones) {
+    await this.ready;
+    if (typeof semitones !== 'number') throw new TypeError('setPitch takes semitones, e.g. -2 or 0.18');
+    this.#call('ws_set_pitch', ['number'], [semitones]);
+    await this.#session.keepCurrentRecall();
+    this.#changed();
+  }
+
+  /**
+   * How far a song (the current one when no id is given) is tuned from A440: {offsetCents}
+   * (-50..+50, + is sharp), found from its steady partials when it was first loaded; null while
+   * unknown (still being analysed, or too few steady partials to tell).
+   */
+  async tuning(trackId = null) {
+    await this.ready;
+    const cents = tuningOf(await this.#library.get(this.#songId(trackId)));
+    return cents === null ? null : { offsetCents: cents };
+  }
+
+  /**
+   * Retunes the current song to a reference A (440, or e.g. 442 Hz): sets the pitch's cents so
+   * the recording's tuning lands on it, keeping the whole semitones already set.
+   */
+  async tuneTo(referenceHz = 440) {
+    await this.ready;
+    if (typeof referenceHz !== 'number' || !(referenceHz >= 415 && referenceHz <= 466)) {
+      throw new Error('the reference A is 415-466 Hz');
+    }
+    const known = await this.tuning();
+    if (known === null) throw new Error('the song\'s tuning is not known yet');
+    const { pitchSemitones } = await this.settings();
+    const cents = 1200 * Math.log2(referenceHz / 440) - known.offsetCents;
+    await this.setPitch(Math.round(pitchSemitones) + Math.round(cents) / 100);
+  }
+
   async setMetronome(spec) {
     await this.ready;
     if (spec === null || typeof spec !== 'object') throw new TypeError('setMetronome takes {enabled, levelDb, countIn, countInBars}');
@@ -759,16 +810,19 @@ export class WoodshedApi {
     await this.ready;
     this.#call('ws_state');
     const state = this.#bridge.record('state');
-    const { volumeDb, muted, loop } = this.#bridge.json('ws_settings');
+    const { volumeDb, muted, loop, tempo, pitchSemitones } = this.#bridge.json('ws_settings');
     return {
       ...state,
       trackId: this.#session.libraryIdOfEngineTrack(state.trackId),
       playing: state.playing !== 0,
       looping: state.looping !== 0,
       countingIn: state.countingIn !== 0,
-      // Where the song is as heard: the output latency behind the engine while it plays.
+      // Where the song is as heard: the output latency behind the engine while it plays (in
+      // song time, so at the speed it plays).
       heardSeconds: state.playing !== 0 && state.countingIn === 0
-        ? Math.max(0, state.positionSeconds - this.#outputLatencyMs() / 1000) : state.positionSeconds,
+        ? Math.max(0, state.positionSeconds - (tempo * this.#outputLatencyMs()) / 1000) : state.positionSeconds,
+      tempo,
+      pitchSemitones,
       loopSnap: this.#loopSnap,
       loop: loop ? { ...loop, enabled: state.looping !== 0 } : null,
       volumeDb,

@@ -67,7 +67,10 @@ void App::poll() {
   BeatDetection& b = beatDetection;
   if (b.job.valid() && b.job.isFinished()) {
     b.succeeded = b.job.status() == core::JobStatus::Succeeded;
-    if (b.succeeded) b.grid = *b.result;  // the job is done with it
+    if (b.succeeded) {  // the job is done with it
+      b.grid = b.result->grid;
+      b.tuning = b.result->tuning;
+    }
     b.message = b.succeeded ? "" : b.job.error();
     b.job = core::JobHandle();
   }
@@ -78,13 +81,13 @@ void App::startBeatDetection() {
   if (!track) throw core::Error("no track is loaded");
   BeatDetection& b = beatDetection;
   if (b.job.valid() && b.trackId == track->id()) return;
-  auto result = std::make_shared<dsp::BeatGrid>();
-  core::JobHandle job = pool_.submit("beat grid of " + track->name(), [track, result](core::JobContext& context) {
-    *result = engine::detectBeatGrid(*track, context);
+  auto result = std::make_shared<engine::SongAnalysis>();
+  core::JobHandle job = pool_.submit("beat grid and tuning of " + track->name(), [track, result](core::JobContext& context) {
+    *result = engine::analyseSong(*track, context);
   });
   // Only once the new job is queued: a refused submit leaves the running one as it was.
   if (b.job.valid()) b.job.cancel();
-  b = BeatDetection{std::move(job), track->id(), std::move(result), {}, false, {}};
+  b = BeatDetection{std::move(job), track->id(), std::move(result), {}, {}, false, {}};
 }
 
 void App::startNormalization(double targetLufs) {
@@ -149,7 +152,8 @@ double App::totalOutputLatencyMs() noexcept {
 double App::heardSeconds() noexcept {
   const double position = positionSeconds();
   if (!playing() || engine_.status().countingIn) return position;
-  return std::max(0.0, position - totalOutputLatencyMs() / 1000.0);
+  // In song time: the output latency at the speed the song plays.
+  return std::max(0.0, position - settings().tempo * totalOutputLatencyMs() / 1000.0);
 }
 
 bool settingSlider(App& app, const char* label, const engine::Limit& limit, double& value, const char* format,

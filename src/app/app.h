@@ -6,6 +6,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "woodshed/core/thread_pool.h"
 #include "woodshed/dsp/beat_tracker.h"
 #include "woodshed/dsp/signal_generator.h"
+#include "woodshed/engine/beat_detection.h"
 #include "woodshed/engine/engine.h"
 #include "woodshed/engine/track_library.h"
 #include "woodshed/dsp/look_ahead_limiter.h"
@@ -135,18 +137,23 @@ class App {
   /// becomes targetLufs - measured. Throws if nothing is loaded or a measurement runs.
   void startNormalization(double targetLufs);
 
-  /// Beat-grid detection of a track, on the thread pool. The page starts it for a song without
-  /// a grid and keeps the result with the song (web/beat-grid.js); the app only runs it.
+  /// Analysis of a track (beat grid and tuning), on the thread pool. The page starts it for a
+  /// song without a grid or a tuning and keeps the results with the song (web/session.js); the
+  /// app only runs it.
   struct BeatDetection {
     core::JobHandle job;
     engine::TrackId trackId = engine::kNoTrack;
-    /// Written by the job; read only after it finished (poll() copies it into `grid`).
-    std::shared_ptr<dsp::BeatGrid> result = std::make_shared<dsp::BeatGrid>();
+    /// Written by the job; read only after it finished (poll() copies it into `grid`, `tuning`).
+    std::shared_ptr<engine::SongAnalysis> result = std::make_shared<engine::SongAnalysis>();
     dsp::BeatGrid grid;   ///< the finished detection's grid (main thread)
+    std::optional<dsp::TuningEstimate> tuning;  ///< and its tuning
     bool succeeded = false;
     std::string message;  ///< why it failed
   };
   BeatDetection beatDetection;
+  /// The current song's tuning from A440 in cents, as the page knows it (kept with the song);
+  /// nothing while unknown.
+  std::optional<double> tuningCents;
   /// Starts detecting the current track's grid (a detection of another track is cancelled; one
   /// of this track already running goes on). Throws if nothing is loaded.
   void startBeatDetection();

@@ -47,6 +47,12 @@ class PlatformServices {
   /// (direction -1) or later (+1); where edges snap when set (App::LoopSnap).
   virtual void requestNudgeLoop(bool start, int direction) = 0;
   virtual void requestLoopSnap(int mode) = 0;
+  /// The current song's speed (a ratio: 0.5 is half speed) and pitch (semitones, fractional
+  /// for cents), kept with the song by the page.
+  virtual void requestTempo(double ratio) = 0;
+  virtual void requestPitch(double semitones) = 0;
+  /// Sets the pitch's cents so the song's tuning lands on A = `referenceHz` (440, 442).
+  virtual void requestTuneTo(double referenceHz) = 0;
 
   virtual bool crossOriginIsolated() const = 0;
   /// Bytes currently allocated with malloc/new.

@@ -24,6 +24,8 @@ const ImU32 kFlashColour = IM_COL32(255, 210, 90, 255);
 const ImU32 kDownbeatFlashColour = IM_COL32(255, 120, 80, 255);
 constexpr double kFlashSeconds = 0.09;
 constexpr double kMaxZoom = 4096.0;
+/// The quick speeds beside the speed slider (the S key cycles the same, web/keymap.js).
+constexpr double kQuickSpeeds[] = {0.5, 0.7, 0.85, 1.0};
 
 ImU32 markerColour(const Marker& marker, int alpha = 255) {
   return IM_COL32((marker.rgb >> 16) & 0xff, (marker.rgb >> 8) & 0xff, marker.rgb & 0xff, alpha);
@@ -202,6 +204,75 @@ void drawMarkers(App& app, const engine::Track& track) {
 
 // The beat grid (with tap tempo and values by hand), the metronome and the count-in, and a
 // light that flashes on each beat as it is heard.
+// Speed in percent (with the tempo heard, once the song has a grid), its quick speeds, and the
+// pitch in semitones and cents: the page keeps both with the song.
+void drawSpeedAndPitch(App& app) {
+  const engine::EngineSettings& settings = app.settings();
+  double percent = settings.tempo * 100.0;
+  const double minPercent = engine::limits::kTempo.min * 100.0;
+  const double maxPercent = engine::limits::kTempo.max * 100.0;
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8.0f);
+  if (ImGui::SliderScalar("Speed", ImGuiDataType_Double, &percent, &minPercent, &maxPercent, "%.0f %%",
+                          ImGuiSliderFlags_AlwaysClamp)) {
+    app.platform().requestTempo(std::round(percent) / 100.0);
+  }
+  rememberItemRect(app, "tempo");
+  if (settings.beatGrid.bpm > 0.0) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("%.1f BPM", settings.beatGrid.bpm * settings.tempo);
+  }
+  for (const double quick : kQuickSpeeds) {
+    ImGui::SameLine();
+    char label[16];
+    std::snprintf(label, sizeof label, "%.0f%%", quick * 100.0);
+    const bool current = std::abs(settings.tempo - quick) < 1e-9;
+    if (current) ImGui::BeginDisabled();
+    if (ImGui::SmallButton(label)) app.platform().requestTempo(quick);
+    if (current) ImGui::EndDisabled();
+    std::snprintf(label, sizeof label, "tempo.%.0f", quick * 100.0);
+    rememberItemRect(app, label);
+  }
+  ImGui::SameLine();
+  // Semitones and cents, each its own slider; the engine takes their sum.
+  const double total = settings.pitchSemitones;
+  double semitones = std::round(total);
+  double cents = std::round((total - semitones) * 100.0);
+  const double minSemitones = engine::limits::kPitch.min;
+  const double maxSemitones = engine::limits::kPitch.max;
+  const double minCents = -50.0;
+  const double maxCents = 50.0;
+  bool changed = false;
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
+  changed |= ImGui::SliderScalar("st", ImGuiDataType_Double, &semitones, &minSemitones, &maxSemitones, "%+.0f",
+                                 ImGuiSliderFlags_AlwaysClamp);
+  rememberItemRect(app, "pitch.semitones");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.0f);
+  changed |= ImGui::SliderScalar("cents", ImGuiDataType_Double, &cents, &minCents, &maxCents, "%+.0f",
+                                 ImGuiSliderFlags_AlwaysClamp);
+  rememberItemRect(app, "pitch.cents");
+  if (changed) {
+    const double next = std::round(semitones) + std::round(cents) / 100.0;
+    app.platform().requestPitch(std::clamp(next, minSemitones, maxSemitones));
+  }
+  // The recording's own tuning, once the analysis has found it, and the offer to correct it.
+  if (app.tuningCents) {
+    const double offset = *app.tuningCents;
+    ImGui::SameLine();
+    if (std::fabs(offset) < 1.0) {
+      ImGui::TextDisabled("tuned to A440");
+    } else {
+      ImGui::TextDisabled("tuned %.0f cents %s", std::fabs(offset), offset > 0.0 ? "sharp" : "flat");
+    }
+    ImGui::SameLine();
+    if (ImGui::SmallButton("A440")) app.platform().requestTuneTo(440.0);
+    rememberItemRect(app, "tune.440");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("A442")) app.platform().requestTuneTo(442.0);
+    rememberItemRect(app, "tune.442");
+  }
+}
+
 void drawPractice(App& app, const engine::Track& track) {
   const engine::EngineSettings& settings = app.settings();
   const engine::BeatGridSettings& grid = settings.beatGrid;
@@ -221,7 +292,7 @@ void drawPractice(App& app, const engine::Track& track) {
   ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(at.x + radius, at.y + ImGui::GetFrameHeight() * 0.5f), radius, flash);
   ImGui::Dummy(ImVec2(radius * 2.0f, ImGui::GetFrameHeight()));
   ImGui::SameLine();
-  if (app.beatDetection.job.valid() && app.beatDetection.trackId == track.id()) {
+  if (grid.bpm <= 0.0 && app.beatDetection.job.valid() && app.beatDetection.trackId == track.id()) {
     ImGui::Text("finding the beat: %.0f%%", 100.0 * app.beatDetection.job.progress());
   } else if (grid.bpm <= 0.0) {
     ImGui::TextDisabled("no beat grid");
@@ -357,6 +428,7 @@ void drawTransportPanel(App& app) {
     app.waveformStartFrame = centre - static_cast<double>(track->frames()) / zoom * 0.5;
   }
   drawWaveform(app, *track);
+  drawSpeedAndPitch(app);
   drawPractice(app, *track);
   drawMarkers(app, *track);
   drawMixer(app, *track);

@@ -1,6 +1,7 @@
 // woodshed: the command-line tool on Woodshed's native core.
 //
-//   woodshed render IN OUT [--start S] [--end E] [--format wav16|wav24|wav32f] [--stats]
+//   woodshed render IN OUT [--start S] [--end E] [--tempo R] [--semitones S] [--format wav16|wav24|wav32f] [--stats]
+//   woodshed stretch IN OUT [--tempo R] [--semitones S] [--format ...] [--stats]
 //   woodshed beats IN [--json]
 //
 // Conventions, for every command to come:
@@ -34,9 +35,13 @@ namespace woodshed::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: woodshed render IN OUT [--start SECONDS] [--end SECONDS] [--format wav16|wav24|wav32f] [--stats]\n"
+    "usage: woodshed render IN OUT [--start SECONDS] [--end SECONDS] [--tempo R] [--semitones S]\n"
+    "                      [--format wav16|wav24|wav32f] [--stats]\n"
     "  Renders IN (WAV, FLAC, Ogg, AIFF; mono or stereo) to the WAV file OUT, from --start to --end\n"
     "  (song seconds; the whole song by default), with neutral settings.\n"
+    "usage: woodshed stretch IN OUT [--tempo R] [--semitones S] [--format wav16|wav24|wav32f] [--stats]\n"
+    "  Renders all of IN at tempo R (0.25-2: 0.5 is half speed, the pitch kept) and S semitones\n"
+    "  (-12..12, fractional for cents), the rest neutral: output time t is input time t * R.\n"
     "usage: woodshed beats IN [--json]\n"
     "  Estimates IN's beat grid (mono mix; the first 30 minutes): tempo, first bar start, beats per bar\n"
     "  and a 0..1 confidence; --json prints {\"bpm\", \"offsetSeconds\", \"beatsPerBar\", \"confidence\"}.\n";
@@ -93,6 +98,19 @@ double seconds(const Arguments& args, const std::string& name, double fallback) 
   return value;
 }
 
+// A number option checked against one of the engine's limits (its message names the range).
+double limited(const Arguments& args, const std::string& name, const engine::Limit& limit) {
+  const auto found = args.options.find(name);
+  if (found == args.options.end()) return limit.initial;
+  char* end = nullptr;
+  const double value = std::strtod(found->second.c_str(), &end);
+  if (found->second.empty() || *end != '\0' || !std::isfinite(value)) {
+    throw UsageError("--" + name + " must be a number, got \"" + found->second + "\"");
+  }
+  if (!limit.contains(value)) throw UsageError("--" + name + ": " + limit.outOfRangeMessage(value));
+  return value;
+}
+
 // Writes progress to stderr: a line that redraws on a terminal, a line per 10 % otherwise.
 class ProgressLine {
  public:
@@ -132,10 +150,15 @@ class ProgressSink final : public engine::RenderSink {
 };
 
 int render(const Arguments& args) {
-  if (args.positional.size() != 3) throw UsageError("render takes IN and OUT");
+  const bool stretch = args.positional[0] == "stretch";
+  if (args.positional.size() != 3) throw UsageError(args.positional[0] + " takes IN and OUT");
   for (const auto& [name, value] : args.options) {
-    if (name != "start" && name != "end" && name != "format" && name != "stats") throw UsageError("unknown option --" + name);
+    const bool known = name == "format" || name == "stats" || name == "tempo" || name == "semitones" ||
+                       (!stretch && (name == "start" || name == "end"));
+    if (!known) throw UsageError("unknown option --" + name);
   }
+  const double tempo = limited(args, "tempo", engine::limits::kTempo);
+  const double semitones = limited(args, "semitones", engine::limits::kPitch);
   const std::string& in = args.positional[1];
   const std::string& out = args.positional[2];
   if (out.size() < 4 || out.substr(out.size() - 4) != ".wav") throw UsageError("OUT must be a .wav file, got " + out);
@@ -163,9 +186,12 @@ int render(const Arguments& args) {
   engine::EngineSettings neutral;
   neutral.eqBypass = true;
   neutral.limiterEnabled = false;
+  neutral.tempo = tempo;
+  neutral.pitchSemitones = semitones;
 
   WavWriter writer(out, format.value_or(input.format), track.channels(), track.sampleRate());
-  ProgressSink progress(writer, std::min(region.end, track.frames()) - region.start);
+  const auto sourceFrames = static_cast<double>(std::min(region.end, track.frames()) - region.start);
+  ProgressSink progress(writer, static_cast<std::uint64_t>(std::max(1.0, std::round(sourceFrames / tempo))));
   engine::OfflineRenderOptions options;
   options.channels = track.channels();
   const std::uint64_t frames = engine::renderOffline(track, neutral, region, progress, options);
@@ -177,8 +203,8 @@ int render(const Arguments& args) {
   }
   if (args.options.count("stats") != 0) {
     const double processing = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
-    std::printf("{\"input_seconds\": %.6f, \"processing_seconds\": %.6f, \"threads\": 1}\n",
-                static_cast<double>(frames) / track.sampleRate(), processing);
+    std::printf("{\"input_seconds\": %.6f, \"output_seconds\": %.6f, \"processing_seconds\": %.6f, \"threads\": 1}\n",
+                sourceFrames / track.sampleRate(), static_cast<double>(frames) / track.sampleRate(), processing);
   }
   return 0;
 }
@@ -229,7 +255,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (args.positional.empty()) throw UsageError("no command given");
-    if (args.positional[0] == "render") return render(args);
+    if (args.positional[0] == "render" || args.positional[0] == "stretch") return render(args);
     if (args.positional[0] == "beats") return beats(args);
     throw UsageError("unknown command \"" + args.positional[0] + "\"");
   } catch (const UsageError& e) {

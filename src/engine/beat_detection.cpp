@@ -9,11 +9,17 @@
 namespace woodshed::engine {
 
 namespace {
-// Share of the progress the mixdown takes; the estimator has the rest.
+// Share of the progress the mixdown takes; the estimators have the rest.
 constexpr double kMixdownShare = 0.15;
-}  // namespace
+constexpr double kTuningShare = 0.1;
 
-dsp::BeatGrid detectBeatGrid(const Track& track, core::JobContext& context) {
+struct Mixdown {
+  std::vector<float> mono;
+  SampleRate rate;
+};
+
+// Every source mixed to mono and averaged down to about kBeatDetectionRate.
+Mixdown mixDown(const Track& track, core::JobContext& context) {
   const SampleRate rate = track.sampleRate();
   const auto factor = static_cast<std::uint64_t>(std::max(1.0, std::floor(rate / kBeatDetectionRate)));
   const std::uint64_t frames =
@@ -40,10 +46,30 @@ dsp::BeatGrid detectBeatGrid(const Track& track, core::JobContext& context) {
       }
     }
   }
-  return dsp::estimateBeatGrid(mono.data(), mono.size(), rate / static_cast<double>(factor), [&](double fraction) {
+  return Mixdown{std::move(mono), rate / static_cast<double>(factor)};
+}
+}  // namespace
+
+dsp::BeatGrid detectBeatGrid(const Track& track, core::JobContext& context) {
+  const Mixdown mix = mixDown(track, context);
+  return dsp::estimateBeatGrid(mix.mono.data(), mix.mono.size(), mix.rate, [&](double fraction) {
     context.throwIfCancellationRequested();
     context.setProgress(kMixdownShare + (1.0 - kMixdownShare) * fraction);
   });
+}
+
+SongAnalysis analyseSong(const Track& track, core::JobContext& context) {
+  const Mixdown mix = mixDown(track, context);
+  SongAnalysis analysis;
+  analysis.tuning = dsp::estimateTuning(mix.mono.data(), mix.mono.size(), mix.rate, [&](double fraction) {
+    context.throwIfCancellationRequested();
+    context.setProgress(kMixdownShare + kTuningShare * fraction);
+  });
+  analysis.grid = dsp::estimateBeatGrid(mix.mono.data(), mix.mono.size(), mix.rate, [&](double fraction) {
+    context.throwIfCancellationRequested();
+    context.setProgress(kMixdownShare + kTuningShare + (1.0 - kMixdownShare - kTuningShare) * fraction);
+  });
+  return analysis;
 }
 
 }  // namespace woodshed::engine

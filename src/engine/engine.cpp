@@ -112,6 +112,8 @@ void Engine::loadTrack(std::shared_ptr<const Track> track) {
   settings_.loopStartSeconds = 0.0;
   settings_.loopEndSeconds = 0.0;
   settings_.beatGrid = {};
+  settings_.tempo = limits::kTempo.initial;
+  settings_.pitchSemitones = limits::kPitch.initial;
 }
 
 void Engine::replaceSources(std::shared_ptr<const Track> track) {
@@ -178,6 +180,18 @@ void Engine::setMetronome(const MetronomeSettings& metronome) {
   send(command::SetMetronome{metronome.enabled, dsp::dbToGain(metronome.levelDb), metronome.countIn,
                              static_cast<std::uint8_t>(metronome.countInBars)});
   settings_.metronome = metronome;
+}
+
+void Engine::setTempo(double tempo) {
+  limits::kTempo.check(tempo);
+  send(command::SetTempoPitch{tempo, settings_.pitchSemitones});
+  settings_.tempo = tempo;
+}
+
+void Engine::setPitch(double semitones) {
+  limits::kPitch.check(semitones);
+  send(command::SetTempoPitch{settings_.tempo, semitones});
+  settings_.pitchSemitones = semitones;
 }
 
 void Engine::setLooping(bool looping) {

@@ -1,12 +1,14 @@
 #include "woodshed/engine/offline_render.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <string>
 
 #include "woodshed/core/error.h"
 #include "woodshed/engine/output_chain.h"
 #include "woodshed/engine/player.h"
+#include "woodshed/engine/time_stretch_stage.h"
 
 namespace woodshed::engine {
 
@@ -29,7 +31,17 @@ std::uint64_t renderOffline(const Track& track, const EngineSettings& settings, 
   // The graph: the same classes as playback, set straight to their targets (no glides).
   auto player = std::make_unique<Player>();
   player->prepare(spec);
-  player->setStage(options.stage);
+  std::unique_ptr<TimeStretchStage> stretch;
+  TrackStage* stage = options.stage;
+  if (stage == nullptr && (settings.tempo != 1.0 || settings.pitchSemitones != 0.0)) {
+    limits::kTempo.check(settings.tempo);
+    limits::kPitch.check(settings.pitchSemitones);
+    stretch = std::make_unique<TimeStretchStage>();
+    stretch->prepare(StageSpec{spec.sampleRate, spec.maxBlockFrames, kMaxStageSources, kMaxSourceChannels});
+    stretch->setParams(dsp::StretchParams{settings.tempo, settings.pitchSemitones});
+    stage = stretch.get();
+  }
+  player->setStage(stage);
   player->setTrack(&track);
   for (std::size_t s = 0; s < track.sources().size(); ++s) {
     const SourceSettings& source = settings.sources[s];
@@ -50,7 +62,8 @@ std::uint64_t renderOffline(const Track& track, const EngineSettings& settings, 
   player->startAt(region.start);
 
   // The chain delays by its latency: render that much more and drop it from the front.
-  const std::uint64_t frames = end - region.start;
+  const double ratio = stage != nullptr ? stage->sourceFramesPerOutputFrame() : 1.0;
+  const auto frames = static_cast<std::uint64_t>(std::llround(static_cast<double>(end - region.start) / ratio));
   std::uint64_t skip = chain->latencyFrames();
   const std::uint64_t total = frames + skip;
   auto storage = std::make_unique<float[]>(std::size_t{options.channels} * options.chunkFrames);

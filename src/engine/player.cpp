@@ -135,6 +135,16 @@ void Player::prepare(const dsp::ProcessSpec& spec) {
   setSampleRate(spec.sampleRate);
 }
 
+void Player::setLaneStages(TrackStage* first, TrackStage* second) noexcept {
+  const std::array<TrackStage*, 2> stages{first, second};
+  for (std::size_t l = 0; l < lanes_.size(); ++l) {
+    Lane& lane = lanes_[l];
+    const bool usingOwn = lane.stage == lane.own;
+    lane.own = stages[l] != nullptr ? stages[l] : &lane.passThrough;
+    if (usingOwn) lane.stage = lane.own;
+  }
+}
+
 void Player::setSampleRate(SampleRate sampleRate) noexcept {
   sampleRate_ = sampleRate;
   fadeStep_ = 1.0 / std::max(1.0, kFadeSeconds * sampleRate);
@@ -147,6 +157,7 @@ void Player::setSampleRate(SampleRate sampleRate) noexcept {
       for (auto& gain : voice) gain.prepare(dsp::ProcessSpec{sampleRate, maxBlockFrames_, 1});
     }
     lane.stage->retune(sampleRate);
+    if (lane.own != lane.stage) lane.own->retune(sampleRate);
   }
 }
 
@@ -175,8 +186,8 @@ void Player::switchTo(const Track* track, TrackStage* stage) noexcept {
   if (switchLeft_ > 0) finishSwitch();
   Lane& from = lanes_[active_];
   Lane& to = lanes_[1 - active_];
-  TrackStage* next = stage != nullptr ? stage : &to.passThrough;
-  if (track == from.readers.track && (next == from.stage || (stage == nullptr && from.stage == &from.passThrough))) return;
+  TrackStage* next = stage != nullptr ? stage : to.own;
+  if (track == from.readers.track && (next == from.stage || (stage == nullptr && from.stage == from.own))) return;
   to.readers.track = track;
   to.readers.looping = looping_;
   to.readers.loopStart = from.readers.loopStart;
@@ -197,7 +208,7 @@ void Player::switchTo(const Track* track, TrackStage* stage) noexcept {
     active_ = 1 - active_;
     release(from.readers.track, from.stage, to);
     from.readers.track = nullptr;
-    from.stage = &from.passThrough;
+    from.stage = from.own;
     return;
   }
   prime(to, goOnAt);
@@ -221,7 +232,7 @@ void Player::finishSwitch() noexcept {
   Lane& from = lanes_[1 - active_];
   release(from.readers.track, from.stage, lanes_[active_]);
   from.readers.track = nullptr;
-  from.stage = &from.passThrough;
+  from.stage = from.own;
   switchLeft_ = 0;
 }
 
@@ -234,7 +245,8 @@ void Player::release(const Track* track, TrackStage* stage, const Lane& keeper) 
       }
     }
   }
-  const bool ownStage = stage == &lanes_[0].passThrough || stage == &lanes_[1].passThrough;
+  const bool ownStage = stage == &lanes_[0].passThrough || stage == &lanes_[1].passThrough ||
+                        stage == lanes_[0].own || stage == lanes_[1].own;
   if (!ownStage && stage != keeper.stage) {
     for (auto& slot : releasedStages_) {
       if (slot == nullptr) {

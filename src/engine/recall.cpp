@@ -32,6 +32,8 @@ std::string applyRecall(Engine& engine, const RecallValues& values) {
   }
   // Applied together: each with the engine's own checks.
   engine.setTrackGainDb(staged.trackGainDb);
+  engine.setTempo(staged.tempo);
+  engine.setPitch(staged.pitchSemitones);
   if (staged.loopEndSeconds > staged.loopStartSeconds) {
     try {
       engine.setLoopRegion(staged.loopStartSeconds, staged.loopEndSeconds);

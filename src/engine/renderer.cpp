@@ -27,6 +27,10 @@ void Renderer::prepare(const dsp::ProcessSpec& spec) {
   clicks_ = std::make_unique<Click[]>(spec.maxBlockFrames);
   clickDelay_ = std::make_unique<Click[]>(positionDelayCapacity_);
   player_.prepare(spec);
+  for (TimeStretchStage& stage : stretch_) {
+    stage.prepare(StageSpec{spec.sampleRate, spec.maxBlockFrames, kMaxStageSources, kMaxSourceChannels});
+  }
+  player_.setLaneStages(&stretch_[0], &stretch_[1]);
   chain_.prepare(spec);
   listeningVolume_.prepare(spec);
   prepareProcessors();
@@ -82,7 +86,9 @@ const Track* Renderer::apply(const Command& command) noexcept {
                  [&](const command::LoadTrack& c) {
                    released = player_.track();
                    countInLeft_ = 0;
-                   player_.setTrack(c.track);  // not held
+                   // A song's tempo and pitch are its own: the caller sets them again.
+                   for (TimeStretchStage& stage : stretch_) stage.setParams(dsp::StretchParams{});
+                   player_.setTrack(c.track);  // not held; resets the stage, which takes the targets at once
                    grid_ = {};  // a song's grid is its own: the caller sets it again
                    updateHoldAtWrap();
                  },
@@ -113,6 +119,9 @@ const Track* Renderer::apply(const Command& command) noexcept {
                  [&](const command::SetBeatGrid& c) {
                    grid_ = c.grid;
                    updateHoldAtWrap();
+                 },
+                 [&](const command::SetTempoPitch& c) {
+                   for (TimeStretchStage& stage : stretch_) stage.setParams(dsp::StretchParams{c.tempo, c.semitones});
                  },
                  [&](const command::SetMetronome& c) {
                    metronomeEnabled_ = c.enabled;
@@ -190,9 +199,9 @@ void Renderer::play() noexcept {
 }
 
 void Renderer::beginCountIn() noexcept {
-  // Spaced at the heard tempo: the grid's beat in source frames, at the tempo ratio (1 until
-  // the track stage stretches), in output frames at the track's own rate.
-  constexpr double kTempoRatio = 1.0;
+  // Spaced at the heard tempo: the grid's beat in source frames, at the tempo ratio (source
+  // frames per output frame), in output frames.
+  const double kTempoRatio = stretch_[0].params().tempo;
   countInPeriod_ = grid_.periodFrames / kTempoRatio;
   // On the song's pulse: the song goes on from p, `into` after its last beat b0, so the
   // count-in's bars end on b0 and the song comes in that much later; its clicks count the

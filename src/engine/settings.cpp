@@ -81,6 +81,7 @@ std::string toJson(const EngineSettings& s) {
   const MetronomeSettings& m = s.metronome;
   json += ",\"metronome\":{\"enabled\":" + std::string(boolean(m.enabled)) + ",\"levelDb\":" + number(m.levelDb) +
           ",\"countIn\":\"" + toString(m.countIn) + "\",\"countInBars\":" + number(m.countInBars) + "}";
+  json += ",\"tempo\":" + number(s.tempo) + ",\"pitchSemitones\":" + number(s.pitchSemitones);
   return json + "}";
   return json;
 }

@@ -164,7 +164,7 @@ describe('settings have one owner', () => {
     assert.equal((await settings()).trackGainDb, -7.5, 'with its gain');
     assert.deepEqual([restored.loop.start, restored.loop.end], [0.5, 2.25], 'and its loop');
     assert.deepEqual(await page.evaluate(() => window.woodshed.recall()),
-      { trackGainDb: -7.5, loopStartSeconds: 0.5, loopEndSeconds: 2.25 });
+      { trackGainDb: -7.5, loopStartSeconds: 0.5, loopEndSeconds: 2.25, tempo: 1, pitchSemitones: 0 });
 
     await page.evaluate(async (songId) => {
       await window.woodshed.test.storeRecall(songId, 'trackGainDb', 1e9);

@@ -101,6 +101,7 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
         ws_beat_detection_status: [[], []],
         ws_nearest_zero_crossing: [['number'], [0]],
         ws_note_loop_snap: [['number'], [0]],
+        ws_note_tuning: [['number'], [Number.NaN]],
         ws_set_eq_bypass: [['number'], [0]],
         ws_set_spectrum: [['number', 'number'], [4096, 0]],
         ws_normalize_status: [[], []],

@@ -59,7 +59,7 @@ class RenderTest(unittest.TestCase):
         self.assertEqual((channels, width, rate), (2, 2, 44100))
         self.assertEqual(list(struct.unpack(f"<{len(data) // 2}h", data)), self.samples)
         stats = json.loads(result.stdout.strip().splitlines()[-1])
-        self.assertEqual(set(stats), {"input_seconds", "processing_seconds", "threads"})
+        self.assertEqual(set(stats), {"input_seconds", "output_seconds", "processing_seconds", "threads"})
         self.assertAlmostEqual(stats["input_seconds"], 3.0, places=6)
         self.assertIn("rendering 100%", result.stderr)
 
@@ -121,6 +121,88 @@ class RenderTest(unittest.TestCase):
         result = run("render", self.input, os.path.join(self.dir.name, "no", "such", "dir.wav"))
         self.assertEqual(result.returncode, 1)
         self.assertIn("cannot be written", result.stderr)
+
+
+def write_sine(path, seconds, frequency, rate=44100, level=0.5):
+    """A stereo sine, 16-bit."""
+    import math
+    frames = int(seconds * rate)
+    samples = []
+    for i in range(frames):
+        v = int(round(level * 32767 * math.sin(2 * math.pi * frequency * i / rate)))
+        samples += [v, v]
+    with wave.open(path, "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(struct.pack(f"<{len(samples)}h", *samples))
+
+
+def frequency_of(data, channels, rate, skip_seconds=0.2):
+    """The frequency of a 16-bit sine from its rising zero crossings (interpolated), away from the ends."""
+    left = struct.unpack(f"<{len(data) // 2}h", data)[0::channels]
+    start, stop = int(skip_seconds * rate), len(left) - int(skip_seconds * rate)
+    crossings = []
+    for i in range(start, stop - 1):
+        a, b = left[i], left[i + 1]
+        if a < 0 <= b:
+            crossings.append(i + (-a) / (b - a))
+    return (len(crossings) - 1) / ((crossings[-1] - crossings[0]) / rate)
+
+
+class StretchTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.input = os.path.join(self.dir.name, "sine.wav")
+        write_sine(self.input, 2.0, 440.0)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_half_speed_is_twice_as_long_at_the_same_pitch(self):
+        out = os.path.join(self.dir.name, "slow.wav")
+        result = run("stretch", self.input, out, "--tempo", "0.5", "--stats")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        stats = json.loads(result.stdout.strip().splitlines()[-1])
+        self.assertAlmostEqual(stats["input_seconds"], 2.0, places=4)
+        self.assertAlmostEqual(stats["output_seconds"], 4.0, places=4)
+        channels, width, rate, data = read_wav(out)
+        self.assertEqual((channels, width, rate), (2, 2, 44100))
+        self.assertEqual(len(data) // 4, 4 * 44100)
+        measured = frequency_of(data, channels, rate)
+        print(f"[ measure  ] CLI stretch 0.5: {measured:.3f} Hz for a 440 Hz sine, {stats['processing_seconds']:.3f} s for 2 s")
+        self.assertAlmostEqual(measured, 440.0, delta=0.3)
+
+    def test_seven_semitones_up_keeps_the_length(self):
+        out = os.path.join(self.dir.name, "up.wav")
+        result = run("stretch", self.input, out, "--semitones", "7")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        channels, _, rate, data = read_wav(out)
+        self.assertEqual(len(data) // 4, 2 * 44100)
+        measured = frequency_of(data, channels, rate)
+        cents = 1200 * __import__("math").log2(measured / 659.2551)
+        print(f"[ measure  ] CLI +7 semitones: {measured:.3f} Hz ({cents:+.2f} cents)")
+        self.assertLess(abs(cents), 1.0)
+
+    def test_render_takes_a_region_at_a_tempo(self):
+        out = os.path.join(self.dir.name, "region.wav")
+        result = run("render", self.input, out, "--start", "0.5", "--end", "1.5", "--tempo", "2")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        _, _, _, data = read_wav(out)
+        self.assertEqual(len(data) // 4, 44100 // 2)
+
+    def test_out_of_range_or_unknown_options_are_refused_and_leave_no_file(self):
+        out = os.path.join(self.dir.name, "bad.wav")
+        for args, message in (
+            (["--tempo", "3"], "the speed must be between 0.25 and 2"),
+            (["--tempo", "fast"], "--tempo must be a number"),
+            (["--semitones", "-13"], "the pitch must be between -12 and +12 semitones"),
+            (["--start", "1"], "unknown option --start"),
+        ):
+            result = run("stretch", self.input, out, *args)
+            self.assertEqual(result.returncode, 2, (args, result.stderr))
+            self.assertIn(message, result.stderr)
+            self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":

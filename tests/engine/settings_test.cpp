@@ -185,25 +185,33 @@ TEST_F(EngineSettingsTest, AnABLoopIsCheckedKeptAndClearedWithItsSong) {
 }
 
 TEST_F(EngineSettingsTest, RecallAppliesStoredValuesAndIgnoresDamagedOnes) {
-  ASSERT_EQ(recallKeys(), "trackGainDb,loopStartSeconds,loopEndSeconds");
+  ASSERT_EQ(recallKeys(), "trackGainDb,loopStartSeconds,loopEndSeconds,tempo,pitchSemitones");
   engine.loadTrack(track(1));  // 0.1 s
-  EXPECT_EQ(applyRecall(engine, {-7.5, 0.025, 0.1}), "");
+  EXPECT_EQ(applyRecall(engine, {-7.5, 0.025, 0.1, 0.7, -2.18}), "");
   EXPECT_EQ(engine.settings().trackGainDb, -7.5);
   EXPECT_EQ(engine.settings().loopStartSeconds, 0.025);
   EXPECT_EQ(engine.settings().loopEndSeconds, 0.1);
-  EXPECT_EQ(readRecall(engine.settings()), (RecallValues{-7.5, 0.025, 0.1}));
+  EXPECT_EQ(engine.settings().tempo, 0.7);
+  EXPECT_EQ(engine.settings().pitchSemitones, -2.18);
+  EXPECT_EQ(readRecall(engine.settings()), (RecallValues{-7.5, 0.025, 0.1, 0.7, -2.18}));
 
-  EXPECT_EQ(applyRecall(engine, {kNaN, kNaN, kNaN}), "") << "a song without values gets the initial ones";
+  EXPECT_EQ(applyRecall(engine, {kNaN, kNaN, kNaN, kNaN, kNaN}), "") << "a song without values gets the initial ones";
   EXPECT_EQ(engine.settings().trackGainDb, 0.0);
   EXPECT_EQ(engine.settings().loopEndSeconds, 0.0) << "and no loop";
+  EXPECT_EQ(engine.settings().tempo, 1.0);
+  EXPECT_EQ(engine.settings().pitchSemitones, 0.0);
 
   engine.setTrackGainDb(3.0);
-  EXPECT_EQ(applyRecall(engine, {1e9, kNaN, kNaN}),
+  EXPECT_EQ(applyRecall(engine, {1e9, kNaN, kNaN, kNaN, kNaN}),
             "the song's saved setting was ignored: the track gain must be between -40 and +40 dB, got 1000000000");
   EXPECT_EQ(engine.settings().trackGainDb, 0.0);
+  EXPECT_EQ(applyRecall(engine, {kNaN, kNaN, kNaN, 9.0, 0.5}),
+            "the song's saved setting was ignored: the speed must be between 0.25 and 2, got 9");
+  EXPECT_EQ(engine.settings().tempo, 1.0);
+  EXPECT_EQ(engine.settings().pitchSemitones, 0.5) << "the rest is applied";
 
   // A loop within the limits that does not fit this song (a record from another version).
-  const std::string note = applyRecall(engine, {-2.0, 0.05, 5.0});
+  const std::string note = applyRecall(engine, {-2.0, 0.05, 5.0, kNaN, kNaN});
   EXPECT_EQ(note.rfind("the song's saved setting was ignored: a loop runs forward within the song", 0), 0u) << note;
   EXPECT_EQ(engine.settings().trackGainDb, -2.0) << "the rest is applied";
   EXPECT_EQ(engine.settings().loopEndSeconds, 0.0);

@@ -97,6 +97,11 @@ struct SetMetronome {
   CountIn countIn;
   std::uint8_t countInBars;
 };
+/// Tempo (source frames per output frame) and pitch of the track stage; glided to.
+struct SetTempoPitch {
+  double tempo;
+  double semitones;
+};
 }  // namespace command
 
 using Command = std::variant<command::ResetStatistics, command::SetGenerator, command::SetMasterGain,
@@ -104,7 +109,7 @@ using Command = std::variant<command::ResetStatistics, command::SetGenerator, co
                              command::Seek, command::SetLooping, command::SetLoopRegion, command::SetSourceGain, command::SetSourceMute,
                              command::SetSourceSolo, command::SetSourcePan, command::ReplaceSources, command::SetEqBand, command::SetEqBypass, command::SetLimiter,
                              command::SetTrackGain, command::SetListeningVolume, command::SetBeatGrid,
-                             command::SetMetronome>;
+                             command::SetMetronome, command::SetTempoPitch>;
 static_assert(std::is_trivially_copyable_v<Command>, "commands are copied through a ring and own nothing");
 
 /// From the render thread back to the main thread.

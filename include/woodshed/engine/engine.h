@@ -123,6 +123,11 @@ class Engine {
   /// The metronome's clicks on the grid (level of a downbeat, dBFS) and the count-in (bars).
   /// Throws InvalidArgument out of range.
   void setMetronome(const MetronomeSettings& metronome);
+  /// The current song's speed (0.25-2: source seconds per second heard) and pitch (-12..+12
+  /// semitones, fractional for cents), each on its own; the stage glides to them. A song
+  /// starts at 1 and 0 when loaded. Out of range or not finite: InvalidArgument, nothing changes.
+  void setTempo(double tempo);
+  void setPitch(double semitones);
   /// Mixer of the current track's sources: gain in dB, mute, solo.
   void setSourceGainDb(std::size_t source, double gainDb);
   void setSourceMute(std::size_t source, bool mute);

@@ -40,15 +40,16 @@ struct OfflineRenderOptions {
   FrameCount chunkFrames = 4096;
   ChannelCount channels = 2;
   /// The stage between the readers and the voices, prepared for chunkFrames and
-  /// kMaxStageSources sources (null: pass-through). Reset before the render.
+  /// kMaxStageSources sources. Reset before the render. Null: the settings' tempo and pitch
+  /// (a time-stretch stage, or the pass-through at 1 and 0).
   TrackStage* stage = nullptr;
 };
 
 /// Limit: the largest chunk an offline render takes at once.
 inline constexpr FrameCount kMaxChunkFrames = 65536;
 
-/// Renders `region` of `track` with `settings` (track gain, sources, master gain, EQ, limiter;
-/// every glide already at its target) into `sink`. Publishes progress and checks cancellation
+/// Renders `region` of `track` with `settings` (tempo and pitch, track gain, sources, master
+/// gain, EQ, limiter; every glide already at its target) into `sink`: region / tempo frames. Publishes progress and checks cancellation
 /// on `context` after each chunk (null: neither). Returns the frames written. Throws
 /// InvalidArgument for a bad region or options, core::Cancelled when cancelled, core::Error when
 /// the graph produced non-finite samples, and whatever the sink throws.

@@ -42,12 +42,17 @@ class Player {
   // Render thread from here on.
   /// Makes `track` current (nullptr: none), paused at frame 0, mixer reset to unity.
   void setTrack(const Track* track) noexcept;
+  /// Main thread, before rendering: the default stage of each lane (null: the pass-through),
+  /// prepared by the caller for this player's block size and kMaxStageSources sources of
+  /// kMaxSourceChannels channels. Each lane needs its own, so a switch can cross over; the
+  /// engine's are its tempo and pitch stages. The player never hands them back.
+  void setLaneStages(TrackStage* first, TrackStage* second) noexcept;
   /// Sets the stage between the readers and the voices: prepared by the caller for this
   /// player's block size and kMaxStageSources sources of kMaxSourceChannels channels; null is
-  /// the pass-through. Same as switchTo(track(), stage).
+  /// the lane's default stage. Same as switchTo(track(), stage).
   void setStage(TrackStage* stage) noexcept { switchTo(track(), stage); }
   /// Goes on with `track` (the same song, e.g. with its stems as sources: same length and rate)
-  /// through `stage` (null: pass-through), at the same source position and play state. While
+  /// through `stage` (null: the lane's default stage), at the same source position and play state. While
   /// audible, the new path is primed with pre-roll (its stage's latency) and the two cross over
   /// in kSwitchSeconds, so nothing jumps, clicks or goes silent. The previous track, when it
   /// differs, is handed back through takeReleasedTrack() once nothing reads it; the previous
@@ -162,6 +167,7 @@ class Player {
   struct Lane {
     Readers readers;
     PassThroughStage passThrough;
+    TrackStage* own = &passThrough;  // the lane's default stage (setLaneStages)
     TrackStage* stage = &passThrough;
     SourceBlocks out;
     std::array<std::array<dsp::SmoothedGain, kMaxSourceChannels>, Track::kMaxSources> voices{};

@@ -24,13 +24,17 @@ struct Recalled {
   void (*stage)(EngineSettings& settings, double value);
 };
 
-inline const std::array<Recalled, 3> kRecalled{{
+inline const std::array<Recalled, 5> kRecalled{{
     {&limits::kTrackGain, [](const EngineSettings& s) { return s.trackGainDb; },
      [](EngineSettings& s, double value) { s.trackGainDb = value; }},
     {&limits::kLoopStart, [](const EngineSettings& s) { return s.loopStartSeconds; },
      [](EngineSettings& s, double value) { s.loopStartSeconds = value; }},
     {&limits::kLoopEnd, [](const EngineSettings& s) { return s.loopEndSeconds; },
      [](EngineSettings& s, double value) { s.loopEndSeconds = value; }},
+    {&limits::kTempo, [](const EngineSettings& s) { return s.tempo; },
+     [](EngineSettings& s, double value) { s.tempo = value; }},
+    {&limits::kPitch, [](const EngineSettings& s) { return s.pitchSemitones; },
+     [](EngineSettings& s, double value) { s.pitchSemitones = value; }},
 }};
 
 /// Values in kRecalled's order (NaN where a song has none).

@@ -31,6 +31,7 @@
 #include "woodshed/dsp/smoothed_gain.h"
 #include "woodshed/engine/output_chain.h"
 #include "woodshed/engine/player.h"
+#include "woodshed/engine/time_stretch_stage.h"
 
 namespace woodshed::engine {
 
@@ -61,6 +62,8 @@ class Renderer {
   const dsp::GeneratorParams& generatorParams() const noexcept { return generator_.params(); }
   const Player& player() const noexcept { return player_; }
   const OutputChain& chain() const noexcept { return chain_; }
+  /// Tempo and pitch as last set (the stage glides to them).
+  const dsp::StretchParams& tempoPitch() const noexcept { return stretch_[0].params(); }
   /// Blocks in which the listening volume (above 0 dB) would have exceeded full scale and the
   /// final safety stage bent the peaks.
   std::uint64_t volumeLimitedBlocks() const noexcept { return volumeLimitedBlocks_; }
@@ -103,6 +106,8 @@ class Renderer {
   core::AudioRing* tap_ = nullptr;
   std::uint64_t droppedTapBlocks_ = 0;
   Player player_;
+  // Tempo and pitch: one stage per player lane, so a switch of sources can cross over.
+  std::array<TimeStretchStage, 2> stretch_;
   dsp::SignalGenerator generator_;
   OutputChain chain_;
   // The listening volume and mute: the last stage, after the analysis tap, so meters and

@@ -68,12 +68,16 @@ inline constexpr Limit kBeatsPerBar{"beatGrid.beatsPerBar", "the beats per bar",
 /// The metronome's clicks (a downbeat's level) and the count-in's length.
 inline constexpr Limit kMetronomeLevel{"metronome.levelDb", "the metronome's level", "dBFS", -40.0, 0.0, -6.0};
 inline constexpr Limit kCountInBars{"metronome.countInBars", "the count-in", "bars", 1.0, 2.0, 1.0};
+/// A song's speed (source seconds per second heard: 0.5 is half speed, the pitch kept) and
+/// pitch (semitones, fractional for cents), each on its own.
+inline constexpr Limit kTempo{"tempo", "the speed", "", 0.25, 2.0, 1.0};
+inline constexpr Limit kPitch{"pitchSemitones", "the pitch", "semitones", -12.0, 12.0, 0.0};
 
 /// Every limit, for limits() and the tests.
-inline constexpr std::array<const Limit*, 20> kAll{
+inline constexpr std::array<const Limit*, 22> kAll{
     &kGeneratorFrequency, &kGeneratorLevel, &kMasterGain, &kVolume, &kLatency, &kEqFrequency, &kEqGain, &kEqQ,
     &kLimiterCeiling, &kTrackGain, &kSourceGain, &kSourcePan, &kLoudnessTarget, &kLoopStart, &kLoopEnd,
-    &kGridBpm, &kGridOffset, &kBeatsPerBar, &kMetronomeLevel, &kCountInBars};
+    &kGridBpm, &kGridOffset, &kBeatsPerBar, &kMetronomeLevel, &kCountInBars, &kTempo, &kPitch};
 }  // namespace limits
 
 /// The mixer settings of one source of the current track.
@@ -127,6 +131,9 @@ struct EngineSettings {
   /// The current track's beat grid; a newly loaded track has none until it is set.
   BeatGridSettings beatGrid;
   MetronomeSettings metronome;
+  /// The current track's speed and pitch; a newly loaded track starts at 1 and 0.
+  double tempo = limits::kTempo.initial;
+  double pitchSemitones = limits::kPitch.initial;
 };
 
 /// Limit: the shortest A-B loop, so its wrap's crossfade always fits.

@@ -64,6 +64,9 @@ class TrackStage {
   virtual void reset() noexcept = 0;
   /// Frames between an input frame entering and its output leaving.
   virtual FrameCount latencyFrames() const noexcept = 0;
+  /// Source frames per output frame once settled (a time-stretcher's tempo): an offline render
+  /// of n source frames writes n / this.
+  virtual double sourceFramesPerOutputFrame() const noexcept { return 1.0; }
   /// Render thread: writes `out.frames` output frames of every source into `out`, pulling input
   /// from `input`, and the source position of each output frame into `positions`.
   virtual void process(StageInput& input, const SourceBlocks& out, SourcePosition* positions) noexcept = 0;

@@ -31,7 +31,7 @@ constexpr const char* kEntries =
     "ws_set_eq_bypass,ws_set_eq,ws_meters,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
     "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume,"
     "ws_settings,ws_limits,ws_recall,ws_set_loop_region,ws_clear_loop_region,ws_set_beat_grid,ws_clear_beat_grid,"
-    "ws_set_metronome,ws_detect_beats,ws_beat_detection_status,ws_nearest_zero_crossing,ws_note_loop_snap";
+    "ws_set_metronome,ws_set_tempo,ws_set_pitch,ws_detect_beats,ws_beat_detection_status,ws_nearest_zero_crossing,ws_note_loop_snap,ws_note_tuning";
 
 // Blocks JS reads (and, for the EQ and recall, writes) in the wasm heap. Each starts with a
 // header: the layout's version and the block's size in bytes. web/engine-bridge.js holds the
@@ -82,7 +82,7 @@ struct State {
 Block<State, 2> gState;
 // {running, progress, trackId, succeeded, bpm, offsetSeconds, beatsPerBar, confidence}; a failure's
 // reason is in ws_result_text().
-Block<double[8], 1> gBeatDetection;
+Block<double[10], 2> gBeatDetection;
 
 void appendJsonString(std::string& out, const std::string& text) {
   out += '"';
@@ -583,6 +583,14 @@ EMSCRIPTEN_KEEPALIVE int ws_set_metronome(int enabled, double levelDb, int count
   }));
 }
 
+/// The current song's speed (source seconds per second heard) and pitch (semitones).
+EMSCRIPTEN_KEEPALIVE int ws_set_tempo(double tempo) {
+  return status(callAtBoundary("ws_set_tempo", [&] { app().engine().setTempo(tempo); }));
+}
+EMSCRIPTEN_KEEPALIVE int ws_set_pitch(double semitones) {
+  return status(callAtBoundary("ws_set_pitch", [&] { app().engine().setPitch(semitones); }));
+}
+
 /// The current song's zero crossing nearest `seconds` (see engine::nearestZeroCrossing), in
 /// ws_result_number().
 EMSCRIPTEN_KEEPALIVE int ws_nearest_zero_crossing(double seconds) {
@@ -617,14 +625,27 @@ EMSCRIPTEN_KEEPALIVE int ws_beat_detection_status() {
     a.poll();
     const auto& b = a.beatDetection;
     const woodshed::dsp::BeatGrid& grid = b.grid;
-    const double values[8] = {b.job.valid() ? 1.0 : 0.0, b.job.valid() ? b.job.progress() : 1.0,
-                              static_cast<double>(b.trackId), b.succeeded ? 1.0 : 0.0, grid.bpm, grid.offsetSeconds,
-                              static_cast<double>(grid.beatsPerBar), grid.confidence};
+    const double values[10] = {b.job.valid() ? 1.0 : 0.0, b.job.valid() ? b.job.progress() : 1.0,
+                               static_cast<double>(b.trackId), b.succeeded ? 1.0 : 0.0, grid.bpm, grid.offsetSeconds,
+                               static_cast<double>(grid.beatsPerBar), grid.confidence,
+                               b.tuning ? 1.0 : 0.0, b.tuning ? b.tuning->offsetCents : 0.0};
     std::copy(std::begin(values), std::end(values), gBeatDetection.fields);
     gResultText = b.message;
   }));
 }
 EMSCRIPTEN_KEEPALIVE const void* ws_beat_detection_block() { return &gBeatDetection; }
+
+/// The current song's tuning from A440 as the page keeps it (NaN: unknown), for the app to show.
+EMSCRIPTEN_KEEPALIVE int ws_note_tuning(double cents) {
+  return status(callAtBoundary("ws_note_tuning", [&] {
+    if (std::isnan(cents)) {
+      app().tuningCents.reset();
+      return;
+    }
+    if (!(cents >= -50.0 && cents <= 50.0)) throw woodshed::core::InvalidArgument("a tuning is -50..+50 cents");
+    app().tuningCents = cents;
+  }));
+}
 
 EMSCRIPTEN_KEEPALIVE int ws_set_track_gain(double gainDb) {
   return status(callAtBoundary("ws_set_track_gain", [&] { app().engine().setTrackGainDb(gainDb); }));

@@ -37,6 +37,9 @@ EM_JS(void, js_request_loop_snap, (int mode), { Module.host.setLoopSnap(['off', 
 EM_JS(void, js_request_beat_grid, (double bpm, double offset, int beatsPerBar), {
   Module.host.setBeatGrid(bpm, offset, beatsPerBar);
 });
+EM_JS(void, js_request_tempo, (double ratio), { Module.host.setTempo(ratio); });
+EM_JS(void, js_request_pitch, (double semitones), { Module.host.setPitch(semitones); });
+EM_JS(void, js_request_tune_to, (double hz), { Module.host.tuneTo(hz); });
 EM_JS(int, js_cross_origin_isolated, (), { return (typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated) ? 1 : 0; });
 EM_JS(int, js_preallocated_workers, (), { return PThread.unusedWorkers.length; });
 
@@ -61,6 +64,9 @@ void WebPlatform::requestLoopSnap(int mode) { js_request_loop_snap(mode); }
 void WebPlatform::requestBeatGrid(double bpm, double offsetSeconds, int beatsPerBar) {
   js_request_beat_grid(bpm, offsetSeconds, beatsPerBar);
 }
+void WebPlatform::requestTempo(double ratio) { js_request_tempo(ratio); }
+void WebPlatform::requestPitch(double semitones) { js_request_pitch(semitones); }
+void WebPlatform::requestTuneTo(double referenceHz) { js_request_tune_to(referenceHz); }
 void WebPlatform::requestRenameSong(const std::string& id, const std::string& name) {
   js_request_rename_song(id.c_str(), name.c_str());
 }

@@ -24,6 +24,9 @@ class WebPlatform final : public app::PlatformServices {
   void requestNudgeLoop(bool start, int direction) override;
   void requestLoopSnap(int mode) override;
   void requestBeatGrid(double bpm, double offsetSeconds, int beatsPerBar) override;
+  void requestTempo(double ratio) override;
+  void requestPitch(double semitones) override;
+  void requestTuneTo(double referenceHz) override;
   bool crossOriginIsolated() const override;
   std::size_t heapBytesInUse() const override;
   std::size_t heapCapacity() const override;

@@ -1,0 +1,193 @@
+// Slower, faster, higher, lower, as a musician uses them: a song at half speed keeps its pitch
+// and advances half a source frame per frame played; a seek lands where it was sent; a
+// transposed tone is where the semitones put it; keys, the app's buttons and a reload keep
+// the song's speed and pitch; and 15 s at half speed with the EQ and analysis running plays
+// without an underrun. Runs alone (tools/test), like the other realtime checks.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { zeroCrossingFrequency } from './analysis.mjs';
+import { eventually, openApp, startServer, uiDriver } from './harness.mjs';
+import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
+
+// ffmpeg's sine source at seed 7 (media.mjs), a mono recording. (A stereo file with 447 Hz on
+// the left and 451 Hz on the right would read 448 Hz: both sides share one phase rotation per
+// bin, and 4 Hz apart is within one bin; see docs/design/stretcher.md, section 2.)
+const LEFT_HZ = 447;
+
+describe('tempo and pitch', () => {
+  let server;
+  let browser;
+  let page;
+  let ui;
+  let songId;
+  before(async () => {
+    server = await startServer();
+    browser = await openApp(server.url);
+    page = browser.page;
+    ui = uiDriver(page);
+    await installPageHelpers(page);
+    const song = base64Of(makeAudio({ format: 'wav16', rate: 44100, channels: 1, seconds: 40, signal: 'sine', name: 'Tone.wav' }));
+    songId = await page.evaluate(async (b) => {
+      await window.woodshed.start();
+      const [id] = await window.woodshed.importFiles([{ name: 'Tone.wav', bytes: window.testAudio.fromBase64(b) }]);
+      await window.woodshed.load(id);
+      return id;
+    }, song);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  // What the worklet played, with the position and frame counters around it.
+  const playAndMeasure = (seconds) => page.evaluate(async (s) => {
+    const w = window.woodshed;
+    const before = { state: await w.state(), stats: await w.stats() };
+    const captured = await w.captureOutput(s);
+    const afterwards = { state: await w.state(), stats: await w.stats() };
+    return {
+      left: Array.from(captured.channels[0]),
+      sampleRate: captured.sampleRate,
+      captureUnderruns: captured.underruns,
+      advance: ((afterwards.state.positionSeconds - before.state.positionSeconds) * afterwards.stats.sampleRate)
+        / (afterwards.stats.framesPlayed - before.stats.framesPlayed),
+    };
+  }, seconds);
+
+  test('at half speed a tone keeps its pitch, the song advances half a frame per frame played, and a seek lands where it was sent', async () => {
+    await page.evaluate(async () => {
+      const w = window.woodshed;
+      await w.setTempo(0.5);
+      await w.seek(2);
+      await w.play();
+    });
+    assert.equal((await page.evaluate(() => window.woodshed.state())).tempo, 0.5);
+    await page.waitForTimeout(500);
+    const measured = await playAndMeasure(3);
+    const frequency = zeroCrossingFrequency(measured.left, measured.sampleRate);
+    console.log(`[ measure  ] tempo 0.5 in the browser: ${frequency.toFixed(3)} Hz for ${LEFT_HZ} Hz; `
+      + `${measured.advance.toFixed(4)} source frames per frame played; capture underruns ${measured.captureUnderruns}`);
+    assert.equal(measured.captureUnderruns, 0, 'a gap would spoil the measurement');
+    assert.ok(Math.abs(frequency - LEFT_HZ) <= 0.3, `${frequency} Hz`);
+    assert.ok(Math.abs(measured.advance - 0.5) <= 0.01, `${measured.advance} source frames per frame`);
+
+    const landed = await page.evaluate(async () => {
+      const w = window.woodshed;
+      await w.pause();
+      await w.seek(12.5);
+      // The render thread takes the seek on its next turn.
+      let paused = (await w.state()).positionSeconds;
+      for (let tries = 0; paused !== 12.5 && tries < 50; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        paused = (await w.state()).positionSeconds;
+      }
+      await w.play();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await w.pause();
+      return { paused, after: (await w.state()).positionSeconds };
+    });
+    assert.equal(landed.paused, 12.5);
+    // A second of playing at half speed moves about half a second of song (timers are coarse).
+    assert.ok(landed.after > 12.5 + 0.3 && landed.after < 12.5 + 0.8, `at ${landed.after} s after a second at 0.5`);
+  });
+
+  test('seven semitones up plays a fifth higher at the same speed; bad values are refused with a message', async () => {
+    const refused = await page.evaluate(async () => {
+      const w = window.woodshed;
+      const messages = [];
+      for (const call of [() => w.setTempo(3), () => w.setTempo(Number.NaN), () => w.setPitch(13), () => w.setPitch('up')]) {
+        try {
+          await call();
+          messages.push('accepted');
+        } catch (error) {
+          messages.push(error.message);
+        }
+      }
+      await w.setTempo(1);
+      await w.setPitch(7);
+      await w.play();
+      return messages;
+    });
+    assert.deepEqual(refused, [
+      'the speed must be between 0.25 and 2, got 3',
+      'the speed must be between 0.25 and 2, got NaN',
+      'the pitch must be between -12 and +12 semitones, got 13',
+      'setPitch takes semitones, e.g. -2 or 0.18',
+    ]);
+    await page.waitForTimeout(500);
+    const measured = await playAndMeasure(2);
+    const cents = 1200 * Math.log2(zeroCrossingFrequency(measured.left, measured.sampleRate) / (LEFT_HZ * 2 ** (7 / 12)));
+    console.log(`[ measure  ] +7 semitones in the browser: ${cents.toFixed(2)} cents off; ${measured.advance.toFixed(4)} source frames per frame`);
+    assert.ok(Math.abs(cents) <= 1, `${cents} cents`);
+    assert.ok(Math.abs(measured.advance - 1) <= 0.01, `${measured.advance} source frames per frame`);
+    await page.evaluate(() => window.woodshed.pause());
+  });
+
+  test('the keys, the quick-speed buttons and a reload keep each song\'s speed and pitch', async () => {
+    await page.evaluate(async () => {
+      await window.woodshed.setTempo(1);
+      await window.woodshed.setPitch(0);
+    });
+    // A key acts once the app has drawn it and the API call has gone through.
+    const settles = (field, value) => eventually(page, ([f, v]) => window.woodshed.state().then((s) => s[f] === v), [field, value]);
+    await ui.hold(['Minus']);
+    await settles('tempo', 0.95);
+    await ui.hold(['Shift', 'Equal']);
+    await settles('tempo', 0.96);
+    await ui.hold(['KeyS']);  // the next quick speed up from 96 %: 100 %
+    await settles('tempo', 1);
+    await ui.hold(['KeyS']);  // after the fastest, the slowest
+    await settles('tempo', 0.5);
+    await ui.hold(['Quote']);
+    await settles('pitchSemitones', 1);
+    await ui.hold(['Shift', 'Semicolon']);
+    await settles('pitchSemitones', 0.9);
+    await ui.clickControl('tempo.70');
+    await settles('tempo', 0.7);
+
+    await page.reload();
+    await page.evaluate(() => window.woodshed.ready);
+    const restored = await page.evaluate(async (id) => {
+      const w = window.woodshed;
+      await w.ready;
+      await w.load(id);
+      return { state: await w.state(), recall: await w.recall(id) };
+    }, songId);
+    assert.equal(restored.state.tempo, 0.7);
+    assert.equal(restored.state.pitchSemitones, 0.9);
+    assert.equal(restored.recall.tempo, 0.7);
+  });
+
+  test('15 s at half speed with the EQ and analysis running has no underruns', { timeout: 60_000 }, async () => {
+    const outcome = await page.evaluate(async () => {
+      const w = window.woodshed;
+      await w.start();
+      await w.setTempo(0.5);
+      await w.setPitch(-3);
+      await w.setEq([{ type: 'lowshelf', frequency: 120, gainDb: 4, q: 0.7 }, { type: 'peaking', frequency: 2500, gainDb: -3, q: 1.2 }]);
+      await w.play();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const first = await w.stats();
+      const deadline = performance.now() + 15_000;
+      while (performance.now() < deadline) {
+        await w.spectrum();
+        await w.loudness();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const last = await w.stats();
+      await w.pause();
+      return {
+        underruns: last.underruns - first.underruns,
+        played: (last.framesPlayed - first.framesPlayed) / last.sampleRate,
+        loadAvg: last.renderLoadAvg,
+        loadMax: last.renderLoadMax,
+      };
+    });
+    console.log(`[ measure  ] 15 s at 0.5 and -3 semitones: underruns ${outcome.underruns} over ${outcome.played.toFixed(1)} s; `
+      + `render load avg ${(100 * outcome.loadAvg).toFixed(1)}%, max ${(100 * outcome.loadMax).toFixed(1)}%`);
+    assert.ok(outcome.played > 14, `played ${outcome.played} s`);
+    assert.equal(outcome.underruns, 0);
+    assert.deepEqual(browser.errors, []);
+  });
+});
