@@ -24,12 +24,19 @@ FrameCount Player::Readers::pull(const SourceBlocks& into, FrameCount frames, So
   const bool region = loopEnd > loopStart;
   while (done < frames) {
     if (holding) {  // silence that belongs to no source frame, with what was heard fading out
+      // A counted hold gives that many frames more, then lets go (Player::releaseHoldAfter).
+      const auto n = static_cast<FrameCount>(holdCounted ? std::min<std::uint64_t>(frames - done, holdLeft) : frames - done);
       for (std::size_t s = 0; s < into.sources; ++s) {
-        for (ChannelCount c = 0; c < into.channelsPerSource; ++c) std::fill_n(into.channels[s][c] + done, frames - done, 0.0f);
+        for (ChannelCount c = 0; c < into.channelsPerSource; ++c) std::fill_n(into.channels[s][c] + done, n, 0.0f);
       }
-      if (tailDone < tailFrames) mixTail(into, done, frames - done);
-      std::fill_n(positions + done, frames - done, kNoSourcePosition);
-      break;
+      if (tailDone < tailFrames) mixTail(into, done, n);
+      std::fill_n(positions + done, n, kNoSourcePosition);
+      done += n;
+      if (!holdCounted) break;
+      holdLeft -= n;
+      if (holdLeft > 0) break;
+      release();
+      continue;
     }
     // Where reading stops: B, when looping towards it; otherwise the end of the track.
     const bool towardsB = looping && region && position <= loopEnd;
@@ -344,6 +351,7 @@ void Player::hold() noexcept {
   const bool audible = wantPlaying_ || transportGain_ > 0.0;
   for (Lane& lane : lanes_) {
     if (lane.readers.holding) continue;
+    lane.readers.holdCounted = false;
     if (audible) {
       lane.readers.beginHold();
     } else {
@@ -352,12 +360,28 @@ void Player::hold() noexcept {
   }
 }
 
+void Player::Readers::release() noexcept {
+  holding = false;
+  holdCounted = false;
+  fadeInDone = 0;
+  fadeInFrames = crossfadeFrames;
+}
+
 void Player::releaseHold() noexcept {
   for (Lane& lane : lanes_) {
+    if (lane.readers.holding) lane.readers.release();
+  }
+}
+
+void Player::releaseHoldAfter(std::uint64_t frames) noexcept {
+  for (Lane& lane : lanes_) {
     if (!lane.readers.holding) continue;
-    lane.readers.holding = false;
-    lane.readers.fadeInDone = 0;
-    lane.readers.fadeInFrames = lane.readers.crossfadeFrames;
+    if (frames == 0) {
+      lane.readers.release();
+    } else {
+      lane.readers.holdCounted = true;
+      lane.readers.holdLeft = frames;
+    }
   }
 }
 

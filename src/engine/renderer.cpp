@@ -156,9 +156,14 @@ RenderedBlock Renderer::render(FrameCount frames) noexcept {
         // A loop wrap began the hold in this run: count in from the first frame not heard.
         FrameCount start = run;
         while (start > 0 && positions_[done + start - 1] == kNoSourcePosition) --start;
+        if (start == run) {  // the song before the wrap is still coming out of the stage
+          done += run;
+          continue;
+        }
         beginCountIn();
         const FrameCount counted = std::min(run - start, countInLeft_);
         countIn(done + start, counted);
+        holdUntilCountInEnds();
         if (countInLeft_ == 0) {
           // A count-in shorter than the rest of the run (a long block at a low rate): the rest
           // was rendered held; render it again, playing.
@@ -193,9 +198,21 @@ void Renderer::play() noexcept {
     player_.play();
     return;
   }
+  // From where the song is heard, with the stage emptied: what it read ahead before the pause
+  // would otherwise play during the count-in.
+  player_.seek(player_.position());
   player_.hold();  // before play(): from a pause nothing is audible, so nothing fades out
   player_.play();
   beginCountIn();
+  holdUntilCountInEnds();
+}
+
+void Renderer::holdUntilCountInEnds() noexcept {
+  // The readers give silence until the song's next frame is the one the stage puts out when
+  // the count-in ends (a stage off 100 % reads ahead of what it puts out).
+  if (countInLeft_ == 0) return;
+  const std::int64_t frames = player_.inputFramesBefore(countInLeft_);
+  player_.releaseHoldAfter(static_cast<std::uint64_t>(std::max<std::int64_t>(frames, 0)));
 }
 
 void Renderer::beginCountIn() noexcept {

@@ -1,6 +1,7 @@
 #include "woodshed/engine/time_stretch_stage.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace woodshed::engine {
 
@@ -31,6 +32,13 @@ void TimeStretchStage::retune(SampleRate sampleRate) noexcept {
 void TimeStretchStage::reset() noexcept {
   stretcher_.reset();
   pulled_ = 0;
+}
+
+std::int64_t TimeStretchStage::inputFramesBefore(FrameCount outputFrames) const noexcept {
+  // The next output frame maps about one tempo step past the last one's input frame, and the
+  // stretcher has read readAheadFrames() beyond that one.
+  const double tempo = stretcher_.currentTempo();
+  return std::llround(static_cast<double>(outputFrames + 1) * tempo) - static_cast<std::int64_t>(stretcher_.readAheadFrames()) - 1;
 }
 
 void TimeStretchStage::setParams(const dsp::StretchParams& params) noexcept {

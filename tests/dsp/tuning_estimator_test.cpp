@@ -93,8 +93,8 @@ TEST_P(TuningOfMusic, IsReadWithinTwoCents) {
 INSTANTIATE_TEST_SUITE_P(Offsets, TuningOfMusic,
                          ::testing::Values(Case{18.0, 11025.0, 1}, Case{0.0, 11025.0, 2}, Case{-35.0, 11025.0, 3},
                                            Case{45.0, 11025.0, 4}, Case{-7.0, 44100.0, 5}),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           const Case& c = info.param;
+                         [](const ::testing::TestParamInfo<Case>& param) {
+                           const Case& c = param.param;
                            return std::string(c.cents < 0 ? "Flat" : "Sharp") + std::to_string(static_cast<int>(std::fabs(c.cents))) +
                                   "CentsAt" + std::to_string(static_cast<int>(c.rate)) + "Hz";
                          });

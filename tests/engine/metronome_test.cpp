@@ -175,6 +175,66 @@ TEST_F(MetronomeTest, WithEveryPassCountedInEachWrapHoldsForABarAtTheLoopStart) 
   EXPECT_EQ(clickOnsets(out.left).size(), 4 * starts.size()) << "four clicks before each pass, none during it";
 }
 
+// Off 100 % the stretcher reads ahead of what is heard; the count-in still ends where the song
+// comes in, within a millisecond, before the first pass and before every pass of a loop.
+class MetronomeAtSpeedTest : public MetronomeTest, public ::testing::WithParamInterface<double> {};
+
+TEST_P(MetronomeAtSpeedTest, ACountInEndsWhereTheSongComesIn) {
+  const double tempo = GetParam();
+  const auto a = static_cast<std::uint64_t>(2.0 * kRate);
+  renderer.apply(command::SetTempoPitch{tempo, 0.0});
+  setGrid(0.5);
+  setMetronome(false, CountIn::First);
+  renderer.apply(command::Seek{a});
+  renderer.apply(command::Play{});
+  const Output out = render(renderer, static_cast<std::size_t>(4 * kPeriod / tempo + kRate));
+  const auto first = std::find_if(out.positions.begin(), out.positions.end(), [](SourcePosition p) { return p != kNoSourcePosition; });
+  ASSERT_NE(first, out.positions.end());
+  EXPECT_NEAR(static_cast<double>(*first), static_cast<double>(a), 2.0) << "the song goes on where it was";
+  const std::vector<std::size_t> onsets = clickOnsets(out.left);
+  ASSERT_EQ(onsets.size(), 4u);
+  const double songAt = static_cast<double>(first - out.positions.begin());
+  const double late = songAt - static_cast<double>(onsets[0]) - 4.0 * kPeriod / tempo;
+  std::printf("[ measure  ] count-in at %.2f: the song comes in %+.0f frames (%.2f ms) from the bar's end\n", tempo, late,
+              1000.0 * late / kRate);
+  EXPECT_LE(std::fabs(late), 0.001 * kRate);
+  EXPECT_NEAR(static_cast<double>(onsets[3] - onsets[0]), 3.0 * kPeriod / tempo, 1.0) << "clicks at the heard tempo";
+}
+
+TEST_P(MetronomeAtSpeedTest, EveryPassOfALoopIsCountedInForABarAtTheHeardTempo) {
+  const double tempo = GetParam();
+  const auto a = static_cast<std::uint64_t>(1.0 * kRate), b = static_cast<std::uint64_t>(3.0 * kRate);
+  renderer.apply(command::SetTempoPitch{tempo, 0.0});
+  setGrid(0.0);
+  setMetronome(false, CountIn::Every);
+  renderer.apply(command::SetLoopRegion{a, b});
+  renderer.apply(command::SetLooping{true});
+  renderer.apply(command::Seek{a});
+  renderer.apply(command::Play{});
+  const Output out = render(renderer, static_cast<std::size_t>(3.2 * (2.0 * kRate + 4 * kPeriod) / tempo));
+  // Where each pass starts (the first positioned frame after silence) and ends.
+  std::vector<std::size_t> starts, ends;
+  for (std::size_t i = 1; i < out.positions.size(); ++i) {
+    const bool now = out.positions[i] != kNoSourcePosition, before = out.positions[i - 1] != kNoSourcePosition;
+    if (now && !before) starts.push_back(i);
+    if (!now && before) ends.push_back(i);
+  }
+  ASSERT_GE(starts.size(), 3u);
+  const std::vector<std::size_t> onsets = clickOnsets(out.left);
+  for (std::size_t pass = 1; pass < starts.size(); ++pass) {
+    // The bar of clicks before this pass starts at its first click after the last pass ended.
+    const auto click = std::find_if(onsets.begin(), onsets.end(), [&](std::size_t o) { return o + 2 >= ends[pass - 1]; });
+    ASSERT_NE(click, onsets.end());
+    const double late = static_cast<double>(starts[pass]) - static_cast<double>(*click) - 4.0 * kPeriod / tempo;
+    EXPECT_LE(std::fabs(late), 0.001 * kRate) << "pass " << pass << " comes in " << late << " frames off the bar's end";
+  }
+  const auto counted = std::count_if(onsets.begin(), onsets.end(), [&](std::size_t o) { return o < starts.back(); });
+  EXPECT_EQ(static_cast<std::size_t>(counted), 4 * starts.size()) << "four clicks before each pass, none during it";
+}
+
+INSTANTIATE_TEST_SUITE_P(Speeds, MetronomeAtSpeedTest, ::testing::Values(0.5, 1.5),
+                         [](const ::testing::TestParamInfo<double>& param) { return param.param < 1.0 ? "Half" : "OneAndAHalf"; });
+
 TEST_F(MetronomeTest, PausingDuringTheCountInStopsItAndPlayingCountsInAgain) {
   setGrid(0.0);
   setMetronome(false, CountIn::First);

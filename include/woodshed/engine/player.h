@@ -63,6 +63,10 @@ class Player {
   /// The stage a finished switch no longer uses (once), or null; never the pass-through.
   TrackStage* takeReleasedStage() noexcept;
   const TrackStage& stage() const noexcept { return *lanes_[active_].stage; }
+  /// Input frames the readers give before the one heard `outputFrames` from now (the stage's).
+  std::int64_t inputFramesBefore(FrameCount outputFrames) const noexcept {
+    return lanes_[active_].stage->inputFramesBefore(outputFrames);
+  }
   bool switching() const noexcept { return switchLeft_ > 0; }
 
   void play() noexcept;
@@ -89,6 +93,10 @@ class Player {
   /// kLoopCrossfadeSeconds. Playing and pausing are unaffected; a seek moves where it goes on.
   void hold() noexcept;
   void releaseHold() noexcept;
+  /// Ends the hold once the readers have given `frames` more frames of silence (0: now), so the
+  /// song comes out of a stage that reads ahead exactly when it should (see
+  /// TrackStage::inputFramesBefore).
+  void releaseHoldAfter(std::uint64_t frames) noexcept;
   bool held() const noexcept { return lanes_[active_].readers.holding; }
   /// When on, each loop wrap holds at the loop's start instead of playing on (a count-in
   /// before every pass); the frames after the loop's end fade out as at a wrap.
@@ -142,6 +150,9 @@ class Player {
     // Held: silence, no advance (see Player::hold). holdAtWrap: a wrap begins a hold.
     bool holding = false;
     bool holdAtWrap = false;
+    // A counted hold: holdLeft more frames of silence, then the song fades in.
+    bool holdCounted = false;
+    std::uint64_t holdLeft = 0;
     // After a hold: the first frames fade in (equal power, as the A side of a wrap).
     FrameCount fadeInDone = 0;
     FrameCount fadeInFrames = 0;
@@ -156,6 +167,9 @@ class Player {
 
     /// Begins a hold at `position`: the frames from it on fade out as a wrap's tail does.
     void beginHold() noexcept;
+
+    /// Ends the hold: the song fades in from where it was held.
+    void release() noexcept;
 
    private:
     void mixTail(const SourceBlocks& into, FrameCount offset, FrameCount frames) noexcept;

@@ -84,6 +84,8 @@ class Renderer {
   void play() noexcept;
   /// Starts a count-in (the player must hold already).
   void beginCountIn() noexcept;
+  /// Sets the player's hold to end where the count-in does.
+  void holdUntilCountInEnds() noexcept;
   /// Marks `frames` frames of the count-in's clicks from block frame `offset` on.
   void countIn(FrameCount offset, FrameCount frames) noexcept;
   void updateHoldAtWrap() noexcept;

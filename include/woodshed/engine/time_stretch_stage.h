@@ -34,6 +34,7 @@ class TimeStretchStage final : public TrackStage, private dsp::StretchInput {
   void reset() noexcept override;
   FrameCount latencyFrames() const noexcept override { return 0; }
   double sourceFramesPerOutputFrame() const noexcept override { return params_.tempo; }
+  std::int64_t inputFramesBefore(FrameCount outputFrames) const noexcept override;
   void process(StageInput& input, const SourceBlocks& out, SourcePosition* positions) noexcept override;
 
   /// Render thread: new targets for tempo (source frames per output frame) and pitch; the

@@ -67,6 +67,10 @@ class TrackStage {
   /// Source frames per output frame once settled (a time-stretcher's tempo): an offline render
   /// of n source frames writes n / this.
   virtual double sourceFramesPerOutputFrame() const noexcept { return 1.0; }
+  /// How many more input frames the stage pulls before the one it puts out `outputFrames`
+  /// frames from now (negative: that one was pulled already). A stage that reads ahead of what
+  /// it outputs (a time-stretcher) makes a count-in hold its readers for exactly this long.
+  virtual std::int64_t inputFramesBefore(FrameCount outputFrames) const noexcept { return outputFrames; }
   /// Render thread: writes `out.frames` output frames of every source into `out`, pulling input
   /// from `input`, and the source position of each output frame into `positions`.
   virtual void process(StageInput& input, const SourceBlocks& out, SourcePosition* positions) noexcept = 0;
