@@ -25,7 +25,11 @@ export const LAYOUTS = {
       'renderLoadAvg', 'renderLoadMax', 'heapBytesInUse', 'heapCapacity', 'threads', 'nonFiniteBlocks',
       'volumeLimitedBlocks'],
   },
-  state: { version: 2, fields: ['trackId', 'positionSeconds', 'durationSeconds', 'playing', 'looping', 'countingIn'] },
+  state: {
+    version: 3,
+    fields: ['trackId', 'positionSeconds', 'durationSeconds', 'playing', 'looping', 'countingIn', 'tempo', 'trainerRunning',
+      'trainerPasses'],
+  },
   eq: {
     version: 1,
     fields: [...Array.from({ length: EQ_BANDS }, (_, i) => [`frequency${i}`, `gainDb${i}`, `q${i}`, `enabled${i}`]).flat(), 'bypass'],

@@ -35,6 +35,9 @@
 //   await woodshed.beatGrid(trackId?)           {bpm, offsetSeconds, beatsPerBar, beats, downbeats, source}, or null
 //   await woodshed.setBeatGrid(trackId?, {bpm, offsetSeconds, beatsPerBar}), tap()  set it by hand or by tapping
 //   await woodshed.setMetronome({enabled, levelDb, countIn: 'off'|'first'|'every', countInBars})
+//   await woodshed.setTempo(ratio), setPitch(semitones)   speed (0.25-2) and pitch (-12..+12), kept with the song
+//   await woodshed.tuning(trackId?), tuneTo(hz)           the song's offset from A440 in cents; retune to A = hz
+//   await woodshed.setSpeedTrainer({start, step, target, passesPerStep}) or (null)   faster each few passes of the loop
 //
 // Every call into C++ goes through one exception boundary: a failure comes back as a rejected
 // promise with the engine's message, and the engine stays usable. Values are range-checked in
@@ -51,6 +54,15 @@ const TRANSPORT_SETTLE_MS = 250;
 const GENERATOR_TYPES = ['sine', 'square', 'triangle', 'saw', 'white', 'pink', 'sweep'];
 const COUNT_INS = ['off', 'first', 'every'];
 const LOOP_SNAPS = ['off', 'beat', 'zero'];
+
+/**
+ * The speed trainer's progress from its settings and the passes heard: {start, step, target,
+ * passesPerStep, tempo, pass (1-based, within the step), atTarget}.
+ */
+export function trainerProgress(trainer, passes, tempo) {
+  const atTarget = tempo >= trainer.target - 1e-9;
+  return { ...trainer, tempo, pass: (passes % trainer.passesPerStep) + 1, atTarget };
+}
 
 export class WoodshedApi {
   #bridge = null;
@@ -718,6 +730,29 @@ export class WoodshedApi {
     await this.setPitch(Math.round(pitchSemitones) + Math.round(cents) / 100);
   }
 
+  /**
+   * The speed trainer on the loop (the A-B loop, or the whole song): {start, step, target,
+   * passesPerStep}, tempo ratios, e.g. {start: 0.6, step: 0.05, target: 1, passesPerStep: 2}; it
+   * turns looping on. Each pass heard steps the tempo after passesPerStep passes, and it holds at
+   * the target. null stops it and restores the tempo set before; so does setting a speed by
+   * hand. state().trainer shows its progress.
+   */
+  async setSpeedTrainer(spec) {
+    await this.ready;
+    if (spec === null) {
+      this.#call('ws_set_speed_trainer', ['number', 'number', 'number', 'number', 'number'], [0, 1, 0, 1, 1]);
+      this.#changed();
+      return;
+    }
+    if (typeof spec !== 'object') throw new TypeError('setSpeedTrainer takes {start, step, target, passesPerStep}, or null');
+    const { start, step, target, passesPerStep = 1 } = spec;
+    for (const [name, value] of Object.entries({ start, step, target, passesPerStep })) {
+      if (typeof value !== 'number') throw new TypeError(`the trainer's ${name} must be a number`);
+    }
+    this.#call('ws_set_speed_trainer', ['number', 'number', 'number', 'number', 'number'], [1, start, step, target, passesPerStep]);
+    await this.#transport('ws_set_loop', ['number'], [1]);
+  }
+
   async setMetronome(spec) {
     await this.ready;
     if (spec === null || typeof spec !== 'object') throw new TypeError('setMetronome takes {enabled, levelDb, countIn, countInBars}');
@@ -810,9 +845,10 @@ export class WoodshedApi {
     await this.ready;
     this.#call('ws_state');
     const state = this.#bridge.record('state');
-    const { volumeDb, muted, loop, tempo, pitchSemitones } = this.#bridge.json('ws_settings');
+    const { volumeDb, muted, loop, pitchSemitones, speedTrainer } = this.#bridge.json('ws_settings');
+    const { tempo, trainerRunning, trainerPasses, ...engineState } = state;
     return {
-      ...state,
+      ...engineState,
       trackId: this.#session.libraryIdOfEngineTrack(state.trackId),
       playing: state.playing !== 0,
       looping: state.looping !== 0,
@@ -823,6 +859,7 @@ export class WoodshedApi {
         ? Math.max(0, state.positionSeconds - (tempo * this.#outputLatencyMs()) / 1000) : state.positionSeconds,
       tempo,
       pitchSemitones,
+      trainer: speedTrainer && trainerRunning ? trainerProgress(speedTrainer, trainerPasses, tempo) : null,
       loopSnap: this.#loopSnap,
       loop: loop ? { ...loop, enabled: state.looping !== 0 } : null,
       volumeDb,

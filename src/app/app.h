@@ -154,6 +154,8 @@ class App {
   /// The current song's tuning from A440 in cents, as the page knows it (kept with the song);
   /// nothing while unknown.
   std::optional<double> tuningCents;
+  /// The speed trainer's settings as the controls show them before it starts.
+  engine::SpeedTrainerSettings trainerDraft;
   /// Starts detecting the current track's grid (a detection of another track is cancelled; one
   /// of this track already running goes on). Throws if nothing is loaded.
   void startBeatDetection();

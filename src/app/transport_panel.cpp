@@ -273,6 +273,60 @@ void drawSpeedAndPitch(App& app) {
   }
 }
 
+// The speed trainer: start, step and target in percent and passes a step, then its progress.
+void drawSpeedTrainer(App& app) {
+  const engine::EngineSettings& settings = app.settings();
+  const engine::EngineStatus status = app.engine().status();
+  if (settings.speedTrainer && status.trainerRunning) {
+    const engine::SpeedTrainerSettings& t = *settings.speedTrainer;
+    const int pass = static_cast<int>(status.trainerPasses % static_cast<std::uint32_t>(t.passesPerStep)) + 1;
+    const bool atTarget = status.tempo >= t.target - 1e-9;
+    if (settings.beatGrid.bpm > 0.0) {
+      ImGui::Text("Trainer: pass %d of %d at %.0f BPM%s", pass, t.passesPerStep, settings.beatGrid.bpm * status.tempo,
+                  atTarget ? " (the target)" : "");
+    } else {
+      ImGui::Text("Trainer: pass %d of %d at %.0f %%%s", pass, t.passesPerStep, status.tempo * 100.0, atTarget ? " (the target)" : "");
+    }
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Stop trainer")) attempt(app, [&] { app.engine().stopSpeedTrainer(); });
+    rememberItemRect(app, "trainer.stop");
+    return;
+  }
+  engine::SpeedTrainerSettings& draft = app.trainerDraft;
+  double start = draft.start * 100.0, step = draft.step * 100.0, target = draft.target * 100.0, passes = draft.passesPerStep;
+  const double minPercent = engine::limits::kTempo.min * 100.0, maxPercent = engine::limits::kTempo.max * 100.0;
+  const double minStep = 1.0, maxStep = 25.0, minPasses = 1.0, maxPasses = 16.0;
+  ImGui::TextUnformatted("Trainer");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+  if (ImGui::SliderScalar("from", ImGuiDataType_Double, &start, &minPercent, &maxPercent, "%.0f %%", ImGuiSliderFlags_AlwaysClamp)) {
+    draft.start = std::round(start) / 100.0;
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+  if (ImGui::SliderScalar("by", ImGuiDataType_Double, &step, &minStep, &maxStep, "%.0f %%", ImGuiSliderFlags_AlwaysClamp)) {
+    draft.step = std::round(step) / 100.0;
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+  if (ImGui::SliderScalar("to", ImGuiDataType_Double, &target, &minPercent, &maxPercent, "%.0f %%", ImGuiSliderFlags_AlwaysClamp)) {
+    draft.target = std::round(target) / 100.0;
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
+  if (ImGui::SliderScalar("passes", ImGuiDataType_Double, &passes, &minPasses, &maxPasses, "%.0f", ImGuiSliderFlags_AlwaysClamp)) {
+    draft.passesPerStep = static_cast<int>(std::lround(passes));
+  }
+  ImGui::SameLine();
+  if (ImGui::SmallButton("Start trainer")) {
+    attempt(app, [&] {
+      app.engine().setSpeedTrainer(draft);
+      app.engine().setLooping(true);
+    });
+  }
+  rememberItemRect(app, "trainer.start");
+}
+
 void drawPractice(App& app, const engine::Track& track) {
   const engine::EngineSettings& settings = app.settings();
   const engine::BeatGridSettings& grid = settings.beatGrid;
@@ -429,6 +483,7 @@ void drawTransportPanel(App& app) {
   }
   drawWaveform(app, *track);
   drawSpeedAndPitch(app);
+  drawSpeedTrainer(app);
   drawPractice(app, *track);
   drawMarkers(app, *track);
   drawMixer(app, *track);

@@ -1,6 +1,7 @@
 #include "woodshed/engine/engine.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <cmath>
 #include <string>
@@ -114,6 +115,7 @@ void Engine::loadTrack(std::shared_ptr<const Track> track) {
   settings_.beatGrid = {};
   settings_.tempo = limits::kTempo.initial;
   settings_.pitchSemitones = limits::kPitch.initial;
+  settings_.speedTrainer.reset();
 }
 
 void Engine::replaceSources(std::shared_ptr<const Track> track) {
@@ -184,6 +186,7 @@ void Engine::setMetronome(const MetronomeSettings& metronome) {
 
 void Engine::setTempo(double tempo) {
   limits::kTempo.check(tempo);
+  if (settings_.speedTrainer) stopSpeedTrainer();  // a speed set by hand ends the training
   send(command::SetTempoPitch{tempo, settings_.pitchSemitones});
   settings_.tempo = tempo;
 }
@@ -192,6 +195,37 @@ void Engine::setPitch(double semitones) {
   limits::kPitch.check(semitones);
   send(command::SetTempoPitch{settings_.tempo, semitones});
   settings_.pitchSemitones = semitones;
+}
+
+namespace {
+std::string shortNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+}  // namespace
+
+void Engine::setSpeedTrainer(const SpeedTrainerSettings& trainer) {
+  limits::kTempo.check(trainer.start);
+  limits::kTempo.check(trainer.target);
+  if (!(trainer.start <= trainer.target)) {
+    throw core::InvalidArgument("the trainer's start must not be faster than its target, got " +
+                                shortNumber(trainer.start) + " and " + shortNumber(trainer.target));
+  }
+  if (!(trainer.step >= 0.01 && trainer.step <= 1.0)) {
+    throw core::InvalidArgument("the trainer's step must be between 0.01 and 1, got " + shortNumber(trainer.step));
+  }
+  if (trainer.passesPerStep < 1 || trainer.passesPerStep > 100) {
+    throw core::InvalidArgument("the trainer plays 1 to 100 passes a step, got " + std::to_string(trainer.passesPerStep));
+  }
+  send(command::SetSpeedTrainer{true, trainer.start, trainer.step, trainer.target,
+                                static_cast<std::uint32_t>(trainer.passesPerStep)});
+  settings_.speedTrainer = trainer;
+}
+
+void Engine::stopSpeedTrainer() {
+  send(command::SetSpeedTrainer{false, 1.0, 0.0, 1.0, 1});
+  settings_.speedTrainer.reset();
 }
 
 void Engine::setLooping(bool looping) {
@@ -379,6 +413,9 @@ void Engine::notePlayer(EngineStatus& status) noexcept {
   status.playing = player.playing();
   status.looping = player.looping();
   status.countingIn = renderer_.countingIn();
+  status.tempo = renderer_.tempoPitch().tempo;
+  status.trainerRunning = renderer_.trainerRunning();
+  status.trainerPasses = renderer_.trainerPasses();
 }
 
 bool Engine::renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) noexcept {

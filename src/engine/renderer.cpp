@@ -86,8 +86,11 @@ const Track* Renderer::apply(const Command& command) noexcept {
                  [&](const command::LoadTrack& c) {
                    released = player_.track();
                    countInLeft_ = 0;
-                   // A song's tempo and pitch are its own: the caller sets them again.
-                   for (TimeStretchStage& stage : stretch_) stage.setParams(dsp::StretchParams{});
+                   // A song's tempo and pitch are its own: the caller sets them again; the
+                   // trainer stops.
+                   tempoPitch_ = dsp::StretchParams{};
+                   trainer_ = Trainer{};
+                   applyTempoPitch();
                    player_.setTrack(c.track);  // not held; resets the stage, which takes the targets at once
                    grid_ = {};  // a song's grid is its own: the caller sets it again
                    updateHoldAtWrap();
@@ -103,7 +106,10 @@ const Track* Renderer::apply(const Command& command) noexcept {
                    countInLeft_ = 0;
                    player_.stop();
                  },
-                 [&](const command::Seek& c) { player_.seek(c.frame); },
+                 [&](const command::Seek& c) {
+                   player_.seek(c.frame);
+                   trainer_.last = kNoSourcePosition;  // a seek back is not a pass
+                 },
                  [&](const command::SetLooping& c) { player_.setLooping(c.looping); },
                  [&](const command::SetLoopRegion& c) { player_.setLoopRegion(c.start, c.end); },
                  [&](const command::SetSourceGain& c) { player_.setSourceGain(c.source, c.linear); },
@@ -121,7 +127,13 @@ const Track* Renderer::apply(const Command& command) noexcept {
                    updateHoldAtWrap();
                  },
                  [&](const command::SetTempoPitch& c) {
-                   for (TimeStretchStage& stage : stretch_) stage.setParams(dsp::StretchParams{c.tempo, c.semitones});
+                   tempoPitch_ = dsp::StretchParams{c.tempo, c.semitones};
+                   applyTempoPitch();
+                 },
+                 [&](const command::SetSpeedTrainer& c) {
+                   trainer_ = Trainer{};
+                   if (c.enabled) trainer_ = Trainer{true, c.start, c.step, c.target, std::max(1u, c.passesPerStep), 0, kNoSourcePosition};
+                   applyTempoPitch();
                  },
                  [&](const command::SetMetronome& c) {
                    metronomeEnabled_ = c.enabled;
@@ -178,6 +190,7 @@ RenderedBlock Renderer::render(FrameCount frames) noexcept {
     }
     done += run;
   }
+  if (trainer_.running) notePasses(positions_.get(), frames);
   if (metronomeEnabled_) metronome_.markBeats(grid_, positions_.get(), frames, clicks_.get());
   generator_.processAdding(mix);
   const bool finite = chain_.process(mix);
@@ -205,6 +218,31 @@ void Renderer::play() noexcept {
   player_.play();
   beginCountIn();
   holdUntilCountInEnds();
+}
+
+double Renderer::Trainer::tempo() const noexcept {
+  const double steps = std::floor(static_cast<double>(passes) / static_cast<double>(passesPerStep));
+  return std::min(target, start + steps * step);
+}
+
+void Renderer::applyTempoPitch() noexcept {
+  dsp::StretchParams params = tempoPitch_;
+  if (trainer_.running) params.tempo = trainer_.tempo();
+  for (TimeStretchStage& stage : stretch_) stage.setParams(params);
+}
+
+void Renderer::notePasses(const SourcePosition* positions, FrameCount frames) noexcept {
+  // A pass ends where the frames heard jump back (the loop's wrap, or its count-in's return to
+  // A); a tempo step then takes effect as the next pass is heard.
+  for (FrameCount i = 0; i < frames; ++i) {
+    const SourcePosition p = positions[i];
+    if (p == kNoSourcePosition) continue;
+    if (trainer_.last != kNoSourcePosition && p + 1 < trainer_.last && player_.looping()) {
+      ++trainer_.passes;
+      applyTempoPitch();
+    }
+    trainer_.last = p;
+  }
 }
 
 void Renderer::holdUntilCountInEnds() noexcept {

@@ -82,6 +82,13 @@ std::string toJson(const EngineSettings& s) {
   json += ",\"metronome\":{\"enabled\":" + std::string(boolean(m.enabled)) + ",\"levelDb\":" + number(m.levelDb) +
           ",\"countIn\":\"" + toString(m.countIn) + "\",\"countInBars\":" + number(m.countInBars) + "}";
   json += ",\"tempo\":" + number(s.tempo) + ",\"pitchSemitones\":" + number(s.pitchSemitones);
+  if (s.speedTrainer) {
+    const SpeedTrainerSettings& t = *s.speedTrainer;
+    json += ",\"speedTrainer\":{\"start\":" + number(t.start) + ",\"step\":" + number(t.step) + ",\"target\":" +
+            number(t.target) + ",\"passesPerStep\":" + number(t.passesPerStep) + "}";
+  } else {
+    json += ",\"speedTrainer\":null";
+  }
   return json + "}";
   return json;
 }

@@ -154,6 +154,7 @@ describe('audio output (cross-origin isolated)', () => {
         ws_set_metronome: () => w.setMetronome({ enabled: false }),
         ws_set_tempo: () => w.setTempo(1),
         ws_set_pitch: () => w.setPitch(0),
+        ws_set_speed_trainer: () => w.setSpeedTrainer(null),
         ws_nearest_zero_crossing: async () => w.test.invoke('ws_nearest_zero_crossing'),
         ws_note_loop_snap: () => w.setLoopSnap('off'),
         ws_note_tuning: async () => w.test.invoke('ws_note_tuning'),

@@ -159,6 +159,58 @@ describe('tempo and pitch', () => {
     assert.equal(restored.recall.tempo, 0.7);
   });
 
+  test('the speed trainer plays two passes at each step up to its target, and stopping it restores the tempo', async () => {
+    const outcome = await page.evaluate(async () => {
+      const w = window.woodshed;
+      const refused = [];
+      for (const spec of [{ start: 0.9, step: 0.1, target: 0.6, passesPerStep: 2 }, { start: 0.6, step: 0, target: 0.8, passesPerStep: 2 },
+        { start: 0.6, step: 0.1, target: 0.8, passesPerStep: 0 }, { start: Number.NaN, step: 0.1, target: 0.8, passesPerStep: 2 }]) {
+        try {
+          await w.setSpeedTrainer(spec);
+          refused.push('accepted');
+        } catch (error) {
+          refused.push(error.message);
+        }
+      }
+      await w.setTempo(0.9);
+      await w.setPitch(0);
+      await w.setLoopRegion({ start: 1, end: 1.5 });
+      await w.seek(1);
+      await w.setSpeedTrainer({ start: 0.6, step: 0.1, target: 0.8, passesPerStep: 2 });
+      await w.play();
+      // What the trainer says, every 40 ms for 6 s: [tempo, pass].
+      const seen = [];
+      const until = performance.now() + 6000;
+      while (performance.now() < until) {
+        const { trainer } = await w.state();
+        if (trainer && (seen.length === 0 || seen.at(-1)[0] !== trainer.tempo || seen.at(-1)[1] !== trainer.pass)) {
+          seen.push([trainer.tempo, trainer.pass, trainer.atTarget]);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      await w.setSpeedTrainer(null);
+      let stopped = await w.state();
+      for (let tries = 0; stopped.tempo !== 0.9 && tries < 50; tries++) {  // the render thread's next turn
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        stopped = await w.state();
+      }
+      await w.pause();
+      await w.setLoopRegion(null);
+      return { refused, seen, stopped: { tempo: stopped.tempo, trainer: stopped.trainer } };
+    });
+    assert.deepEqual(outcome.refused, [
+      'the trainer\'s start must not be faster than its target, got 0.9 and 0.6',
+      'the trainer\'s step must be between 0.01 and 1, got 0',
+      'the trainer plays 1 to 100 passes a step, got 0',
+      'the speed must be between 0.25 and 2, got NaN',
+    ]);
+    console.log(`[ measure  ] trainer as shown: ${outcome.seen.map(([t, p]) => `${Math.round(t * 100)}%/${p}`).join(' ')}`);
+    assert.deepEqual(outcome.seen.slice(0, 6).map(([t, p]) => [Math.round(t * 100), p]),
+      [[60, 1], [60, 2], [70, 1], [70, 2], [80, 1], [80, 2]], 'two passes a step, then the target');
+    assert.ok(outcome.seen.slice(4).every(([t, , atTarget]) => Math.round(t * 100) === 80 && atTarget), 'it holds at the target');
+    assert.deepEqual(outcome.stopped, { tempo: 0.9, trainer: null }, 'stopping restores the tempo set before');
+  });
+
   test('15 s at half speed with the EQ and analysis running has no underruns', { timeout: 60_000 }, async () => {
     const outcome = await page.evaluate(async () => {
       const w = window.woodshed;

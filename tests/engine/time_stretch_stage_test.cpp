@@ -165,3 +165,63 @@ TEST(TimeStretchRenderer, SweepsTheWholeRangeOfTempoAndPitchWithoutAllocating) {
 
 }  // namespace
 }  // namespace woodshed::engine
+
+namespace woodshed::engine {
+namespace {
+
+// The speed trainer, as the positions heard show it: from 0.6 by 0.1 to 0.8 with 2 passes a
+// step, the passes of a half-second loop run at 0.6, 0.6, 0.7, 0.7, 0.8, 0.8, 0.8; stopping it
+// brings back the tempo set before.
+TEST(SpeedTrainer, EachPairOfPassesStepsTheTempoUpToTheTargetAndStoppingRestoresIt) {
+  core::MemoryBudget budget{"test budget", 64 << 20};
+  auto track = std::make_shared<Track>(1, "sine", std::vector<TrackSource>{{"mix", sinePcm(budget, 4.0, 330.0)}});
+  Renderer renderer;
+  renderer.prepare(dsp::ProcessSpec{kRate, kBlock, 2});
+  renderer.apply(command::LoadTrack{track.get()});
+  const auto a = static_cast<SourcePosition>(kRate), b = static_cast<SourcePosition>(1.5 * kRate);
+  renderer.apply(command::SetTempoPitch{0.9, 0.0});
+  renderer.apply(command::SetLoopRegion{static_cast<std::uint64_t>(a), static_cast<std::uint64_t>(b)});
+  renderer.apply(command::SetLooping{true});
+  renderer.apply(command::Seek{static_cast<std::uint64_t>(a)});
+  renderer.apply(command::SetSpeedTrainer{true, 0.6, 0.1, 0.8, 2});
+  renderer.apply(command::Play{});
+  // Each pass's length in output frames, from one return to A to the next.
+  std::vector<std::size_t> passStarts;
+  std::size_t frame = 0;
+  SourcePosition last = kNoSourcePosition;
+  const auto renderFor = [&](std::size_t frames) {
+    for (std::size_t done = 0; done < frames; done += kBlock, frame += kBlock) {
+      const RenderedBlock block = renderer.render(kBlock);
+      for (FrameCount i = 0; i < kBlock; ++i) {
+        const SourcePosition p = block.positions[i];
+        if (p == kNoSourcePosition) continue;
+        if (last != kNoSourcePosition && p + 1 < last) passStarts.push_back(frame + i);
+        last = p;
+      }
+    }
+  };
+  renderFor(static_cast<std::size_t>(kRate * 6.5));
+  EXPECT_EQ(renderer.trainerPasses(), passStarts.size());
+  std::vector<double> tempos;
+  for (std::size_t k = 1; k < passStarts.size(); ++k) {
+    tempos.push_back(static_cast<double>(b - a) / static_cast<double>(passStarts[k] - passStarts[k - 1]));
+  }
+  std::printf("[ measure  ] trainer passes at:");
+  for (double t : tempos) std::printf(" %.3f", t);
+  std::printf("\n");
+  // The first pass (from the seek) is the start tempo too; passes counted from the first wrap.
+  const std::vector<double> expected{0.6, 0.7, 0.7, 0.8, 0.8, 0.8};
+  ASSERT_GE(tempos.size(), expected.size());
+  for (std::size_t k = 0; k < expected.size(); ++k) EXPECT_NEAR(tempos[k], expected[k], 0.01) << "pass " << k + 2;
+
+  renderer.apply(command::SetSpeedTrainer{false, 1.0, 0.0, 1.0, 1});
+  EXPECT_EQ(renderer.tempoPitch().tempo, 0.9) << "the tempo set before the trainer";
+  passStarts.clear();
+  renderFor(static_cast<std::size_t>(kRate * 2.0));
+  ASSERT_GE(passStarts.size(), 2u);
+  const double after = static_cast<double>(b - a) / static_cast<double>(passStarts[1] - passStarts[0]);
+  EXPECT_NEAR(after, 0.9, 0.01);
+}
+
+}  // namespace
+}  // namespace woodshed::engine

@@ -102,6 +102,15 @@ struct SetTempoPitch {
   double tempo;
   double semitones;
 };
+/// The speed trainer on the loop: from `start`, `step` faster every `passesPerStep` passes, up
+/// to `target` (tempo ratios); enabled false stops it and restores the tempo.
+struct SetSpeedTrainer {
+  bool enabled;
+  double start;
+  double step;
+  double target;
+  std::uint32_t passesPerStep;
+};
 }  // namespace command
 
 using Command = std::variant<command::ResetStatistics, command::SetGenerator, command::SetMasterGain,
@@ -109,7 +118,7 @@ using Command = std::variant<command::ResetStatistics, command::SetGenerator, co
                              command::Seek, command::SetLooping, command::SetLoopRegion, command::SetSourceGain, command::SetSourceMute,
                              command::SetSourceSolo, command::SetSourcePan, command::ReplaceSources, command::SetEqBand, command::SetEqBypass, command::SetLimiter,
                              command::SetTrackGain, command::SetListeningVolume, command::SetBeatGrid,
-                             command::SetMetronome, command::SetTempoPitch>;
+                             command::SetMetronome, command::SetTempoPitch, command::SetSpeedTrainer>;
 static_assert(std::is_trivially_copyable_v<Command>, "commands are copied through a ring and own nothing");
 
 /// From the render thread back to the main thread.

@@ -51,6 +51,9 @@ struct EngineStatus {
   bool playing = false;
   bool looping = false;
   bool countingIn = false;  ///< a count-in plays (the song holds until it ends)
+  double tempo = 1.0;              ///< the tempo heard (the speed trainer's while it runs)
+  bool trainerRunning = false;     ///< the speed trainer runs
+  std::uint32_t trainerPasses = 0; ///< passes of the loop it has heard
   std::uint64_t tapBlocksDropped = 0;  ///< blocks the analysis tap had no room for
   double limiterGainReductionDb = 0.0;
   FrameCount chainLatencyFrames = 0;   ///< the output chain's fixed delay (limiter look-ahead)
@@ -128,6 +131,12 @@ class Engine {
   /// starts at 1 and 0 when loaded. Out of range or not finite: InvalidArgument, nothing changes.
   void setTempo(double tempo);
   void setPitch(double semitones);
+  /// The speed trainer on the loop (A-B, or the whole song): from `start`, `step` faster every
+  /// `passesPerStep` passes, holding at `target`. Checked: start and target within the speed's
+  /// limits, start <= target, step 0.01-1, 1-100 passes. stopSpeedTrainer() goes back to the
+  /// tempo set before. A song loaded stops it.
+  void setSpeedTrainer(const SpeedTrainerSettings& trainer);
+  void stopSpeedTrainer();
   /// Mixer of the current track's sources: gain in dB, mute, solo.
   void setSourceGainDb(std::size_t source, double gainDb);
   void setSourceMute(std::size_t source, bool mute);

@@ -62,8 +62,11 @@ class Renderer {
   const dsp::GeneratorParams& generatorParams() const noexcept { return generator_.params(); }
   const Player& player() const noexcept { return player_; }
   const OutputChain& chain() const noexcept { return chain_; }
-  /// Tempo and pitch as last set (the stage glides to them).
+  /// Tempo and pitch as heard (the trainer's tempo while it runs; the stage glides to them).
   const dsp::StretchParams& tempoPitch() const noexcept { return stretch_[0].params(); }
+  /// The speed trainer: passes of the loop heard since it started (0 when off).
+  bool trainerRunning() const noexcept { return trainer_.running; }
+  std::uint32_t trainerPasses() const noexcept { return trainer_.passes; }
   /// Blocks in which the listening volume (above 0 dB) would have exceeded full scale and the
   /// final safety stage bent the peaks.
   std::uint64_t volumeLimitedBlocks() const noexcept { return volumeLimitedBlocks_; }
@@ -84,6 +87,10 @@ class Renderer {
   void play() noexcept;
   /// Starts a count-in (the player must hold already).
   void beginCountIn() noexcept;
+  /// Sends tempo and pitch to the stages: the trainer's tempo while it runs, else the set one.
+  void applyTempoPitch() noexcept;
+  /// Counts the loop's wraps in the frames heard (positions jumping back) for the trainer.
+  void notePasses(const SourcePosition* positions, FrameCount frames) noexcept;
   /// Sets the player's hold to end where the count-in does.
   void holdUntilCountInEnds() noexcept;
   /// Marks `frames` frames of the count-in's clicks from block frame `offset` on.
@@ -110,6 +117,17 @@ class Renderer {
   Player player_;
   // Tempo and pitch: one stage per player lane, so a switch of sources can cross over.
   std::array<TimeStretchStage, 2> stretch_;
+  dsp::StretchParams tempoPitch_{};  // as set; the trainer overrides the tempo while it runs
+  // The speed trainer: each pass of the loop heard (a wrap in the positions) may step the tempo.
+  struct Trainer {
+    bool running = false;
+    double start = 1.0, step = 0.0, target = 1.0;
+    std::uint32_t passesPerStep = 1;
+    std::uint32_t passes = 0;
+    SourcePosition last = kNoSourcePosition;  // the last frame heard, to see a wrap
+    double tempo() const noexcept;
+  };
+  Trainer trainer_;
   dsp::SignalGenerator generator_;
   OutputChain chain_;
   // The listening volume and mute: the last stage, after the analysis tap, so meters and

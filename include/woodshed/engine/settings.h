@@ -11,6 +11,7 @@
 // Later settings (tempo, pitch, loop, stem mix) add a Limit here and a field below.
 
 #include <array>
+#include <optional>
 #include <string>
 
 #include "woodshed/dsp/look_ahead_limiter.h"
@@ -106,6 +107,14 @@ struct MetronomeSettings {
   int countInBars = static_cast<int>(limits::kCountInBars.initial);
 };
 
+/// The speed trainer: tempo ratios from start to target, by step, each for passesPerStep passes.
+struct SpeedTrainerSettings {
+  double start = 0.6;
+  double step = 0.05;
+  double target = 1.0;
+  int passesPerStep = 2;
+};
+
 /// The last accepted value of every engine parameter (main thread).
 struct EngineSettings {
   dsp::GeneratorParams generator{dsp::Waveform::Sine, limits::kGeneratorFrequency.initial,
@@ -134,6 +143,8 @@ struct EngineSettings {
   /// The current track's speed and pitch; a newly loaded track starts at 1 and 0.
   double tempo = limits::kTempo.initial;
   double pitchSemitones = limits::kPitch.initial;
+  /// The speed trainer, while it runs (it stops when another song loads).
+  std::optional<SpeedTrainerSettings> speedTrainer;
 };
 
 /// Limit: the shortest A-B loop, so its wrap's crossfade always fits.

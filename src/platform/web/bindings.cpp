@@ -31,7 +31,7 @@ constexpr const char* kEntries =
     "ws_set_eq_bypass,ws_set_eq,ws_meters,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
     "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume,"
     "ws_settings,ws_limits,ws_recall,ws_set_loop_region,ws_clear_loop_region,ws_set_beat_grid,ws_clear_beat_grid,"
-    "ws_set_metronome,ws_set_tempo,ws_set_pitch,ws_detect_beats,ws_beat_detection_status,ws_nearest_zero_crossing,ws_note_loop_snap,ws_note_tuning";
+    "ws_set_metronome,ws_set_tempo,ws_set_pitch,ws_detect_beats,ws_beat_detection_status,ws_nearest_zero_crossing,ws_note_loop_snap,ws_note_tuning,ws_set_speed_trainer";
 
 // Blocks JS reads (and, for the EQ and recall, writes) in the wasm heap. Each starts with a
 // header: the layout's version and the block's size in bytes. web/engine-bridge.js holds the
@@ -78,8 +78,11 @@ struct State {
   double playing;
   double looping;
   double countingIn;
+  double tempo;           // as heard: the speed trainer's while it runs
+  double trainerRunning;
+  double trainerPasses;   // passes of the loop the trainer has heard
 };
-Block<State, 2> gState;
+Block<State, 3> gState;
 // {running, progress, trackId, succeeded, bpm, offsetSeconds, beatsPerBar, confidence}; a failure's
 // reason is in ws_result_text().
 Block<double[10], 2> gBeatDetection;
@@ -399,7 +402,11 @@ EMSCRIPTEN_KEEPALIVE int ws_state() {
     gState.fields.durationSeconds = track ? track->durationSeconds() : 0.0;
     gState.fields.playing = a.playing() ? 1.0 : 0.0;
     gState.fields.looping = a.settings().looping ? 1.0 : 0.0;
-    gState.fields.countingIn = a.engine().status().countingIn ? 1.0 : 0.0;
+    const woodshed::engine::EngineStatus engineStatus = a.engine().status();
+    gState.fields.countingIn = engineStatus.countingIn ? 1.0 : 0.0;
+    gState.fields.tempo = engineStatus.tempo;
+    gState.fields.trainerRunning = engineStatus.trainerRunning ? 1.0 : 0.0;
+    gState.fields.trainerPasses = static_cast<double>(engineStatus.trainerPasses);
   }));
 }
 
@@ -589,6 +596,23 @@ EMSCRIPTEN_KEEPALIVE int ws_set_tempo(double tempo) {
 }
 EMSCRIPTEN_KEEPALIVE int ws_set_pitch(double semitones) {
   return status(callAtBoundary("ws_set_pitch", [&] { app().engine().setPitch(semitones); }));
+}
+
+/// The speed trainer on the loop (enabled 0: stop it and restore the tempo).
+EMSCRIPTEN_KEEPALIVE int ws_set_speed_trainer(int enabled, double start, double step, double target, double passes) {
+  return status(callAtBoundary("ws_set_speed_trainer", [&] {
+    if (enabled == 0) {
+      app().engine().stopSpeedTrainer();
+      return;
+    }
+    if (passes != std::floor(passes)) throw woodshed::core::InvalidArgument("the trainer plays a whole number of passes a step");
+    if (!(passes >= 1.0 && passes <= 100.0)) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", passes);
+      throw woodshed::core::InvalidArgument(std::string("the trainer plays 1 to 100 passes a step, got ") + text);
+    }
+    app().engine().setSpeedTrainer({start, step, target, static_cast<int>(passes)});
+  }));
 }
 
 /// The current song's zero crossing nearest `seconds` (see engine::nearestZeroCrossing), in
