@@ -263,31 +263,38 @@ describe('beat grid, metronome and count-in', () => {
     await page.evaluate(() => window.woodshed.start());
   });
 
-  test('metronome clicks fall within 2 ms of the grid, and the meters do not move', async () => {
+  test('metronome clicks fall within 2 ms of the grid at speed 1.0 and 0.5, and the meters do not move', async () => {
     await loadSamples('silence.wav', silence(12));
-    const result = await page.evaluate(async () => {
-      const w = window.woodshed;
-      await w.setBeatGrid({ bpm: 120, offsetSeconds: 0.5, beatsPerBar: 4 });
-      await w.setMetronome({ enabled: true, levelDb: -6, countIn: 'off' });
-      await w.play();
-      await new Promise((r) => setTimeout(r, 300));
-      const peaks = [];
-      const watch = setInterval(async () => peaks.push(Math.max(...(await w.meters()).peakDb)), 50);
-      const captured = await window.testAudio.captureWithoutGaps(3);
-      clearInterval(watch);
-      await w.pause();
-      return { captured: { sampleRate: captured.sampleRate, left: Array.from(captured.channels[0]), at: captured.sourceFrameAtStart }, peaks };
-    });
-    const { sampleRate, left, at } = result.captured;
-    const found = onsets(left, sampleRate);
-    assert.ok(found.length >= 5, `${found.length} clicks in 3 s at 120 BPM`);
-    const errorsMs = found.map((i) => {
-      const seconds = (at + i) / sampleRate;
-      const beat = 0.5 + Math.round((seconds - 0.5) / 0.5) * 0.5;
-      return (seconds - beat) * 1000;
-    });
-    assert.ok(errorsMs.every((e) => Math.abs(e) <= 2), `click errors (ms): ${errorsMs.map((e) => e.toFixed(2))}`);
-    assert.ok(result.peaks.length > 10 && result.peaks.every((p) => p <= -120), `meters: ${result.peaks}`);
+    for (const tempo of [1, 0.5]) {
+      const result = await page.evaluate(async (t) => {
+        const w = window.woodshed;
+        await w.setBeatGrid({ bpm: 120, offsetSeconds: 0.5, beatsPerBar: 4 });
+        await w.setMetronome({ enabled: true, levelDb: -6, countIn: 'off' });
+        await w.setTempo(t);
+        await w.seek(0);
+        await w.play();
+        await new Promise((r) => setTimeout(r, 300));
+        const peaks = [];
+        const watch = setInterval(async () => peaks.push(Math.max(...(await w.meters()).peakDb)), 50);
+        const captured = await window.testAudio.captureWithoutGaps(3);
+        clearInterval(watch);
+        await w.pause();
+        await w.setTempo(1);
+        return { captured: { sampleRate: captured.sampleRate, left: Array.from(captured.channels[0]), at: captured.sourceFrameAtStart }, peaks };
+      }, tempo);
+      const { sampleRate, left, at } = result.captured;
+      const found = onsets(left, sampleRate);
+      assert.ok(found.length >= 5 * tempo, `${found.length} clicks in 3 s at 120 BPM and speed ${tempo}`);
+      // Captured frame i is song frame at + i * tempo; an error in song time is heard 1/tempo as long.
+      const errorsMs = found.map((i) => {
+        const seconds = (at + i * tempo) / sampleRate;
+        const beat = 0.5 + Math.round((seconds - 0.5) / 0.5) * 0.5;
+        return ((seconds - beat) / tempo) * 1000;
+      });
+      console.log(`[ measure  ] metronome at speed ${tempo}: click errors ${errorsMs.map((e) => e.toFixed(2)).join(', ')} ms`);
+      assert.ok(errorsMs.every((e) => Math.abs(e) <= 2), `speed ${tempo}: click errors (ms): ${errorsMs.map((e) => e.toFixed(2))}`);
+      assert.ok(result.peaks.length > 10 && result.peaks.every((p) => p <= -120), `meters: ${result.peaks}`);
+    }
   });
 
   test('with a count-in of one bar before the first pass, the song starts exactly a bar of clicks after play', async () => {
