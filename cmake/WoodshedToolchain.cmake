@@ -24,6 +24,12 @@ target_link_libraries(woodshed_options INTERFACE Threads::Threads)
 if(EMSCRIPTEN)
   target_compile_options(woodshed_options INTERFACE -pthread -fexceptions)
   target_link_options(woodshed_options INTERFACE -pthread -fexceptions)
+  if(WOODSHED_WASM_SIMD)
+    # For every target of the web build, third-party ones included: RealFft<f32x4> becomes wasm
+    # f32x4 code. Off, the same sources build, the vector extensions lowered to scalar code.
+    add_compile_options(-msimd128)
+    add_link_options(-msimd128)
+  endif()
 else()
   if(WOODSHED_SANITIZE)
     target_compile_options(woodshed_options INTERFACE -fsanitize=${WOODSHED_SANITIZE} -fno-omit-frame-pointer)

@@ -1,55 +1,26 @@
 #pragma once
-// The Stretcher's FFT, private to src/dsp: KissFFT's real transform (kiss_fftr) behind split
-// re[]/im[] arrays, one channel at a time. A SIMD real FFT over the same layout (dsp/real_fft.h,
-// several channels per call) can replace it here without touching the Stretcher's logic.
-// The constructor allocates (throws std::bad_alloc); forward() and inverse() do not.
+// The Stretcher's FFT, private to src/dsp: our real FFT (dsp/real_fft.h) on one channel at a
+// time, over split re[]/im[] arrays. RealFft<f32x4> transforms four channels per call; batching
+// the Stretcher's channels into its lanes is the next step (docs/design/stretcher.md, section 4).
+// The constructor allocates (throws); forward() and inverse() do not.
 
-#include <cstddef>
 #include <cstdint>
-#include <new>
-#include <vector>
 
-#include "kiss_fftr.h"
+#include "woodshed/dsp/real_fft.h"
 
 namespace woodshed::dsp {
 
 class StretchFft {
  public:
-  explicit StretchFft(std::uint32_t size)
-      : forwardConfig(kiss_fftr_alloc(static_cast<int>(size), 0, nullptr, nullptr)),
-        inverseConfig(kiss_fftr_alloc(static_cast<int>(size), 1, nullptr, nullptr)) {
-    if (forwardConfig == nullptr || inverseConfig == nullptr) {
-      kiss_fftr_free(forwardConfig);
-      kiss_fftr_free(inverseConfig);
-      throw std::bad_alloc();
-    }
-    bins.resize(size / 2 + 1);
-  }
-  ~StretchFft() {
-    kiss_fftr_free(forwardConfig);
-    kiss_fftr_free(inverseConfig);
-  }
-  StretchFft(const StretchFft&) = delete;
-  StretchFft& operator=(const StretchFft&) = delete;
+  explicit StretchFft(std::uint32_t size) { fft_.prepare(size); }
 
   /// N samples to N/2+1 bins, unnormalised.
-  void forward(const float* time, float* re, float* im) noexcept {
-    kiss_fftr(forwardConfig, time, bins.data());
-    for (std::size_t b = 0; b < bins.size(); ++b) {
-      re[b] = bins[b].r;
-      im[b] = bins[b].i;
-    }
-  }
+  void forward(const float* time, float* re, float* im) noexcept { fft_.forward(time, re, im); }
   /// N/2+1 bins to N samples, scaled by N.
-  void inverse(const float* re, const float* im, float* time) noexcept {
-    for (std::size_t b = 0; b < bins.size(); ++b) bins[b] = kiss_fft_cpx{re[b], im[b]};
-    kiss_fftri(inverseConfig, bins.data(), time);
-  }
+  void inverse(const float* re, const float* im, float* time) noexcept { fft_.inverse(re, im, time); }
 
  private:
-  kiss_fftr_cfg forwardConfig = nullptr;
-  kiss_fftr_cfg inverseConfig = nullptr;
-  std::vector<kiss_fft_cpx> bins;
+  RealFft<float> fft_;
 };
 
 }  // namespace woodshed::dsp
