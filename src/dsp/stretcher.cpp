@@ -64,9 +64,7 @@ void Stretcher::prepare(const StretchSpec& spec) {
     // Hann^2 at a hop of N/8 sums to 3; the inverse transform scales by N.
     synthesisWindow_[n] = static_cast<float>(w / (3.0 * size_));
   }
-  time_.assign(size_, 0.0f);
-  spectrumRe_.assign(bins_, 0.0f);
-  spectrumIm_.assign(bins_, 0.0f);
+
   planRe_.assign(static_cast<std::size_t>(groups_) * bins_, 0.0f);
   planIm_.assign(static_cast<std::size_t>(groups_) * bins_, 0.0f);
   centreRe_.assign(static_cast<std::size_t>(groups_) * bins_, 0.0f);
@@ -188,7 +186,7 @@ void Stretcher::fill(StretchInput& in, std::int64_t until) noexcept {
   }
 }
 
-void Stretcher::windowPlan(std::int64_t centre, ChannelCount group, float* into) const noexcept {
+void Stretcher::windowPlan(std::int64_t centre, ChannelCount group, float* into, std::size_t stride) const noexcept {
   const std::int64_t start = centre - static_cast<std::int64_t>(size_ / 2);
   for (std::uint32_t n = 0; n < size_; ++n) {
     const std::int64_t index = start + n;
@@ -200,16 +198,35 @@ void Stretcher::windowPlan(std::int64_t centre, ChannelCount group, float* into)
         sum += fifo_[static_cast<std::size_t>(c) * fifoFrames_ + slot];
       }
     }
-    into[n] = sum * window_[n];
+    into[n * stride] = sum * window_[n];
   }
 }
 
-void Stretcher::windowChannel(std::int64_t centre, ChannelCount channel, float* into) const noexcept {
+void Stretcher::transformPlan(std::int64_t centre, float* re, float* im) noexcept {
+  constexpr int kLanes = StretchFft::kLanes;
+  for (ChannelCount first = 0; first < groups_; first += kLanes) {
+    const int count = static_cast<int>(std::min<ChannelCount>(kLanes, groups_ - first));
+    for (int k = 0; k < count; ++k) windowPlan(centre, first + static_cast<ChannelCount>(k), fft_->time() + k, kLanes);
+    fft_->forward();
+    const float* laneRe = fft_->re();
+    const float* laneIm = fft_->im();
+    for (int k = 0; k < count; ++k) {
+      float* r = re + static_cast<std::size_t>(first + static_cast<ChannelCount>(k)) * bins_;
+      float* i = im + static_cast<std::size_t>(first + static_cast<ChannelCount>(k)) * bins_;
+      for (std::uint32_t b = 0; b < bins_; ++b) {
+        r[b] = laneRe[std::size_t{b} * kLanes + static_cast<std::size_t>(k)];
+        i[b] = laneIm[std::size_t{b} * kLanes + static_cast<std::size_t>(k)];
+      }
+    }
+  }
+}
+
+void Stretcher::windowChannel(std::int64_t centre, ChannelCount channel, float* into, std::size_t stride) const noexcept {
   const std::int64_t start = centre - static_cast<std::int64_t>(size_ / 2);
   const float* ring = fifo_.data() + static_cast<std::size_t>(channel) * fifoFrames_;
   for (std::uint32_t n = 0; n < size_; ++n) {
     const std::int64_t index = start + n;
-    into[n] = index >= 0 ? ring[index & fifoMask_] * window_[n] : 0.0f;
+    into[n * stride] = index >= 0 ? ring[index & fifoMask_] * window_[n] : 0.0f;
   }
 }
 
@@ -237,18 +254,10 @@ void Stretcher::runHop(StretchInput& in) noexcept {
   const std::int64_t analysisHop = j > firstHop ? hop.analysis - analysisByHop_[(j - 1) & (kHopRing - 1)] : hs;
   analysisByHop_[j & (kHopRing - 1)] = hop.analysis;
 
-  for (ChannelCount g = 0; g < groups_; ++g) {
-    windowPlan(hop.analysis, g, time_.data());
-    fft_->forward(time_.data(), planRe_.data() + static_cast<std::size_t>(g) * bins_,
-                  planIm_.data() + static_cast<std::size_t>(g) * bins_);
-  }
+  transformPlan(hop.analysis, planRe_.data(), planIm_.data());
   plan_.analyse(planRePointers_.data(), planImPointers_.data(), groups_, analysisHop, hs);
   if (hop.lockStart) {
-    for (ChannelCount g = 0; g < groups_; ++g) {
-      windowPlan(hop.lockCentre, g, time_.data());
-      fft_->forward(time_.data(), centreRe_.data() + static_cast<std::size_t>(g) * bins_,
-                    centreIm_.data() + static_cast<std::size_t>(g) * bins_);
-    }
+    transformPlan(hop.lockCentre, centreRe_.data(), centreIm_.data());
     plan_.powerOf(centreRePointers_.data(), centreImPointers_.data(), groups_, centrePower_.data());
     plan_.resetRisingBins(plan_.previousPower(), centrePower_.data());
   }
@@ -266,30 +275,50 @@ void Stretcher::runHop(StretchInput& in) noexcept {
   const bool oneSource = channels_ == groups_;
   const std::int64_t start = j * hs - half;
   const auto olaFrames = static_cast<std::size_t>(olaMask_ + 1);
-  for (ChannelCount c = 0; c < channels_; ++c) {
-    float* re = oneSource ? planRe_.data() + static_cast<std::size_t>(c) * bins_ : spectrumRe_.data();
-    float* im = oneSource ? planIm_.data() + static_cast<std::size_t>(c) * bins_ : spectrumIm_.data();
-    if (!oneSource) {
-      windowChannel(hop.analysis, c, time_.data());
-      fft_->forward(time_.data(), re, im);
+  // Channels in batches of the FFT's lanes: forward (unless the plan's spectra are theirs),
+  // the plan's rotation of every lane at once, inverse, overlap-add.
+  constexpr int kLanes = StretchFft::kLanes;
+  for (ChannelCount first = 0; first < channels_; first += kLanes) {
+    const int count = static_cast<int>(std::min<ChannelCount>(kLanes, channels_ - first));
+    if (oneSource) {
+      float* laneRe = fft_->re();
+      float* laneIm = fft_->im();
+      for (int k = 0; k < count; ++k) {
+        const float* r = planRe_.data() + static_cast<std::size_t>(first + static_cast<ChannelCount>(k)) * bins_;
+        const float* i = planIm_.data() + static_cast<std::size_t>(first + static_cast<ChannelCount>(k)) * bins_;
+        for (std::uint32_t b = 0; b < bins_; ++b) {
+          laneRe[std::size_t{b} * kLanes + static_cast<std::size_t>(k)] = r[b];
+          laneIm[std::size_t{b} * kLanes + static_cast<std::size_t>(k)] = i[b];
+        }
+      }
+    } else {
+      for (int k = 0; k < count; ++k) windowChannel(hop.analysis, first + static_cast<ChannelCount>(k), fft_->time() + k, kLanes);
+      fft_->forward();
     }
+    f32x4* re = fft_->reLanes();
+    f32x4* im = fft_->imLanes();
     for (std::uint32_t b = 0; b < bins_; ++b) {
-      const float r = re[b], i = im[b];
-      re[b] = r * cosines[b] - i * sines[b];
-      im[b] = r * sines[b] + i * cosines[b];
+      const f32x4 x = re[b], y = im[b];
+      const float c = cosines[b], s = sines[b];
+      re[b] = x * c - y * s;
+      im[b] = x * s + y * c;
     }
-    fft_->inverse(re, im, time_.data());
-    float* ring = ola_.data() + static_cast<std::size_t>(c) * olaFrames;
-    // The hop's last Hs frames are new to the ring (no earlier hop reached them).
-    for (std::int64_t o = start + static_cast<std::int64_t>(size_) - hs; o < start + static_cast<std::int64_t>(size_); ++o) {
-      ring[o & olaMask_] = 0.0f;
-    }
-    for (std::uint32_t n = 0; n < size_; ++n) ring[(start + n) & olaMask_] += time_[n] * synthesisWindow_[n];
-    // The frames this hop finalises: no denormals into the resampler (neither wasm nor x86
-    // flushes them by default).
-    for (std::int64_t o = start; o < start + hs; ++o) {
-      float& v = ring[o & olaMask_];
-      if (std::fabs(v) < kDenormalFloor) v = 0.0f;
+    fft_->inverse();
+    const float* frames = fft_->time();
+    for (int k = 0; k < count; ++k) {
+      float* ring = ola_.data() + static_cast<std::size_t>(first + static_cast<ChannelCount>(k)) * olaFrames;
+      // The hop's last Hs frames are new to the ring (no earlier hop reached them).
+      for (std::int64_t o = start + static_cast<std::int64_t>(size_) - hs; o < start + static_cast<std::int64_t>(size_); ++o) {
+        ring[o & olaMask_] = 0.0f;
+      }
+      const float* frame = frames + k;
+      for (std::uint32_t n = 0; n < size_; ++n) ring[(start + n) & olaMask_] += frame[std::size_t{n} * kLanes] * synthesisWindow_[n];
+      // The frames this hop finalises: no denormals into the resampler (neither wasm nor x86
+      // flushes them by default).
+      for (std::int64_t o = start; o < start + hs; ++o) {
+        float& v = ring[o & olaMask_];
+        if (std::fabs(v) < kDenormalFloor) v = 0.0f;
+      }
     }
   }
   lastHop_ = j;

@@ -139,8 +139,11 @@ class Stretcher {
   void fill(StretchInput& in, std::int64_t until) noexcept;
   void startWet(std::int64_t anchor, double ratio) noexcept;
   void runHop(StretchInput& in) noexcept;
-  void windowPlan(std::int64_t centre, ChannelCount group, float* into) const noexcept;
-  void windowChannel(std::int64_t centre, ChannelCount channel, float* into) const noexcept;
+  /// A windowed frame at `centre` into into[n * stride] (the FFT's lanes).
+  void windowPlan(std::int64_t centre, ChannelCount group, float* into, std::size_t stride) const noexcept;
+  /// Every plan channel's spectrum at `centre`, into re/im (group g at g * bins).
+  void transformPlan(std::int64_t centre, float* re, float* im) noexcept;
+  void windowChannel(std::int64_t centre, ChannelCount channel, float* into, std::size_t stride) const noexcept;
   std::int64_t mapToInput(std::int64_t whole, double fraction) const noexcept;
   float dry(ChannelCount channel, std::int64_t index) const noexcept;
   void stepPitch() noexcept;
@@ -174,7 +177,6 @@ class Stretcher {
   OnsetDetector detector_;
   SincResampler resampler_;
   std::vector<float> window_, synthesisWindow_;
-  std::vector<float> time_, spectrumRe_, spectrumIm_;   // one channel's scratch
   std::vector<float> planRe_, planIm_;                   // groups x bins
   std::vector<float> centreRe_, centreIm_, centrePower_; // a lock's centre frame
   std::vector<const float*> planRePointers_, planImPointers_;
