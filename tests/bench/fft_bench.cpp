@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kiss_fftr.h"
+#include "bench_platform.h"
 #include "woodshed/dsp/real_fft.h"
 
 namespace {
@@ -19,11 +20,7 @@ namespace {
 using namespace woodshed;
 using Clock = std::chrono::steady_clock;
 
-#if defined(__EMSCRIPTEN__)
-constexpr const char* kPlatform = "wasm (node)";
-#else
-constexpr const char* kPlatform = "native";
-#endif
+using bench::kPlatform;
 
 // ns per call of `transform`: the median of 5 repeats of at least 0.2 s each.
 template <class Transform>

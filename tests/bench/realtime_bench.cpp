@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_platform.h"
 #include "woodshed/core/audio_ring.h"
 #include "woodshed/core/thread_pool.h"
 #include "woodshed/engine/offline_render.h"
@@ -21,11 +22,7 @@ namespace {
 using namespace woodshed;
 using Clock = std::chrono::steady_clock;
 
-#if defined(__EMSCRIPTEN__)
-constexpr const char* kPlatform = "wasm (node)";
-#else
-constexpr const char* kPlatform = "native";
-#endif
+using bench::kPlatform;
 
 struct Summary {
   double mean, p99, max;

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_platform.h"
 #include "woodshed/dsp/stretcher.h"
 
 namespace {
@@ -28,11 +29,7 @@ namespace {
 using namespace woodshed;
 using Clock = std::chrono::steady_clock;
 
-#if defined(__EMSCRIPTEN__)
-constexpr const char* kPlatform = "wasm (node)";
-#else
-constexpr const char* kPlatform = "native";
-#endif
+using bench::kPlatform;
 
 constexpr double kRate = 44100.0;
 constexpr double kPi = 3.14159265358979323846;
