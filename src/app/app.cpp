@@ -180,7 +180,10 @@ void App::drawFrame(float width, float height) {
   ImGui::SetNextWindowSize(ImVec2(width, height - statusHeight));
   ImGui::Begin("Woodshed", nullptr,
                ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
-                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings);
+                   ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings |
+                   // A scrollbar that comes and goes as rows appear (a grid found, a tuning) would
+                   // move the waveform under the pointer between two frames.
+                   ImGuiWindowFlags_AlwaysVerticalScrollbar);
   if (ImGui::BeginTable("##layout", 2, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV)) {
     ImGui::TableSetupColumn("library", ImGuiTableColumnFlags_WidthStretch, 0.32f);
     ImGui::TableSetupColumn("main", ImGuiTableColumnFlags_WidthStretch, 0.68f);

@@ -202,10 +202,10 @@ void drawMarkers(App& app, const engine::Track& track) {
   }
 }
 
-// The beat grid (with tap tempo and values by hand), the metronome and the count-in, and a
-// light that flashes on each beat as it is heard.
-// Speed in percent (with the tempo heard, once the song has a grid), its quick speeds, and the
-// pitch in semitones and cents: the page keeps both with the song.
+void drawSpeedTrainer(App& app);
+
+// Speed in percent (with the tempo heard, once the song has a grid), its quick speeds, the
+// trainer, and the pitch in semitones and cents: the page keeps speed and pitch with the song.
 void drawSpeedAndPitch(App& app) {
   const engine::EngineSettings& settings = app.settings();
   double percent = settings.tempo * 100.0;
@@ -232,6 +232,7 @@ void drawSpeedAndPitch(App& app) {
     std::snprintf(label, sizeof label, "tempo.%.0f", quick * 100.0);
     rememberItemRect(app, label);
   }
+  drawSpeedTrainer(app);
   ImGui::SameLine();
   // Semitones and cents, each its own slider; the engine takes their sum.
   const double total = settings.pitchSemitones;
@@ -273,10 +274,12 @@ void drawSpeedAndPitch(App& app) {
   }
 }
 
-// The speed trainer: start, step and target in percent and passes a step, then its progress.
+// The speed trainer, on the speed row: its progress while it runs, else a button that opens
+// its settings (start, step and target in percent, passes a step) in a popup.
 void drawSpeedTrainer(App& app) {
   const engine::EngineSettings& settings = app.settings();
   const engine::EngineStatus status = app.engine().status();
+  ImGui::SameLine();
   if (settings.speedTrainer && status.trainerRunning) {
     const engine::SpeedTrainerSettings& t = *settings.speedTrainer;
     const int pass = static_cast<int>(status.trainerPasses % static_cast<std::uint32_t>(t.passesPerStep)) + 1;
@@ -288,45 +291,47 @@ void drawSpeedTrainer(App& app) {
       ImGui::Text("Trainer: pass %d of %d at %.0f %%%s", pass, t.passesPerStep, status.tempo * 100.0, atTarget ? " (the target)" : "");
     }
     ImGui::SameLine();
-    if (ImGui::SmallButton("Stop trainer")) attempt(app, [&] { app.engine().stopSpeedTrainer(); });
+    if (ImGui::SmallButton("Stop")) attempt(app, [&] { app.engine().stopSpeedTrainer(); });
     rememberItemRect(app, "trainer.stop");
     return;
   }
+  if (ImGui::SmallButton("Trainer...")) ImGui::OpenPopup("trainer");
+  rememberItemRect(app, "trainer.open");
+  if (!ImGui::BeginPopup("trainer")) return;
   engine::SpeedTrainerSettings& draft = app.trainerDraft;
   double start = draft.start * 100.0, step = draft.step * 100.0, target = draft.target * 100.0, passes = draft.passesPerStep;
   const double minPercent = engine::limits::kTempo.min * 100.0, maxPercent = engine::limits::kTempo.max * 100.0;
   const double minStep = 1.0, maxStep = 25.0, minPasses = 1.0, maxPasses = 16.0;
-  ImGui::TextUnformatted("Trainer");
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+  ImGui::TextUnformatted("Faster every few passes of the loop");
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8.0f);
   if (ImGui::SliderScalar("from", ImGuiDataType_Double, &start, &minPercent, &maxPercent, "%.0f %%", ImGuiSliderFlags_AlwaysClamp)) {
     draft.start = std::round(start) / 100.0;
   }
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
-  if (ImGui::SliderScalar("by", ImGuiDataType_Double, &step, &minStep, &maxStep, "%.0f %%", ImGuiSliderFlags_AlwaysClamp)) {
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8.0f);
+  if (ImGui::SliderScalar("faster by", ImGuiDataType_Double, &step, &minStep, &maxStep, "%.0f %%", ImGuiSliderFlags_AlwaysClamp)) {
     draft.step = std::round(step) / 100.0;
   }
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
-  if (ImGui::SliderScalar("to", ImGuiDataType_Double, &target, &minPercent, &maxPercent, "%.0f %%", ImGuiSliderFlags_AlwaysClamp)) {
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8.0f);
+  if (ImGui::SliderScalar("up to", ImGuiDataType_Double, &target, &minPercent, &maxPercent, "%.0f %%", ImGuiSliderFlags_AlwaysClamp)) {
     draft.target = std::round(target) / 100.0;
   }
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 4.0f);
-  if (ImGui::SliderScalar("passes", ImGuiDataType_Double, &passes, &minPasses, &maxPasses, "%.0f", ImGuiSliderFlags_AlwaysClamp)) {
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 8.0f);
+  if (ImGui::SliderScalar("passes a step", ImGuiDataType_Double, &passes, &minPasses, &maxPasses, "%.0f", ImGuiSliderFlags_AlwaysClamp)) {
     draft.passesPerStep = static_cast<int>(std::lround(passes));
   }
-  ImGui::SameLine();
-  if (ImGui::SmallButton("Start trainer")) {
+  if (ImGui::Button("Start")) {
     attempt(app, [&] {
       app.engine().setSpeedTrainer(draft);
       app.engine().setLooping(true);
     });
+    ImGui::CloseCurrentPopup();
   }
   rememberItemRect(app, "trainer.start");
+  ImGui::EndPopup();
 }
 
+// The beat grid (with tap tempo and values by hand), the metronome and the count-in, and a
+// light that flashes on each beat as it is heard.
 void drawPractice(App& app, const engine::Track& track) {
   const engine::EngineSettings& settings = app.settings();
   const engine::BeatGridSettings& grid = settings.beatGrid;
@@ -483,7 +488,6 @@ void drawTransportPanel(App& app) {
   }
   drawWaveform(app, *track);
   drawSpeedAndPitch(app);
-  drawSpeedTrainer(app);
   drawPractice(app, *track);
   drawMarkers(app, *track);
   drawMixer(app, *track);
