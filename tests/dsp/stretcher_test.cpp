@@ -223,8 +223,8 @@ TEST(Stretcher, ClicksStayDistinctClicksAtHalfSpeed) {
     EXPECT_LT(std::fabs(peakDb), 3.0) << "click " << k;
     // Distinct: nothing else in the half spacing around it comes within 12 dB of the click.
     double ghost = 0.0;
-    // (Within the output: the last click's half spacing runs past its end.)
-    for (auto i = expected - static_cast<std::ptrdiff_t>(spacing); i < std::min(expected + static_cast<std::ptrdiff_t>(spacing), size); ++i) {
+    // (Within the output: the first click's half spacing starts before it, the last's ends after it.)
+    for (auto i = std::max<std::ptrdiff_t>(expected - static_cast<std::ptrdiff_t>(spacing), 0); i < std::min(expected + static_cast<std::ptrdiff_t>(spacing), size); ++i) {
       if (std::abs(i - (at - y.begin())) > static_cast<std::ptrdiff_t>(0.005 * kRate)) {
         ghost = std::max(ghost, double{std::fabs(y[static_cast<std::size_t>(i)])});
       }
