@@ -198,11 +198,7 @@ void Engine::setPitch(double semitones) {
 }
 
 namespace {
-std::string shortNumber(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", value);
-  return text;
-}
+std::string shortNumber(double value) { return std::isnan(value) ? "NaN" : formatNumber(value); }
 }  // namespace
 
 void Engine::setSpeedTrainer(const SpeedTrainerSettings& trainer) {

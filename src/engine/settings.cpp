@@ -8,10 +8,7 @@
 
 namespace woodshed::engine {
 
-namespace {
-
-// Shortest form that reads back as the same double ("40", "0.707", "-1.5").
-std::string number(double value) {
+std::string formatNumber(double value) {
   if (!std::isfinite(value)) return "null";
   char text[32];
   if (value == std::trunc(value) && std::fabs(value) < 1e15) {
@@ -26,6 +23,10 @@ std::string number(double value) {
   }
   return text;
 }
+
+namespace {
+
+std::string number(double value) { return formatNumber(value); }
 
 const char* boolean(bool value) { return value ? "true" : "false"; }
 

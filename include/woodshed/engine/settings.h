@@ -150,6 +150,10 @@ struct EngineSettings {
 /// Limit: the shortest A-B loop, so its wrap's crossfade always fits.
 inline constexpr double kMinLoopSeconds = 0.05;
 
+/// The shortest text that reads back as the same double ("40", "0.707", "-1.5"); "null" when
+/// not finite, as JSON has it. Messages and JSON use it alike.
+std::string formatNumber(double value);
+
 /// The settings as JSON for the JS API: {"generator": {...}, "masterGainDb": ..., "eq": {...}}.
 std::string toJson(const EngineSettings& settings);
 /// The limits table as JSON: {"volumeDb": {"min", "max", "initial", "unit", "label"}, ...}.

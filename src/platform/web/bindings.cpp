@@ -607,9 +607,8 @@ EMSCRIPTEN_KEEPALIVE int ws_set_speed_trainer(int enabled, double start, double 
     }
     if (passes != std::floor(passes)) throw woodshed::core::InvalidArgument("the trainer plays a whole number of passes a step");
     if (!(passes >= 1.0 && passes <= 100.0)) {
-      char text[32];
-      std::snprintf(text, sizeof text, "%g", passes);
-      throw woodshed::core::InvalidArgument(std::string("the trainer plays 1 to 100 passes a step, got ") + text);
+      throw woodshed::core::InvalidArgument("the trainer plays 1 to 100 passes a step, got " +
+                                            woodshed::engine::formatNumber(passes));
     }
     app().engine().setSpeedTrainer({start, step, target, static_cast<int>(passes)});
   }));
