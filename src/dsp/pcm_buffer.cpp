@@ -33,10 +33,9 @@ void PcmBuffer::write(ChannelCount channel, std::uint64_t offset, const float* s
       throw core::InvalidArgument(std::string("the audio contains invalid samples (NaN or infinity), the first at ") +
                                   where);
     }
-    // The 16-bit range, both ends: -32768 (a little below -1.0) stays -32768, so a 16-bit file
-    // goes in and out bit for bit.
-    constexpr float kLowest = -32768.0f / kScale;
-    const float clipped = x > 1.0f ? 1.0f : (x < kLowest ? kLowest : x);
+    // The 16-bit range: -1.0 is -32768, and the top is one step below +1.0.
+    constexpr float kHighest = 32767.0f / kScale;
+    const float clipped = x > kHighest ? kHighest : (x < -1.0f ? -1.0f : x);
     out[i] = static_cast<std::int16_t>(std::lrint(clipped * kScale));
   }
 }

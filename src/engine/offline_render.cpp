@@ -12,6 +12,50 @@
 
 namespace woodshed::engine {
 
+namespace {
+
+std::uint64_t regionEnd(const Track& track, RenderRegion region) {
+  const std::uint64_t end = std::min(region.end, track.frames());
+  if (region.start >= end) {
+    throw core::InvalidArgument("the region to render is empty: frames " + std::to_string(region.start) + " to " +
+                                std::to_string(end) + " of " + std::to_string(track.frames()));
+  }
+  return end;
+}
+
+std::uint64_t framesAt(double sourceFrames, double ratio) {
+  return static_cast<std::uint64_t>(std::llround(sourceFrames / ratio));
+}
+
+}  // namespace
+
+std::uint64_t offlineRenderFrames(const Track& track, const EngineSettings& settings, RenderRegion region) {
+  const std::uint64_t end = regionEnd(track, region);
+  const bool stretched = settings.tempo != 1.0 || settings.pitchSemitones != 0.0;
+  return framesAt(static_cast<double>(end - region.start), stretched ? settings.tempo : 1.0);
+}
+
+EngineSettings exportSettings(const Track& track, const EngineSettings& heard, std::optional<std::size_t> source) {
+  EngineSettings settings = heard;
+  settings.volumeDb = 0.0;
+  settings.muted = false;
+  settings.metronome.enabled = false;
+  settings.metronome.countIn = CountIn::Off;
+  settings.speedTrainer.reset();
+  settings.generator.enabled = false;
+  if (source) {
+    if (*source >= track.sources().size()) {
+      throw core::InvalidArgument("the song has " + std::to_string(track.sources().size()) + " sources; there is no source " +
+                                  std::to_string(*source));
+    }
+    for (std::size_t s = 0; s < settings.sources.size(); ++s) {
+      settings.sources[s].mute = s != *source;
+      settings.sources[s].solo = false;
+    }
+  }
+  return settings;
+}
+
 std::uint64_t renderOffline(const Track& track, const EngineSettings& settings, RenderRegion region, RenderSink& sink,
                             const OfflineRenderOptions& options, core::JobContext* context) {
   if (options.chunkFrames < 1 || options.chunkFrames > kMaxChunkFrames) {
@@ -63,7 +107,7 @@ std::uint64_t renderOffline(const Track& track, const EngineSettings& settings, 
 
   // The chain delays by its latency: render that much more and drop it from the front.
   const double ratio = stage != nullptr ? stage->sourceFramesPerOutputFrame() : 1.0;
-  const auto frames = static_cast<std::uint64_t>(std::llround(static_cast<double>(end - region.start) / ratio));
+  const std::uint64_t frames = framesAt(static_cast<double>(end - region.start), ratio);
   std::uint64_t skip = chain->latencyFrames();
   const std::uint64_t total = frames + skip;
   auto storage = std::make_unique<float[]>(std::size_t{options.channels} * options.chunkFrames);

@@ -364,7 +364,7 @@ describe('beat grid, metronome and count-in', () => {
     await page.evaluate(() => window.woodshed.setLoopSnap('zero'));
     await at(7.0123);
     loop = await loopAfter(() => page.keyboard.press('BracketRight'));
-    const stored = (x) => Math.max(-32768, Math.min(32767, Math.round(x * 32767)));
+    const stored = (x) => Math.max(-32768, Math.min(32767, Math.round(x * 32768)));
     const crosses = (i) => (stored(samples[i - 1]) < 0 && stored(samples[i]) >= 0) || (stored(samples[i - 1]) > 0 && stored(samples[i]) <= 0);
     const from = Math.round(7.0123 * rate);
     let expected = from;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -17,10 +19,22 @@ TEST(PcmBuffer, StoresSixteenBitRoundedAndClipped) {
   const float left[4] = {0.0f, 0.5f, -1.0f, 2.0f};
   pcm.write(0, 0, left, 4);
   EXPECT_EQ(pcm.channel(0)[1], 16384);
-  EXPECT_EQ(pcm.channel(0)[2], -32767);
+  EXPECT_EQ(pcm.channel(0)[2], -32768);
   EXPECT_EQ(pcm.channel(0)[3], 32767) << "clipped, not wrapped";
   EXPECT_EQ(pcm.bytes(), 2u * 4u * 2u);
   EXPECT_EQ(budget.usedBytes(), 16u);
+}
+
+// What a browser's decoder gives for a 16-bit file (s / 32768) is stored as s, for every s.
+TEST(PcmBuffer, StoresEverySixteenBitValueAsItself) {
+  core::MemoryBudget budget("test budget", 1 << 20);
+  PcmBuffer pcm(1, 65536, 48000.0, budget);
+  std::vector<float> decoded(65536);
+  for (int i = 0; i < 65536; ++i) decoded[static_cast<std::size_t>(i)] = static_cast<float>(i - 32768) / 32768.0f;
+  pcm.write(0, 0, decoded.data(), decoded.size());
+  int different = 0;
+  for (int i = 0; i < 65536; ++i) different += pcm.channel(0)[i] != i - 32768;
+  EXPECT_EQ(different, 0);
 }
 
 TEST(PcmBuffer, RefusesNonFiniteSamplesNamingWhere) {

@@ -20,7 +20,7 @@ inline float rampSample(std::uint64_t frame, ChannelCount channel) {
 
 /// The int16 round trip of rampSample, as the player outputs it.
 inline float storedRampSample(std::uint64_t frame, ChannelCount channel) {
-  return static_cast<float>(std::lrint(rampSample(frame, channel) * 32767.0f)) / 32767.0f;
+  return static_cast<float>(std::lrint(rampSample(frame, channel) * dsp::PcmBuffer::kScale)) / dsp::PcmBuffer::kScale;
 }
 
 inline std::shared_ptr<dsp::PcmBuffer> rampPcm(core::MemoryBudget& budget, std::uint64_t frames,

@@ -17,7 +17,9 @@ namespace woodshed::dsp {
 class PcmBuffer {
  public:
   static constexpr ChannelCount kMaxChannels = 2;
-  static constexpr float kScale = 32767.0f;
+  /// Full scale of the 16-bit grid: sample s plays as s / 32768, as 16-bit files and the
+  /// browser's decoder have it, so a 16-bit file is stored and played back bit for bit.
+  static constexpr float kScale = 32768.0f;
 
   /// Allocates `channels` x `frames` samples inside `budget`. Throws InvalidArgument for 0 or
   /// too many channels or frames, LimitExceeded when the budget cannot hold it.

@@ -11,6 +11,7 @@
 // neutral settings is bit-exact).
 
 #include <cstdint>
+#include <optional>
 
 #include "woodshed/core/thread_pool.h"
 #include "woodshed/dsp/process_spec.h"
@@ -47,6 +48,17 @@ struct OfflineRenderOptions {
 
 /// Limit: the largest chunk an offline render takes at once.
 inline constexpr FrameCount kMaxChunkFrames = 65536;
+
+/// The frames renderOffline writes for `region` of `track` at the settings' tempo (without a
+/// stage of the caller's): region / tempo, rounded. Throws InvalidArgument for an empty region.
+std::uint64_t offlineRenderFrames(const Track& track, const EngineSettings& settings, RenderRegion region);
+
+/// What an export of `track` renders, from the settings the user hears: everything that shapes
+/// the song, without the listening volume and mute, the metronome and the count-in (which
+/// renderOffline never plays). `source` null: the mix as it plays (muted and soloed stems as
+/// set); an index: that source alone at its own gain and pan, even if muted. Throws
+/// InvalidArgument for a source the track does not have.
+EngineSettings exportSettings(const Track& track, const EngineSettings& heard, std::optional<std::size_t> source);
 
 /// Renders `region` of `track` with `settings` (tempo and pitch, track gain, sources, master
 /// gain, EQ, limiter; every glide already at its target) into `sink`: region / tempo frames. Publishes progress and checks cancellation
