@@ -5,6 +5,7 @@ import { AudioOutput } from './audio-output.js';
 import { BUILD_ID, WASM_INTEGRITY } from './build-info.js';
 import './cache-budgets.js';
 import { EngineBridge } from './engine-bridge.js';
+import { EXPORT_FORMATS } from './export.js';
 import { describeAudio, ImportQueue } from './import.js';
 import { Library } from './library.js';
 import { offerSharedFiles, SharedInbox } from './shared-inbox.js';
@@ -283,6 +284,21 @@ async function boot() {
     setBeatGrid: (bpm, offsetSeconds, beatsPerBar) => {
       api.setBeatGrid({ bpm, offsetSeconds, beatsPerBar }).catch((error) => toast(error.message, 'error'));
     },
+    // The Export popup's button: the save picker opens while the click's activation lasts.
+    exportAudio: (region, start, end, format, eachStem) => {
+      const spec = {
+        region: region === 0 ? 'song' : region === 1 ? 'loop' : { start, end },
+        format: EXPORT_FORMATS[format],
+        stems: eachStem ? 'each' : 'mix',
+      };
+      api.saveExport(spec)
+        .then((names) => { if (names.length > 0) toast(`Exported ${names.join(', ')}`, 'notice'); })
+        .catch((error) => {
+          const cancelled = error.message.startsWith('cancelled');
+          toast(cancelled ? 'Export cancelled: no file was left' : `Export failed: ${error.message}`, cancelled ? 'notice' : 'error');
+        });
+    },
+    cancelExport: () => api.cancelExport(),
     normalize: (targetLufs) => {
       api.normalize({ targetLufs })
         .then(({ gainDb }) => toast(`Normalized: playback gain ${gainDb >= 0 ? '+' : ''}${gainDb.toFixed(1)} dB`, 'notice'))

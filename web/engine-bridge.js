@@ -37,6 +37,10 @@ export const LAYOUTS = {
   loudness: { version: 1, fields: ['momentary', 'shortTerm', 'integrated', 'range', 'truePeak', 'limiterGainReductionDb'] },
   meters: { version: 1, fields: ['peakLeft', 'peakRight', 'rmsLeft', 'rmsRight', 'holdLeft', 'holdRight', 'clipLeft', 'clipRight'] },
   normalize: { version: 1, fields: ['running', 'progress', 'measuredLufs', 'gainDb', 'measuredTrack'] },
+  export: {
+    version: 1,
+    fields: ['running', 'state', 'readableBytes', 'readAddress', 'consumedBytes', 'totalBytes', 'etaSeconds', 'clippedSamples'],
+  },
   beat_detection: {
     version: 2,
     fields: ['running', 'progress', 'trackId', 'succeeded', 'bpm', 'offsetSeconds', 'beatsPerBar', 'confidence',
@@ -100,6 +104,11 @@ export class EngineBridge {
     const fields = name === 'recall' ? this.#recallKeys : LAYOUTS[name].fields;
     const values = this.doubles(name);
     return Object.fromEntries(fields.map((field, i) => [field, values[i]]));
+  }
+
+  /** A copy of `length` bytes of the wasm heap from `address` (an address an entry gave). */
+  bytes(address, length) {
+    return this.#module.HEAPU8.slice(address, address + length);
   }
 
   /** The spectrum block (after ws_spectrum): {bins, fftSize, sampleRate, averageDb, peakHoldDb}. */

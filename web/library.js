@@ -17,7 +17,7 @@
 
 import { newMarkerId, withMarkerAdded, withMarkerUpdated } from './markers.js';
 import {
-  exists, migrateLayout, openLayout, ORIGINAL_NAME, removeAbandonedTemporaryFiles, SIDECAR_SUFFIX, withTemporaryFile,
+  exists, migrateLayout, openLayout, ORIGINAL_NAME, openTemporaryFile, removeAbandonedTemporaryFiles, SIDECAR_SUFFIX, withTemporaryFile,
 } from './storage-layout.js';
 
 const DB_NAME = 'woodshed';
@@ -121,7 +121,55 @@ export class Library {
     library.#channel = new BroadcastChannel(CHANNEL);
     library.#channel.onmessage = () => library.#notify();
     library.repaired = await library.#exclusive(() => library.#repair(describe));
+    // Exports are handed over at once; any left from an earlier visit are not needed.
+    await library.#removeExports(() => true);
     return library;
+  }
+
+  /**
+   * A new file for an export, written chunk by chunk: {writable, finish(), discard()}. It is
+   * written as a temporary file (removed by the start-up repair if the page dies meanwhile);
+   * finish(), after the writable is closed, moves it into exports/ and resolves with its File,
+   * which stays readable until this page's next export or the next start.
+   */
+  async openExportFile() {
+    await this.#removeExports((name) => this.#exportsMade.has(name));
+    const file = await openTemporaryFile(this.#layout);
+    const exports = this.#layout.exports;
+    const name = `${crypto.randomUUID()}.wav`;
+    return {
+      writable: file.writable,
+      finish: async () => {
+        await file.moveTo(exports, name);
+        this.#exportsMade.add(name);
+        return (await exports.getFileHandle(name)).getFile();
+      },
+      discard: async () => {
+        await file.discard();
+        await exports.removeEntry(name).catch(() => {});
+        this.#exportsMade.delete(name);
+      },
+    };
+  }
+
+  /** Names of the files in exports/ and tmp/, to check that nothing is left behind. */
+  async exportFiles() {
+    const names = [];
+    for (const folder of ['exports', 'tmp']) {
+      for await (const [name] of this.#layout[folder].entries()) names.push(`${folder}/${name}`);
+    }
+    return names;
+  }
+
+  #exportsMade = new Set();
+
+  async #removeExports(matches) {
+    const names = [];
+    for await (const [name] of this.#layout.exports.entries()) if (matches(name)) names.push(name);
+    for (const name of names) {
+      await this.#layout.exports.removeEntry(name).catch(() => {});
+      this.#exportsMade.delete(name);
+    }
   }
 
   /** Calls `listener` after any change, in this tab or another. Returns the unsubscribe. */

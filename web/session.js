@@ -109,6 +109,22 @@ export class Session {
   }
 
   /**
+   * The engine's id for a library song, decoding it into memory if need be; it does not become
+   * current (an export of another song).
+   */
+  async ensureInMemory(id) {
+    let engineId = this.#inMemory.get(id);
+    if (engineId === undefined) {
+      const record = await this.#library.get(id);
+      if (!record) throw new Error('that song is not in the library');
+      engineId = await this.#imports.restore(id, record.name, await this.#library.read(id));
+    }
+    this.#remember(id, engineId);
+    this.#trimMemory();
+    return engineId;
+  }
+
+  /**
    * Sets the current song's beat grid in the engine (which checks it) and keeps it with the
    * song: {bpm, offsetSeconds, beatsPerBar}, `source` 'manual' or 'tapped'.
    */

@@ -75,6 +75,44 @@ export async function withTemporaryFile(layout, work) {
 }
 
 /**
+ * Opens a new temporary file for writing and holds its lock until it is finished or discarded,
+ * for work that cannot run inside one callback (an export written chunk by chunk):
+ * {handle, writable, moveTo(directory, name) (after closing: moves it, releases the lock),
+ * discard() (removes it, releases the lock)}.
+ */
+export async function openTemporaryFile(layout) {
+  const name = crypto.randomUUID();
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await new Promise((granted) => {
+    navigator.locks.request(`${TEMPORARY_LOCK_PREFIX}${name}`, () => { granted(); return held; });
+  });
+  try {
+    const handle = await layout.tmp.getFileHandle(name, { create: true });
+    const writable = await handle.createWritable();
+    return {
+      handle,
+      writable,
+      async moveTo(directory, finalName) {
+        try {
+          await handle.move(directory, finalName);
+        } finally {
+          release();
+        }
+      },
+      async discard() {
+        await layout.tmp.removeEntry(name).catch(() => {});
+        release();
+      },
+    };
+  } catch (error) {
+    await layout.tmp.removeEntry(name).catch(() => {});
+    release();
+    throw error;
+  }
+}
+
+/**
  * Removes temporary files that no tab is writing (their lock is free). Returns how many.
  */
 export async function removeAbandonedTemporaryFiles(layout) {

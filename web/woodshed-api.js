@@ -26,6 +26,7 @@
 //   await woodshed.meters()                     peak and RMS per channel, with hold and clip
 //   await woodshed.spectrum()                   {frequencies, magnitudesDb, peakHoldDb}
 //   await woodshed.normalize({targetLufs})      measure the song, set its playback gain
+//   await woodshed.setTrackGain(db)             the song's playback gain, kept with it
 //   await woodshed.play() / pause()             the current track's transport
 //   await woodshed.seek(seconds), setLoop(on), setLoopRegion({start, end}) or setLoopRegion(null)
 //   await woodshed.state()                      {trackId, positionSeconds, durationSeconds, playing, looping, ...}
@@ -37,6 +38,9 @@
 //   await woodshed.setMetronome({enabled, levelDb, countIn: 'off'|'first'|'every', countInBars})
 //   await woodshed.setTempo(ratio), setPitch(semitones)   speed (0.25-2) and pitch (-12..+12), kept with the song
 //   await woodshed.tuning(trackId?), tuneTo(hz)           the song's offset from A440 in cents; retune to A = hz
+//   await woodshed.exportAudio(trackId?, {region: 'loop'|'song'|{start, end}, format: 'wav16'|'wav24'|'wav32f',
+//                              stems: 'mix'|'each'|[names]})   what you hear, as a WAV Blob (or [{name, blob}])
+//   woodshed.cancelExport()                     stops it; the export rejects with "cancelled..."
 //   await woodshed.setSpeedTrainer({start, step, target, passesPerStep}) or (null)   faster each few passes of the loop
 //
 // Every call into C++ goes through one exception boundary: a failure comes back as a rejected
@@ -44,6 +48,7 @@
 // the engine, against one table of named limits; this file checks only types.
 
 import { beatsOf, gridFromTaps, withTap } from './beat-grid.js';
+import { EXPORT_FORMATS, Exporter, exportFileName } from './export.js';
 import { markerFrom, sectionsOf } from './markers.js';
 import { mediaCacheUse, tuningOf } from './session.js';
 
@@ -54,6 +59,13 @@ const TRANSPORT_SETTLE_MS = 250;
 const GENERATOR_TYPES = ['sine', 'square', 'triangle', 'saw', 'white', 'pink', 'sweep'];
 const COUNT_INS = ['off', 'first', 'every'];
 const LOOP_SNAPS = ['off', 'beat', 'zero'];
+
+/** Song time for file names (no colons): "0m12s", "1m05.5s". */
+function clock(seconds) {
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round((seconds - 60 * minutes) * 10) / 10;
+  return `${minutes}m${rest < 10 ? '0' : ''}${rest}s`;
+}
 
 /**
  * The speed trainer's progress from its settings and the passes heard: {start, step, target,
@@ -71,6 +83,7 @@ export class WoodshedApi {
   #library = null;
   #inbox = null;
   #session = null;
+  #exporter = null;
   #limits = null;
   #lastError = null;
   #changeListeners = new Set();
@@ -103,6 +116,7 @@ export class WoodshedApi {
     this.#library = library;
     this.#inbox = inbox;
     this.#session = session;
+    this.#exporter = new Exporter(bridge);
     this.#limits = bridge.json('ws_limits');
     /**
      * What the library's start-up check did: {migratedFiles, temporaryFiles,
@@ -293,6 +307,134 @@ export class WoodshedApi {
     return restored?.id ?? null;
   }
 
+  /**
+   * Renders a song as it is heard into WAV: `region` 'song' (default), 'loop' (its A-B loop)
+   * or {start, end} in song seconds; `format` 'wav16' (default, TPDF dither where it is not
+   * already on the grid), 'wav24' or 'wav32f'; `stems` 'mix' (default), 'each' or a list of
+   * stem names. With everything that shapes the song (speed, pitch, stem mix, EQ, limiter,
+   * the song's gain), without the listening volume and mute, the metronome and the count-in.
+   * The song is the current one unless `trackId` names another (then with its own gain,
+   * speed and pitch). Faster than real time on the thread pool, streamed through a temporary
+   * file, never whole in memory. Resolves with a Blob ('mix') or [{name, blob}], which stay
+   * readable until the next export or reload; rejects with "cancelled..." after
+   * cancelExport(), leaving no file. state().export shows its progress.
+   */
+  async exportAudio(trackId = null, { region = 'song', format = 'wav16', stems = 'mix' } = {}) {
+    await this.ready;
+    let jobs;
+    const files = await this.#exporter.run(async () => {
+      jobs = await this.#exportJobs(trackId, { region, format, stems });
+      return jobs;
+    }, () => this.#library.openExportFile());
+    return stems === 'mix' ? files[0] : files.map((blob, i) => ({ name: jobs[i].stem, blob }));
+  }
+
+  /** Stops the running export (it rejects with "cancelled..."); nothing when none runs. */
+  cancelExport() {
+    this.#exporter?.cancel();
+  }
+
+  /**
+   * The app's Export button: asks where to save while the click's activation lasts
+   * (showSaveFilePicker) and streams into that file; where there is no save picker, exports
+   * through a temporary file and hands it over as a download. One file per stem for 'each'
+   * (the picker is asked for the first; the rest download). Resolves with the names saved.
+   */
+  async saveExport({ region = 'song', format = 'wav16', stems = 'mix' } = {}) {
+    await this.ready;
+    const jobs = await this.#exportJobs(null, { region, format, stems });
+    const picker = jobs.length === 1 && typeof window.showSaveFilePicker === 'function' ? window.showSaveFilePicker : null;
+    if (picker) {
+      let handle;
+      try {
+        handle = await picker({
+          suggestedName: jobs[0].name,
+          types: [{ description: 'WAV audio', accept: { 'audio/wav': ['.wav'] } }],
+        });
+      } catch (error) {
+        if (error?.name === 'AbortError') return [];  // the user closed the picker
+        throw error;
+      }
+      await this.#exporter.run(async () => jobs, async () => {
+        const writable = await handle.createWritable();
+        return {
+          writable,
+          finish: async () => jobs[0].name,
+          // abort() left the file as it was; a file the picker just made is removed.
+          discard: async () => { await handle.remove?.().catch(() => {}); },
+        };
+      });
+      return [jobs[0].name];
+    }
+    const files = await this.#exporter.run(async () => jobs, () => this.#library.openExportFile());
+    files.forEach((file, i) => {
+      const url = URL.createObjectURL(file);
+      const link = Object.assign(document.createElement('a'), { href: url, download: jobs[i].name });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    });
+    return jobs.map((job) => job.name);
+  }
+
+  // One export job per file, checked: the song in memory, the region in its seconds.
+  async #exportJobs(trackId, { region, format, stems }) {
+    if (!EXPORT_FORMATS.includes(format)) {
+      throw new Error(`an export's format is ${EXPORT_FORMATS.join(', ')}; got ${JSON.stringify(format)}`);
+    }
+    const id = trackId ?? this.#session.currentId;
+    if (id === null) throw new Error('no song is loaded');
+    const record = await this.#library.get(id);
+    if (!record) throw new Error('that song is not in the library');
+    const engineTrackId = await this.#session.ensureInMemory(id);
+    const current = id === this.#session.currentId;
+    const recall = await this.#session.recall(id, this.#limits);
+    const settings = this.#bridge.json('ws_settings');
+    const track = this.#bridge.json('ws_tracks').find((t) => t.id === engineTrackId);
+    if (!track) throw new Error('that song is not in memory');
+    let start;
+    let end;
+    let label = '';
+    if (region === 'song') {
+      [start, end] = [0, track.duration];
+    } else if (region === 'loop') {
+      const loop = current ? settings.loop
+        : (recall.loopEndSeconds > recall.loopStartSeconds ? { start: recall.loopStartSeconds, end: recall.loopEndSeconds } : null);
+      if (!loop) throw new Error('this song has no A-B loop to export: set one, or export the song or a range');
+      [start, end] = [loop.start, loop.end];
+      label = `A-B ${clock(start)}-${clock(end)}`;
+    } else if (region && typeof region === 'object' && Number.isFinite(region.start) && Number.isFinite(region.end)) {
+      if (!(region.start >= 0 && region.end > region.start && region.start < track.duration)) {
+        throw new Error(`the range to export must lie within the song (0-${track.duration.toFixed(3)} s) and end after it starts; `
+          + `got ${region.start}-${region.end} s`);
+      }
+      [start, end] = [region.start, Math.min(region.end, track.duration)];
+      label = `${clock(start)}-${clock(end)}`;
+    } else {
+      throw new Error(`an export's region is 'song', 'loop' or {start, end} in seconds; got ${JSON.stringify(region)}`);
+    }
+    const tempo = current ? settings.tempo : recall.tempo;
+    const pitchSemitones = current ? settings.pitchSemitones : recall.pitchSemitones;
+    if (tempo !== 1) label = [label, `${Math.round(tempo * 100)}%`].filter(Boolean).join(', ');
+    if (pitchSemitones !== 0) label = [label, `${pitchSemitones > 0 ? '+' : ''}${+pitchSemitones.toFixed(2)} st`].filter(Boolean).join(', ');
+    const base = {
+      engineTrackId, start, end, format, source: null, trackGainDb: recall.trackGainDb, tempo, pitchSemitones,
+    };
+    if (stems === 'mix') return [{ ...base, name: exportFileName(record.name, { label }) }];
+    const names = track.sources;
+    if (names.length < 2) throw new Error('this song has no stems to export: it is one mix (split it into stems first)');
+    const wanted = stems === 'each' ? names : stems;
+    if (!Array.isArray(wanted) || wanted.length === 0) {
+      throw new Error(`an export's stems are 'mix', 'each' or a list of stem names (${names.join(', ')})`);
+    }
+    return wanted.map((stem) => {
+      const source = names.indexOf(stem);
+      if (source < 0) throw new Error(`this song has no stem called ${JSON.stringify(stem)}; it has ${names.join(', ')}`);
+      return { ...base, source, stem, name: exportFileName(record.name, { label, stem }) };
+    });
+  }
+
   /** Cancels imports in progress or waiting (all when no key is given). */
   async cancelImports(key = null) {
     await this.ready;
@@ -461,6 +603,20 @@ export class WoodshedApi {
       await this.#session.keepRecalled(id, 'trackGainDb', result.gainDb);
       return { measuredLufs: result.measuredLufs, gainDb: result.gainDb };
     }
+  }
+
+  /**
+   * Sets the current song's playback gain in dB (kept with the song, as normalize() keeps the
+   * gain it measures).
+   */
+  async setTrackGain(db) {
+    await this.ready;
+    if (typeof db !== 'number') throw new TypeError('the gain is a number of dB');
+    const id = this.#session.currentId;
+    if (id === null) throw new Error('no song is loaded');
+    this.#call('ws_set_track_gain', ['number'], [db]);
+    await this.#session.keepRecalled(id, 'trackGainDb', db);
+    this.#changed();
   }
 
   /**
@@ -865,6 +1021,8 @@ export class WoodshedApi {
       volumeDb,
       muted,
       lastError: this.#lastError,
+      // {stage, progress, etaSeconds, ...} of the running or last export, or null.
+      export: this.#exporter.state(),
     };
   }
 

@@ -3,12 +3,15 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
 #include "woodshed/core/error.h"
 #include "woodshed/engine/beat_detection.h"
 #include "woodshed/engine/loudness_scan.h"
+#include "woodshed/engine/offline_render.h"
 
 #include "app/panels.h"
 
@@ -74,6 +77,81 @@ void App::poll() {
     b.message = b.succeeded ? "" : b.job.error();
     b.job = core::JobHandle();
   }
+}
+
+namespace {
+
+double steadySeconds() noexcept {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::uint64_t App::startExport(const ExportRequest& request) {
+  if (exporting.job.valid() && !exporting.job.isFinished()) {
+    throw core::Error("an export is running: wait for it or cancel it first");
+  }
+  const auto track = library_.find(request.trackId);
+  if (!track) throw core::InvalidArgument("that song is not in memory");
+  if (!(request.startSeconds >= 0.0) || !(request.endSeconds > request.startSeconds)) {
+    throw core::InvalidArgument("the region to export must start at 0 s or later and end after it starts, got " +
+                                engine::formatNumber(request.startSeconds) + " to " + engine::formatNumber(request.endSeconds) + " s");
+  }
+  engine::EngineSettings heard = engine_.settings();
+  const auto current = engine_.loadedTrack();
+  if (!current || current->id() != track->id()) {
+    // Another song: its own gain, speed and pitch (as the page keeps them), its sources as imported.
+    engine::limits::kTrackGain.check(request.trackGainDb);
+    engine::limits::kTempo.check(request.tempo);
+    engine::limits::kPitch.check(request.pitchSemitones);
+    heard.trackGainDb = request.trackGainDb;
+    heard.tempo = request.tempo;
+    heard.pitchSemitones = request.pitchSemitones;
+    heard.sources = {};
+  }
+  const engine::EngineSettings settings = engine::exportSettings(*track, heard, request.source);
+  const engine::RenderRegion region{
+      static_cast<std::uint64_t>(std::llround(request.startSeconds * track->sampleRate())),
+      request.endSeconds >= track->durationSeconds()
+          ? track->frames()
+          : static_cast<std::uint64_t>(std::llround(request.endSeconds * track->sampleRate()))};
+  const std::uint64_t frames = engine::offlineRenderFrames(*track, settings, region);
+  engine::OfflineRenderOptions options;
+  options.channels = track->channels();
+  auto stream = std::make_shared<engine::ExportStream>(request.format, options.channels, track->sampleRate(), frames,
+                                                       options.chunkFrames);
+  core::JobHandle job = pool_.submit("export of " + track->name(), [track, settings, region, options, stream](core::JobContext& context) {
+    stream->attach(&context);
+    try {
+      engine::renderOffline(*track, settings, region, *stream, options, &context);
+      stream->finish();
+    } catch (...) {
+      stream->fail();
+      throw;
+    }
+  });
+  exporting = Export{std::move(job), std::move(stream), steadySeconds(), {}};
+  return exporting.stream->totalBytes();
+}
+
+void App::cancelExport() noexcept {
+  if (!exporting.job.valid()) return;
+  exporting.job.cancel();
+  if (exporting.stream) exporting.stream->wakeProducer();
+}
+
+void App::endExport() noexcept {
+  if (exporting.job.valid() && !exporting.job.isFinished()) cancelExport();
+  // The job holds its own reference to the stream until it returns.
+  exporting.stream.reset();
+}
+
+double App::exportEtaSeconds() const noexcept {
+  if (!exporting.stream) return -1.0;
+  const double done = static_cast<double>(exporting.stream->consumedBytes()) / static_cast<double>(exporting.stream->totalBytes());
+  const double elapsed = steadySeconds() - exporting.startedAt;
+  if (done < 0.02 || elapsed < 0.2) return -1.0;
+  return elapsed * (1.0 - done) / done;
 }
 
 void App::startBeatDetection() {

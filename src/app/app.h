@@ -16,6 +16,7 @@
 #include "woodshed/dsp/signal_generator.h"
 #include "woodshed/engine/beat_detection.h"
 #include "woodshed/engine/engine.h"
+#include "woodshed/engine/export_stream.h"
 #include "woodshed/engine/track_library.h"
 #include "woodshed/dsp/look_ahead_limiter.h"
 #include "woodshed/dsp/parametric_eq.h"
@@ -159,6 +160,47 @@ class App {
   /// Starts detecting the current track's grid (a detection of another track is cancelled; one
   /// of this track already running goes on). Throws if nothing is loaded.
   void startBeatDetection();
+
+  /// What to export: a region of a track in a format, the mix or one source, with the settings
+  /// heard (for the current track) or the track's own (trackGainDb, tempo, pitch; the rest of
+  /// the shaping is the app's).
+  struct ExportRequest {
+    engine::TrackId trackId = engine::kNoTrack;
+    double startSeconds = 0.0;
+    double endSeconds = 0.0;
+    engine::ExportFormat format = engine::ExportFormat::Wav16;
+    std::optional<std::size_t> source;  ///< null: the mix
+    double trackGainDb = 0.0;
+    double tempo = 1.0;
+    double pitchSemitones = 0.0;
+  };
+  /// An export in progress, rendered on the thread pool into a stream the page writes to a file.
+  struct Export {
+    core::JobHandle job;
+    std::shared_ptr<engine::ExportStream> stream;
+    double startedAt = 0.0;  ///< seconds on the steady clock
+    std::string message;     ///< why it failed or was cancelled
+  };
+  Export exporting;
+  /// The export popup's choices: region (0 song, 1 A-B loop, 2 a section), the section's
+  /// marker, the format (0 wav16, 1 wav24, 2 wav32f), each stem as its own file.
+  struct ExportDraft {
+    int region = 0;
+    int section = 0;
+    int format = 0;
+    bool eachStem = false;
+  };
+  ExportDraft exportDraft;
+  /// Starts rendering `request` (one export at a time). Throws InvalidArgument for an unknown
+  /// track, an empty region or a source the track lacks, Error while another export runs, and
+  /// LimitExceeded for a file too large for WAV. Returns the file's size in bytes.
+  std::uint64_t startExport(const ExportRequest& request);
+  /// Asks the running export to stop; the page then drops what it wrote.
+  void cancelExport() noexcept;
+  /// Drops the finished export's stream (its memory); the page calls it once the file is written.
+  void endExport() noexcept;
+  /// Seconds left, from the bytes written so far and the time taken; negative while unknown.
+  double exportEtaSeconds() const noexcept;
 
   /// Waveform view of the current track: visible range in frames (0 = whole track).
   double waveformZoom = 1.0;      ///< 1 = whole track; 2 = half of it, ...

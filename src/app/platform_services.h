@@ -54,6 +54,12 @@ class PlatformServices {
   /// Sets the pitch's cents so the song's tuning lands on A = `referenceHz` (440, 442).
   virtual void requestTuneTo(double referenceHz) = 0;
 
+  /// Exports the current song as heard into a file the page asks for (or downloads): `region`
+  /// 0 the whole song, 1 its A-B loop, 2 startSeconds to endSeconds; `format` 0 wav16, 1 wav24,
+  /// 2 wav32f; each stem as its own file, or the mix. Progress shows through App::exporting.
+  virtual void requestExport(int region, double startSeconds, double endSeconds, int format, bool eachStem) = 0;
+  virtual void requestCancelExport() = 0;
+
   virtual bool crossOriginIsolated() const = 0;
   /// Bytes currently allocated with malloc/new.
   virtual std::size_t heapBytesInUse() const = 0;

@@ -457,6 +457,90 @@ void drawMixer(App& app, const engine::Track& track) {
 
 }  // namespace
 
+// Export, on the transport row: a button that opens its choices in a popup, and while an
+// export runs its progress and a Cancel button. What is exported is what is heard, without the
+// listening volume and the metronome.
+void drawExport(App& app, const engine::Track& track) {
+  ImGui::SameLine();
+  if (const auto& stream = app.exporting.stream) {
+    const double done = static_cast<double>(stream->consumedBytes()) / static_cast<double>(stream->totalBytes());
+    const double eta = app.exportEtaSeconds();
+    if (eta >= 0.0) {
+      ImGui::Text("Exporting %.0f %% (%.0f s left)", done * 100.0, std::ceil(eta));
+    } else {
+      ImGui::Text("Exporting %.0f %%", done * 100.0);
+    }
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Cancel")) app.platform().requestCancelExport();
+    rememberItemRect(app, "export.cancel");
+    return;
+  }
+  if (ImGui::SmallButton("Export...")) ImGui::OpenPopup("export");
+  rememberItemRect(app, "export.open");
+  if (!ImGui::BeginPopup("export")) return;
+  App::ExportDraft& draft = app.exportDraft;
+  const engine::EngineSettings& settings = app.settings();
+  const bool hasLoop = settings.loopEndSeconds > settings.loopStartSeconds;
+  if (draft.region == 1 && !hasLoop) draft.region = 0;
+  if (draft.region == 2 && app.markers.empty()) draft.region = 0;
+  ImGui::TextUnformatted("Export what you hear as a WAV file");
+  ImGui::RadioButton("the whole song", &draft.region, 0);
+  rememberItemRect(app, "export.song");
+  ImGui::BeginDisabled(!hasLoop);
+  ImGui::SameLine();
+  ImGui::RadioButton("the A-B loop", &draft.region, 1);
+  rememberItemRect(app, "export.loop");
+  ImGui::EndDisabled();
+  // A section runs from one marker to the next, the last to the song's end.
+  double sectionStart = 0.0, sectionEnd = track.durationSeconds();
+  if (!app.markers.empty()) {
+    ImGui::SameLine();
+    ImGui::RadioButton("a section", &draft.region, 2);
+    draft.section = std::clamp(draft.section, 0, static_cast<int>(app.markers.size()) - 1);
+    const auto index = static_cast<std::size_t>(draft.section);
+    sectionStart = app.markers[index].seconds;
+    if (index + 1 < app.markers.size()) sectionEnd = app.markers[index + 1].seconds;
+    if (draft.region == 2) {
+      ImGui::SetNextItemWidth(ImGui::GetFontSize() * 10.0f);
+      if (ImGui::BeginCombo("##section", app.markers[index].name.c_str())) {
+        for (std::size_t m = 0; m < app.markers.size(); ++m) {
+          ImGui::PushID(static_cast<int>(m));
+          if (ImGui::Selectable(app.markers[m].name.c_str(), m == index)) draft.section = static_cast<int>(m);
+          ImGui::PopID();
+        }
+        ImGui::EndCombo();
+      }
+    }
+  }
+  ImGui::RadioButton("16-bit", &draft.format, 0);
+  rememberItemRect(app, "export.wav16");
+  ImGui::SameLine();
+  ImGui::RadioButton("24-bit", &draft.format, 1);
+  rememberItemRect(app, "export.wav24");
+  ImGui::SameLine();
+  ImGui::RadioButton("32-bit float", &draft.format, 2);
+  rememberItemRect(app, "export.wav32f");
+  if (track.sources().size() > 1) {
+    ImGui::Checkbox("each stem as its own file", &draft.eachStem);
+  } else {
+    draft.eachStem = false;
+  }
+  std::string shaping = "at " + std::to_string(static_cast<int>(std::lround(settings.tempo * 100.0))) + " % speed";
+  if (settings.pitchSemitones != 0.0) {
+    char pitch[32];
+    std::snprintf(pitch, sizeof pitch, ", %+.2f semitones", settings.pitchSemitones);
+    shaping += pitch;
+  }
+  ImGui::TextDisabled("%s, with the EQ, limiter and gain as set;", shaping.c_str());
+  ImGui::TextDisabled("without the volume, the metronome and the count-in.");
+  if (ImGui::Button("Export")) {
+    app.platform().requestExport(draft.region, sectionStart, sectionEnd, draft.format, draft.eachStem);
+    ImGui::CloseCurrentPopup();
+  }
+  rememberItemRect(app, "export.start");
+  ImGui::EndPopup();
+}
+
 void drawTransportPanel(App& app) {
   const auto track = app.currentTrack();
   if (!track) {
@@ -486,6 +570,7 @@ void drawTransportPanel(App& app) {
     app.waveformZoom = zoom;
     app.waveformStartFrame = centre - static_cast<double>(track->frames()) / zoom * 0.5;
   }
+  drawExport(app, *track);
   drawWaveform(app, *track);
   drawSpeedAndPitch(app);
   drawPractice(app, *track);

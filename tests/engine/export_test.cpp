@@ -120,19 +120,19 @@ TEST_F(ExportTest, ASixteenBitSongAtNeutralSettingsExportsAsItsOwnSamplesInEvery
 // A sine of a third of a 16-bit step survives wav16 as a tone in the dither's noise; plain
 // rounding leaves silence (with the dither taken out, this measured -inf dB).
 TEST_F(ExportTest, DitherKeepsASineBelowTheLastBitInSixteenBits) {
-  const std::uint64_t frames = 65536;
+  const std::size_t frames = 65536;
   // A quiet passage as a render hands it to the encoder.
   WavSampleEncoder encoder(ExportFormat::Wav16, 1);
   const double amplitude = std::pow(10.0, -100.0 / 20.0);  // 1e-5: a third of a step (3.05e-5)
   std::vector<float> sine(frames);
-  for (std::uint64_t i = 0; i < frames; ++i) sine[i] = static_cast<float>(amplitude * std::sin(2.0 * M_PI * 1000.0 * static_cast<double>(i) / kRate));
+  for (std::size_t i = 0; i < frames; ++i) sine[i] = static_cast<float>(amplitude * std::sin(2.0 * M_PI * 1000.0 * static_cast<double>(i) / kRate));
   std::vector<std::uint8_t> bytes(frames * 2);
   float* channels[1] = {sine.data()};
   encoder.encode(dsp::AudioBlock{channels, 1, static_cast<FrameCount>(frames)}, bytes.data());
   EXPECT_EQ(encoder.ditheredSamples(), frames);
   // The level of the 1 kHz component in what was written, by correlation with the sine.
   double re = 0.0, im = 0.0;
-  for (std::uint64_t i = 0; i < frames; ++i) {
+  for (std::size_t i = 0; i < frames; ++i) {
     const double s = static_cast<std::int16_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8)) / 32768.0;
     const double phase = 2.0 * M_PI * 1000.0 * static_cast<double>(i) / kRate;
     re += s * std::sin(phase);

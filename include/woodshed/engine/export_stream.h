@@ -43,6 +43,9 @@ class ExportStream final : public RenderSink {
                FrameCount maxChunkFrames, core::JobContext* context = nullptr,
                std::uint32_t capacityBytes = kDefaultCapacityBytes);
 
+  /// Producer: the job whose cancellation a wait on a full ring checks, when the stream was made
+  /// before its job started.
+  void attach(core::JobContext* context) noexcept { context_ = context; }
   /// Producer: encodes `block` into the ring, waiting while it is full. Throws Cancelled
   /// when the job is cancelled meanwhile, Error when more frames come than the header says.
   void write(const dsp::AudioBlock& block) override;

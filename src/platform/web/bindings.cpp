@@ -31,7 +31,8 @@ constexpr const char* kEntries =
     "ws_set_eq_bypass,ws_set_eq,ws_meters,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
     "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume,"
     "ws_settings,ws_limits,ws_recall,ws_set_loop_region,ws_clear_loop_region,ws_set_beat_grid,ws_clear_beat_grid,"
-    "ws_set_metronome,ws_set_tempo,ws_set_pitch,ws_detect_beats,ws_beat_detection_status,ws_nearest_zero_crossing,ws_note_loop_snap,ws_note_tuning,ws_set_speed_trainer";
+    "ws_set_metronome,ws_set_tempo,ws_set_pitch,ws_detect_beats,ws_beat_detection_status,ws_nearest_zero_crossing,ws_note_loop_snap,ws_note_tuning,ws_set_speed_trainer,"
+    "ws_export_start,ws_export_status,ws_export_consume,ws_export_cancel,ws_export_end";
 
 // Blocks JS reads (and, for the EQ and recall, writes) in the wasm heap. Each starts with a
 // header: the layout's version and the block's size in bytes. web/engine-bridge.js holds the
@@ -66,6 +67,11 @@ Block<woodshed::engine::RecallValues, 1> gRecall;
 // Frames JS copies per ws_import_write call (through gImportScratch).
 constexpr std::size_t kImportChunkFrames = 1 << 16;
 float gImportScratch[kImportChunkFrames];
+
+// An export's progress (ws_export_status): {running, state (0 rendering, 1 finished, 2 failed
+// or cancelled, -1 none), readableBytes, readAddress, consumedBytes, totalBytes, etaSeconds,
+// clippedSamples}; a failure's reason is in ws_result_text().
+Block<double[8], 1> gExport;
 
 // The numeric or text result of the last successful call that has one (ws_result_*).
 double gResultNumber = 0.0;
@@ -299,7 +305,15 @@ EMSCRIPTEN_KEEPALIVE int ws_tracks() {
       appendJsonString(json, track.name);
       json += ",\"waveformError\":";
       appendJsonString(json, track.waveformError);
-      json += '}';
+      // The sources in order ("mix", or the stems), as exports and the mixer name them.
+      json += ",\"sources\":[";
+      if (const auto found = a.library().find(track.id)) {
+        for (std::size_t s = 0; s < found->sources().size(); ++s) {
+          if (s > 0) json += ',';
+          appendJsonString(json, found->sources()[s].name);
+        }
+      }
+      json += "]}";
     }
     json += ']';
     gResultText = std::move(json);
@@ -672,6 +686,77 @@ EMSCRIPTEN_KEEPALIVE int ws_note_tuning(double cents) {
 
 EMSCRIPTEN_KEEPALIVE int ws_set_track_gain(double gainDb) {
   return status(callAtBoundary("ws_set_track_gain", [&] { app().engine().setTrackGainDb(gainDb); }));
+}
+
+/// Starts exporting a region of a track (song seconds; an end past the song is its end) in
+/// `format` (0 wav16, 1 wav24, 2 wav32f); `source` -1 for the mix, else that source alone.
+/// Gain, tempo and pitch apply to a track that is not the current one (the current one plays
+/// as heard). The file's size in bytes is in ws_result_number().
+EMSCRIPTEN_KEEPALIVE int ws_export_start(int trackId, double startSeconds, double endSeconds, int format, int source,
+                                         double trackGainDb, double tempo, double pitchSemitones) {
+  return status(callAtBoundary("ws_export_start", [&] {
+    using woodshed::engine::ExportFormat;
+    if (format < 0 || format > 2) throw woodshed::core::InvalidArgument("an export's format is wav16, wav24 or wav32f");
+    if (source < -1 || source >= static_cast<int>(woodshed::engine::kMaxSources)) {
+      throw woodshed::core::InvalidArgument("no such source: " + std::to_string(source));
+    }
+    woodshed::app::App::ExportRequest request;
+    request.trackId = static_cast<woodshed::engine::TrackId>(trackId);
+    request.startSeconds = startSeconds;
+    request.endSeconds = endSeconds;
+    request.format = format == 0 ? ExportFormat::Wav16 : format == 1 ? ExportFormat::Wav24 : ExportFormat::Wav32f;
+    if (source >= 0) request.source = static_cast<std::size_t>(source);
+    request.trackGainDb = trackGainDb;
+    request.tempo = tempo;
+    request.pitchSemitones = pitchSemitones;
+    gResultNumber = static_cast<double>(app().startExport(request));
+  }));
+}
+
+/// Fills ws_export_block(): how far the export is and where its next bytes are.
+EMSCRIPTEN_KEEPALIVE int ws_export_status() {
+  return status(callAtBoundary("ws_export_status", [&] {
+    woodshed::app::App& a = app();
+    const auto& e = a.exporting;
+    const auto* stream = e.stream.get();
+    double state = -1.0;
+    if (stream != nullptr) {
+      const auto s = stream->state();
+      const bool stopped = e.job.isFinished() && e.job.status() != woodshed::core::JobStatus::Succeeded;
+      state = stopped || s == woodshed::engine::ExportStream::State::Failed ? 2.0
+              : s == woodshed::engine::ExportStream::State::Finished ? 1.0 : 0.0;
+    }
+    const double values[8] = {e.job.valid() && !e.job.isFinished() ? 1.0 : 0.0,
+                              state,
+                              stream != nullptr ? static_cast<double>(stream->readableBytes()) : 0.0,
+                              stream != nullptr ? static_cast<double>(reinterpret_cast<std::uintptr_t>(stream->readPointer())) : 0.0,
+                              stream != nullptr ? static_cast<double>(stream->consumedBytes()) : 0.0,
+                              stream != nullptr ? static_cast<double>(stream->totalBytes()) : 0.0,
+                              a.exportEtaSeconds(),
+                              stream != nullptr && state == 1.0 ? static_cast<double>(stream->clippedSamples()) : 0.0};
+    std::copy(std::begin(values), std::end(values), gExport.fields);
+    gResultText = e.job.valid() && e.job.isFinished() ? e.job.error() : "";
+  }));
+}
+EMSCRIPTEN_KEEPALIVE const void* ws_export_block() { return &gExport; }
+
+/// The page has written `bytes` more of the export's bytes (from the address ws_export_status gave).
+EMSCRIPTEN_KEEPALIVE int ws_export_consume(double bytes) {
+  return status(callAtBoundary("ws_export_consume", [&] {
+    auto& stream = app().exporting.stream;
+    if (!stream) throw woodshed::core::Error("no export is running");
+    if (!(bytes >= 0.0) || bytes > stream->readableBytes()) throw woodshed::core::InvalidArgument("more bytes consumed than were readable");
+    stream->consume(static_cast<std::uint32_t>(bytes));
+  }));
+}
+
+EMSCRIPTEN_KEEPALIVE int ws_export_cancel() {
+  return status(callAtBoundary("ws_export_cancel", [&] { app().cancelExport(); }));
+}
+
+/// The page is done with the export (written, failed or cancelled): its memory is freed.
+EMSCRIPTEN_KEEPALIVE int ws_export_end() {
+  return status(callAtBoundary("ws_export_end", [&] { app().endExport(); }));
 }
 
 /// Test hook: where the library's search field was last drawn, {x, y, width, height}.

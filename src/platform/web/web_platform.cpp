@@ -40,6 +40,10 @@ EM_JS(void, js_request_beat_grid, (double bpm, double offset, int beatsPerBar), 
 EM_JS(void, js_request_tempo, (double ratio), { Module.host.setTempo(ratio); });
 EM_JS(void, js_request_pitch, (double semitones), { Module.host.setPitch(semitones); });
 EM_JS(void, js_request_tune_to, (double hz), { Module.host.tuneTo(hz); });
+EM_JS(void, js_request_export, (int region, double start, double end, int format, int eachStem), {
+  Module.host.exportAudio(region, start, end, format, eachStem !== 0);
+});
+EM_JS(void, js_request_cancel_export, (), { Module.host.cancelExport(); });
 EM_JS(int, js_cross_origin_isolated, (), { return (typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated) ? 1 : 0; });
 EM_JS(int, js_preallocated_workers, (), { return PThread.unusedWorkers.length; });
 
@@ -70,6 +74,10 @@ void WebPlatform::requestTuneTo(double referenceHz) { js_request_tune_to(referen
 void WebPlatform::requestRenameSong(const std::string& id, const std::string& name) {
   js_request_rename_song(id.c_str(), name.c_str());
 }
+void WebPlatform::requestExport(int region, double startSeconds, double endSeconds, int format, bool eachStem) {
+  js_request_export(region, startSeconds, endSeconds, format, eachStem ? 1 : 0);
+}
+void WebPlatform::requestCancelExport() { js_request_cancel_export(); }
 bool WebPlatform::crossOriginIsolated() const { return js_cross_origin_isolated() != 0; }
 std::size_t WebPlatform::heapBytesInUse() const { return static_cast<std::size_t>(mallinfo().uordblks); }
 std::size_t WebPlatform::heapCapacity() const { return emscripten_get_heap_size(); }

@@ -27,6 +27,8 @@ class WebPlatform final : public app::PlatformServices {
   void requestTempo(double ratio) override;
   void requestPitch(double semitones) override;
   void requestTuneTo(double referenceHz) override;
+  void requestExport(int region, double startSeconds, double endSeconds, int format, bool eachStem) override;
+  void requestCancelExport() override;
   bool crossOriginIsolated() const override;
   std::size_t heapBytesInUse() const override;
   std::size_t heapCapacity() const override;
