@@ -1,5 +1,6 @@
-// The longest tracks: a 20-minute song imports (through the file picker) and plays; the first
-// length past the limit is refused with a message and changes nothing.
+// The longest tracks: a 20-minute song imports (through the file picker) and plays; ten minutes
+// of it export without the heap growing by more than 10 MB; the first length past the limit is
+// refused with a message and changes nothing.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -42,6 +43,33 @@ test('a 20-minute track imports and plays; 31 minutes is refused cleanly', { tim
   }, imported.track.id);
   assert.ok(played.position > 19 * 60 + 30 && played.position < 19 * 60 + 32, `plays near the end: ${played.position} s`);
   assert.ok(Math.abs(20 * Math.log10(played.rms * Math.SQRT2) - 20 * Math.log10(0.3)) < 0.5, `level ${played.rms}`);
+
+  // Ten minutes of it exported, streamed: the heap stays within 10 MB of where it started.
+  const exported = await page.evaluate(async () => {
+    const w = window.woodshed;
+    const start = (await w.stats()).heapBytesInUse;
+    let peak = start;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, (await w.stats()).heapBytesInUse);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    const began = performance.now();
+    const blob = await w.exportAudio(null, { region: { start: 0, end: 600 }, format: 'wav16' });
+    const seconds = (performance.now() - began) / 1000;
+    sampling = false;
+    await sampler;
+    const state = await w.state();
+    return { start, peak, end: (await w.stats()).heapBytesInUse, size: blob.size, seconds, rate: (await w.stats()).sampleRate, playing: state.playing };
+  });
+  console.log(`[ measure  ] 10-minute export (wav16, ${(exported.size / 1e6).toFixed(1)} MB) in ${exported.seconds.toFixed(1)} s `
+    + `(${(600 / exported.seconds).toFixed(0)}x real time, while playing); heap peak +${((exported.peak - exported.start) / 1e6).toFixed(2)} MB, `
+    + `after +${((exported.end - exported.start) / 1e6).toFixed(2)} MB`);
+  assert.equal(exported.size, 44 + 600 * exported.rate * 4, 'ten minutes of 16-bit stereo');
+  assert.ok(exported.peak - exported.start <= 10e6, `the heap grew by ${exported.peak - exported.start} bytes`);
+  assert.ok(exported.playing, 'the song played on');
 
   const thirtyOne = makeAudio({ format: 'flac', rate: 48000, channels: 2, seconds: 31 * 60, signal: 'sine', name: 'thirty-one-minutes.flac' });
   const refused = await pickFile(page, thirtyOne);
