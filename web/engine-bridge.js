@@ -20,10 +20,10 @@ const EQ_BANDS = 10;
  */
 export const LAYOUTS = {
   stats: {
-    version: 1,
+    version: 2,
     fields: ['sampleRate', 'framesRendered', 'framesPlayed', 'underruns', 'ringFillFrames', 'targetLatencyMs',
       'renderLoadAvg', 'renderLoadMax', 'heapBytesInUse', 'heapCapacity', 'threads', 'nonFiniteBlocks',
-      'volumeLimitedBlocks'],
+      'volumeLimitedBlocks', 'invariantFailures'],
   },
   state: {
     version: 3,

@@ -260,6 +260,8 @@ export class WoodshedApi {
     await this.ready;
     this.#bridge.call('ws_stats');
     const stats = this.#bridge.record('stats');
+    // A broken realtime invariant played a silent block instead of stopping the app; its message.
+    stats.lastInvariantFailure = this.#bridge.text();
     stats.crossOriginIsolated = globalThis.crossOriginIsolated === true;
     stats.wakeLock = this.#wakeLock?.status ?? 'off';
     stats.audioState = this.#output.state;

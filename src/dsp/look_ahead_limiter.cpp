@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "woodshed/core/assert.h"
+#include "woodshed/core/invariant.h"
 #include "woodshed/core/error.h"
 
 namespace woodshed::dsp {
@@ -82,8 +82,11 @@ double LookAheadLimiter::minimumGain(double gain) noexcept {
 }
 
 void LookAheadLimiter::process(const AudioBlock& block) noexcept {
-  WOODSHED_ASSERT(block.numChannels <= channels_, "more channels than prepared");
-  const ChannelCount channels = std::min(block.numChannels, channels_);
+  if (!WOODSHED_INVARIANT(block.numChannels <= channels_, "the limiter was given more channels than prepared")) {
+    for (ChannelCount c = 0; c < block.numChannels; ++c) std::fill_n(block.channels[c], block.numFrames, 0.0f);
+    return;
+  }
+  const ChannelCount channels = block.numChannels;
   const double window = static_cast<double>(windowFrames_);
   for (FrameCount i = 0; i < block.numFrames; ++i) {
     double peak = 0.0;

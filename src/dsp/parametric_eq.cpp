@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "woodshed/core/assert.h"
+#include "woodshed/core/invariant.h"
 #include "woodshed/core/error.h"
 
 namespace woodshed::dsp {
@@ -126,8 +126,7 @@ void ParametricEq::jumpToTargets() noexcept {
 }
 
 void ParametricEq::setBand(std::size_t index, const BandParams& params) noexcept {
-  WOODSHED_ASSERT(index < kBandCount, "EQ band index out of range");
-  if (index >= kBandCount) return;
+  if (!WOODSHED_INVARIANT(index < kBandCount, "an EQ band index out of range")) return;
   const BandParams target = clamped(params);
   targets_[index] = target;
   Band& band = bands_[index];
@@ -191,8 +190,11 @@ void ParametricEq::endSubBlock() noexcept {
 }
 
 void ParametricEq::process(const AudioBlock& block) noexcept {
-  WOODSHED_ASSERT(block.numChannels <= channels_, "more channels than prepared");
-  const ChannelCount channels = std::min(block.numChannels, channels_);
+  if (!WOODSHED_INVARIANT(block.numChannels <= channels_, "the EQ was given more channels than prepared")) {
+    for (ChannelCount c = 0; c < block.numChannels; ++c) std::fill_n(block.channels[c], block.numFrames, 0.0f);
+    return;
+  }
+  const ChannelCount channels = block.numChannels;
   const double mixTarget = bypassTarget_ ? 0.0 : 1.0;
   FrameCount done = 0;
   while (done < block.numFrames) {

@@ -6,7 +6,7 @@
 #include <string>
 #include <type_traits>
 
-#include "woodshed/core/assert.h"
+#include "woodshed/core/invariant.h"
 #include "woodshed/core/error.h"
 
 // This file is compiled with -ffp-contract=off (src/CMakeLists.txt): a fused multiply-add in
@@ -157,7 +157,7 @@ void RealFft<Lane>::prepare(std::uint32_t size) {
 
 template <class Lane>
 void RealFft<Lane>::forward(const Lane* time, Lane* re, Lane* im) noexcept {
-  WOODSHED_ASSERT(size_ != 0, "RealFft::forward before prepare()");
+  if (!WOODSHED_INVARIANT(size_ != 0, "RealFft::forward before prepare()")) return;
   const std::uint32_t m = size_ / 2;
   Lane* buffers[2] = {ping_.data(), pong_.data()};
   // The first pass is radix 4 (M >= 8) and reads z[k] = x[2k] + i x[2k+1] from the samples.
@@ -204,7 +204,7 @@ void RealFft<Lane>::forward(const Lane* time, Lane* re, Lane* im) noexcept {
 
 template <class Lane>
 void RealFft<Lane>::inverse(const Lane* re, const Lane* im, Lane* time) noexcept {
-  WOODSHED_ASSERT(size_ != 0, "RealFft::inverse before prepare()");
+  if (!WOODSHED_INVARIANT(size_ != 0, "RealFft::inverse before prepare()")) return;
   const std::uint32_t m = size_ / 2;
   Lane* buffers[2] = {ping_.data(), pong_.data()};
 

@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <variant>
 
-#include "woodshed/core/assert.h"
+#include "woodshed/core/invariant.h"
 #include "woodshed/core/error.h"
 
 namespace woodshed::engine {
@@ -148,8 +148,13 @@ const Track* Renderer::apply(const Command& command) noexcept {
 }
 
 RenderedBlock Renderer::render(FrameCount frames) noexcept {
-  WOODSHED_ASSERT(frames <= spec_.maxBlockFrames, "block larger than prepared");
-  frames = std::min(frames, spec_.maxBlockFrames);
+  if (!WOODSHED_INVARIANT(frames <= spec_.maxBlockFrames, "the render thread asked for a block larger than prepared")) {
+    // Degrade: the largest block it can, silent, and nothing moves (see core/invariant.h).
+    const dsp::AudioBlock silence{mixChannels_, spec_.channels, spec_.maxBlockFrames};
+    clear(silence);
+    std::fill_n(positions_.get(), spec_.maxBlockFrames, kNoSourcePosition);
+    return RenderedBlock{silence, positions_.get(), true};
+  }
   const dsp::AudioBlock mix{mixChannels_, spec_.channels, frames};
   clear(mix);
   std::fill_n(clicks_.get(), frames, Click::None);

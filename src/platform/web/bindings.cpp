@@ -16,6 +16,7 @@
 #include "platform/web/web_platform.h"
 #include "woodshed/core/error.h"
 #include "woodshed/core/exception_boundary.h"
+#include "woodshed/core/invariant.h"
 #include "woodshed/engine/recall.h"
 #include "woodshed/engine/settings.h"
 
@@ -129,8 +130,9 @@ struct Stats {
   double threads;
   double nonFiniteBlocks;
   double volumeLimitedBlocks;
+  double invariantFailures;  // broken realtime invariants, counted and played as silence
 };
-Block<Stats, 1> gStats;
+Block<Stats, 2> gStats;
 
 // JS reads the ring's layout from here after ws_audio_prepare (seven uint32 values).
 woodshed::core::AudioRing::Layout gLayout;
@@ -222,6 +224,8 @@ EMSCRIPTEN_KEEPALIVE int ws_stats() {
     gStats.fields.threads = a.threadCount();
     gStats.fields.nonFiniteBlocks = engine.nonFiniteBlocks;
     gStats.fields.volumeLimitedBlocks = static_cast<double>(engine.volumeLimitedBlocks);
+    gStats.fields.invariantFailures = static_cast<double>(woodshed::core::invariantFailures());
+    gResultText = woodshed::core::lastInvariantFailure();
   }));
 }
 

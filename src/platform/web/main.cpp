@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "woodshed/core/invariant.h"
 #include "platform/web/web_platform.h"
 
 namespace {
@@ -159,6 +160,11 @@ EM_JS(void, js_app_failed, (const char* message), { if (Module.onAppFailed) Modu
 }  // namespace
 
 int main() {
+#ifdef NDEBUG
+  // The shipped app: a broken realtime invariant plays a silent block and is counted in
+  // stats(), instead of aborting the UI, the API and the audio at once (core/invariant.h).
+  woodshed::core::setInvariantPolicy(woodshed::core::InvariantPolicy::Count);
+#endif
   try {
     // Two preallocated workers are the render and analysis threads; the rest form the pool.
     const unsigned workers = woodshed::web::preallocatedWorkers();
