@@ -1,10 +1,12 @@
 #include "cli/audio_file.h"
 
 #include <sndfile.h>
+#include <unistd.h>
 
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <vector>
 
 #include "woodshed/core/error.h"
@@ -15,29 +17,38 @@ namespace {
 
 /// Frames read from a file at once.
 constexpr sf_count_t kReadFrames = 1 << 16;
-/// How far (in 16-bit steps) a sample may be from the grid and still count as on it.
-constexpr double kGridTolerance = 0.01;
 
 std::string reason(SNDFILE* file) { return sf_strerror(file); }
+std::string systemReason(int error) { return std::strerror(error); }
+
+// The partial file that SIGINT, SIGTERM or SIGHUP removes before the process ends: set while a
+// WavWriter holds one. The handler only reads these, with calls that are async-signal-safe
+// (a lock-free atomic load, unlink, raise).
+char partialPath[4096];
+std::atomic<bool> partialArmed{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void removePartialAndRaise(int signal) {
+  if (partialArmed.load(std::memory_order_acquire)) ::unlink(partialPath);
+  // SA_RESETHAND restored the default action; the signal is delivered once this returns.
+  std::raise(signal);
+}
+
+void armPartial(const std::string& path) noexcept {
+  partialArmed.store(false, std::memory_order_release);
+  if (path.size() >= sizeof partialPath) return;  // not removed on a signal; the destructor still does
+  std::memcpy(partialPath, path.c_str(), path.size() + 1);
+  struct sigaction action{};
+  action.sa_handler = removePartialAndRaise;
+  action.sa_flags = SA_RESETHAND;
+  sigemptyset(&action.sa_mask);
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP}) sigaction(signal, &action, nullptr);
+  partialArmed.store(true, std::memory_order_release);
+}
+
+void disarmPartial() noexcept { partialArmed.store(false, std::memory_order_release); }
 
 }  // namespace
-
-bool parseSampleFormat(const std::string& name, SampleFormat& out) noexcept {
-  if (name == "wav16") out = SampleFormat::Wav16;
-  else if (name == "wav24") out = SampleFormat::Wav24;
-  else if (name == "wav32f") out = SampleFormat::Wav32f;
-  else return false;
-  return true;
-}
-
-const char* toString(SampleFormat format) noexcept {
-  switch (format) {
-    case SampleFormat::Wav16: return "wav16";
-    case SampleFormat::Wav24: return "wav24";
-    case SampleFormat::Wav32f: return "wav32f";
-  }
-  return "";
-}
 
 InputFile readAudioFile(const std::string& path, core::MemoryBudget& budget) {
   SF_INFO info{};
@@ -57,10 +68,11 @@ InputFile readAudioFile(const std::string& path, core::MemoryBudget& budget) {
   InputFile input;
   const int subtype = info.format & SF_FORMAT_SUBMASK;
   const bool sixteenBit = subtype == SF_FORMAT_PCM_16 || subtype == SF_FORMAT_PCM_S8 || subtype == SF_FORMAT_PCM_U8;
-  if (subtype == SF_FORMAT_PCM_24 || subtype == SF_FORMAT_PCM_32) input.format = SampleFormat::Wav24;
-  else if (!sixteenBit) input.format = SampleFormat::Wav32f;
+  if (subtype == SF_FORMAT_PCM_24 || subtype == SF_FORMAT_PCM_32) input.format = engine::ExportFormat::Wav24;
+  else if (!sixteenBit) input.format = engine::ExportFormat::Wav32f;
 
-  // 16-bit sources are read as integers, so the samples stored are the file's own exactly.
+  // 16-bit sources are read as integers: s / 32768 is exact in float, and the storage's scale
+  // is the same 32768, so the samples stored are the file's own exactly.
   std::vector<short> shorts(sixteenBit ? static_cast<std::size_t>(kReadFrames) * channels : 0);
   std::vector<float> interleaved(static_cast<std::size_t>(kReadFrames) * channels);
   std::vector<float> planar(static_cast<std::size_t>(kReadFrames));
@@ -89,88 +101,68 @@ InputFile readAudioFile(const std::string& path, core::MemoryBudget& budget) {
   return input;
 }
 
-WavWriter::WavWriter(const std::string& path, SampleFormat format, ChannelCount channels, SampleRate sampleRate)
-    : path_(path), partial_(path + ".partial"), format_(format), channels_(channels) {
-  SF_INFO info{};
-  info.channels = static_cast<int>(channels);
-  info.samplerate = static_cast<int>(std::lround(sampleRate));
-  info.format = SF_FORMAT_WAV | (format == SampleFormat::Wav16   ? SF_FORMAT_PCM_16
-                                 : format == SampleFormat::Wav24 ? SF_FORMAT_PCM_24
-                                                                 : SF_FORMAT_FLOAT);
-  file_ = sf_open(partial_.c_str(), SFM_WRITE, &info);
-  if (file_ == nullptr) throw core::Error(path + ": cannot be written (" + reason(nullptr) + ")");
+WavWriter::WavWriter(const std::string& path, engine::ExportFormat format, ChannelCount channels,
+                     SampleRate sampleRate, std::uint64_t frames)
+    : path_(path), partial_(path + ".partial"), encoder_(format, channels), frames_(frames) {
+  const auto header = engine::wavHeader(format, channels, sampleRate, frames);
+  armPartial(partial_);
+  file_ = std::fopen(partial_.c_str(), "wb");
+  if (file_ == nullptr) {
+    const int error = errno;
+    disarmPartial();
+    throw core::Error(path_ + ": cannot be written (" + systemReason(error) + ")");
+  }
+  put(header.data(), header.size());
 }
 
-WavWriter::~WavWriter() {
-  if (file_ != nullptr) {
-    sf_close(file_);
-    std::remove(partial_.c_str());  // not committed: leave nothing half-written
+WavWriter::~WavWriter() { discard(); }
+
+void WavWriter::discard() noexcept {
+  if (file_ == nullptr) return;
+  std::fclose(file_);
+  file_ = nullptr;
+  std::remove(partial_.c_str());  // not committed: leave nothing half-written
+  disarmPartial();
+}
+
+void WavWriter::put(const std::uint8_t* bytes, std::size_t count) {
+  if (std::fwrite(bytes, 1, count, file_) != count) {
+    const int error = errno;
+    discard();
+    throw core::Error(path_ + ": writing failed (" + systemReason(error) + ")");
   }
 }
 
 void WavWriter::write(const dsp::AudioBlock& block) {
-  const std::size_t needed = std::size_t{block.numFrames} * channels_;
-  if (needed > capacity_) {
-    interleaved_ = std::make_unique<std::int32_t[]>(needed);
-    capacity_ = needed;
+  if (file_ == nullptr) throw core::Error(path_ + ": written after it was finished or failed");
+  if (written_ + block.numFrames > frames_) {
+    throw core::Error(path_ + ": the render gave more frames than the file announces (" + std::to_string(frames_) + ")");
   }
-  sf_count_t written = 0;
-  if (format_ == SampleFormat::Wav32f) {
-    auto* out = reinterpret_cast<float*>(interleaved_.get());
-    for (FrameCount i = 0; i < block.numFrames; ++i) {
-      for (ChannelCount c = 0; c < channels_; ++c) out[i * channels_ + c] = block.channels[c][i];
-    }
-    written = sf_writef_float(file_, out, block.numFrames);
-  } else if (format_ == SampleFormat::Wav24) {
-    for (FrameCount i = 0; i < block.numFrames; ++i) {
-      for (ChannelCount c = 0; c < channels_; ++c) {
-        const double v = std::nearbyint(double{block.channels[c][i]} * 8388607.0);
-        if (v > 8388607.0 || v < -8388608.0) ++clipped_;
-        // libsndfile takes 24-bit samples in the top bits of an int.
-        interleaved_[i * channels_ + c] = static_cast<std::int32_t>(std::clamp(v, -8388608.0, 8388607.0)) * 256;
-      }
-    }
-    written = sf_writef_int(file_, interleaved_.get(), block.numFrames);
-  } else {
-    auto* out = reinterpret_cast<short*>(interleaved_.get());
-    // A chunk already on the 16-bit grid (a 16-bit source with neutral settings; float rounding
-    // leaves it within a few thousandths of a step) keeps its samples; any other gets TPDF
-    // dither of one step peak to peak per side.
-    bool onGrid = true;
-    for (ChannelCount c = 0; c < channels_ && onGrid; ++c) {
-      for (FrameCount i = 0; i < block.numFrames; ++i) {
-        const double v = double{block.channels[c][i]} * dsp::PcmBuffer::kScale;
-        if (std::fabs(v - std::nearbyint(v)) > kGridTolerance) {
-          onGrid = false;
-          break;
-        }
-      }
-    }
-    std::uniform_real_distribution<double> lsb(-0.5, 0.5);
-    for (FrameCount i = 0; i < block.numFrames; ++i) {
-      for (ChannelCount c = 0; c < channels_; ++c) {
-        double v = double{block.channels[c][i]} * dsp::PcmBuffer::kScale;
-        if (!onGrid) {
-          v += lsb(random_) + lsb(random_);
-          ++dithered_;
-        }
-        v = std::nearbyint(v);
-        if (v > 32767.0 || v < -32768.0) ++clipped_;
-        out[i * channels_ + c] = static_cast<short>(std::clamp(v, -32768.0, 32767.0));
-      }
-    }
-    written = sf_writef_short(file_, out, block.numFrames);
-  }
-  if (written != block.numFrames) throw core::Error(path_ + ": writing failed (" + reason(file_) + ")");
+  const std::size_t needed = std::size_t{block.numFrames} * encoder_.frameBytes();
+  if (needed > bytes_.size()) bytes_.resize(needed);
+  put(bytes_.data(), encoder_.encode(block, bytes_.data()));
+  written_ += block.numFrames;
 }
 
 void WavWriter::commit() {
-  const int closed = sf_close(file_);
-  file_ = nullptr;
-  if (closed != 0 || std::rename(partial_.c_str(), path_.c_str()) != 0) {
-    std::remove(partial_.c_str());
-    throw core::Error(path_ + ": could not be finished (is the disk full?)");
+  if (file_ == nullptr) throw core::Error(path_ + ": finished twice, or after it failed");
+  if (written_ != frames_) {
+    discard();
+    throw core::Error(path_ + ": the render gave " + std::to_string(written_) + " frames, not the " +
+                      std::to_string(frames_) + " the file announces");
   }
+  // A full disk may only show when the last buffered bytes go out.
+  int error = 0;
+  if (std::fflush(file_) != 0) error = errno;
+  if (std::fclose(file_) != 0 && error == 0) error = errno;
+  file_ = nullptr;
+  if (error == 0 && std::rename(partial_.c_str(), path_.c_str()) != 0) error = errno;
+  if (error != 0) {
+    std::remove(partial_.c_str());
+    disarmPartial();
+    throw core::Error(path_ + ": could not be finished (" + systemReason(error) + ")");
+  }
+  disarmPartial();
 }
 
 }  // namespace woodshed::cli

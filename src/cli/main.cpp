@@ -1,7 +1,8 @@
 // woodshed: the command-line tool on Woodshed's native core.
 //
-//   woodshed render IN OUT [--start S] [--end E] [--tempo R] [--semitones S] [--format wav16|wav24|wav32f] [--stats]
-//   woodshed stretch IN OUT [--tempo R] [--semitones S] [--format ...] [--stats]
+//   woodshed render IN OUT [--start S] [--end E] [--tempo R] [--semitones S] [--gain DB] [--limiter CEILING_DB]
+//                          [--format wav16|wav24|wav32f] [--stats]
+//   woodshed stretch IN OUT [--tempo R] [--semitones S] [--gain DB] [--limiter CEILING_DB] [--format ...] [--stats]
 //   woodshed beats IN [--json]
 //
 // Conventions, for every command to come:
@@ -9,7 +10,9 @@
 //   `--name=value`; a value may be a negative number;
 // - defaults are neutral: EQ bypassed, limiter off, gain 0 dB, so `render` of a 16-bit WAV with
 //   no options gives the same samples back;
-// - output keeps the input's sample format unless --format says otherwise;
+// - output keeps the input's sample format unless --format says otherwise, and is written by
+//   the engine's WAV encoder, so the same settings give the same bytes as the app's export
+//   (at tempo 1 and pitch 0; the stretcher's float rounding differs between native and wasm);
 // - progress goes to stderr; --stats and --json print one JSON line last on stdout;
 // - errors give a message on stderr and a non-zero exit (2 for bad usage, 1 for the rest).
 
@@ -36,12 +39,17 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: woodshed render IN OUT [--start SECONDS] [--end SECONDS] [--tempo R] [--semitones S]\n"
-    "                      [--format wav16|wav24|wav32f] [--stats]\n"
+    "                      [--gain DB] [--limiter CEILING_DB] [--format wav16|wav24|wav32f] [--stats]\n"
     "  Renders IN (WAV, FLAC, Ogg, AIFF; mono or stereo) to the WAV file OUT, from --start to --end\n"
-    "  (song seconds; the whole song by default), with neutral settings.\n"
-    "usage: woodshed stretch IN OUT [--tempo R] [--semitones S] [--format wav16|wav24|wav32f] [--stats]\n"
+    "  (song seconds; the whole song by default), as the app exports it. Neutral by default: EQ\n"
+    "  bypassed, limiter off, gain 0 dB, so a 16-bit WAV comes back sample for sample.\n"
+    "usage: woodshed stretch IN OUT [--tempo R] [--semitones S] [--gain DB] [--limiter CEILING_DB]\n"
+    "                       [--format wav16|wav24|wav32f] [--stats]\n"
     "  Renders all of IN at tempo R (0.25-2: 0.5 is half speed, the pitch kept) and S semitones\n"
-    "  (-12..12, fractional for cents), the rest neutral: output time t is input time t * R.\n"
+    "  (-12..12, fractional for cents): output time t is input time t * R.\n"
+    "  --gain DB: the track gain (-40..40 dB). --limiter CEILING_DB: the limiter on, at that\n"
+    "  ceiling (-24..0 dBFS). --format: wav16 (TPDF dither off the 16-bit grid), wav24, wav32f;\n"
+    "  the input's own by default.\n"
     "usage: woodshed beats IN [--json]\n"
     "  Estimates IN's beat grid (mono mix; the first 30 minutes): tempo, first bar start, beats per bar\n"
     "  and a 0..1 confidence; --json prints {\"bpm\", \"offsetSeconds\", \"beatsPerBar\", \"confidence\"}.\n";
@@ -154,18 +162,21 @@ int render(const Arguments& args) {
   if (args.positional.size() != 3) throw UsageError(args.positional[0] + " takes IN and OUT");
   for (const auto& [name, value] : args.options) {
     const bool known = name == "format" || name == "stats" || name == "tempo" || name == "semitones" ||
-                       (!stretch && (name == "start" || name == "end"));
+                       name == "gain" || name == "limiter" || (!stretch && (name == "start" || name == "end"));
     if (!known) throw UsageError("unknown option --" + name);
   }
   const double tempo = limited(args, "tempo", engine::limits::kTempo);
   const double semitones = limited(args, "semitones", engine::limits::kPitch);
+  const double gainDb = limited(args, "gain", engine::limits::kTrackGain);
+  const bool limiter = args.options.count("limiter") != 0;
+  const double ceilingDb = limited(args, "limiter", engine::limits::kLimiterCeiling);
   const std::string& in = args.positional[1];
   const std::string& out = args.positional[2];
   if (out.size() < 4 || out.substr(out.size() - 4) != ".wav") throw UsageError("OUT must be a .wav file, got " + out);
-  std::optional<SampleFormat> format;
+  std::optional<engine::ExportFormat> format;
   if (const auto found = args.options.find("format"); found != args.options.end()) {
-    SampleFormat parsed;
-    if (!parseSampleFormat(found->second, parsed)) {
+    engine::ExportFormat parsed;
+    if (!engine::parseExportFormat(found->second, parsed)) {
       throw UsageError("--format must be wav16, wav24 or wav32f, got \"" + found->second + "\"");
     }
     format = parsed;
@@ -183,18 +194,27 @@ int render(const Arguments& args) {
   }
   const engine::RenderRegion region{static_cast<std::uint64_t>(std::llround(start * track.sampleRate())),
                                     static_cast<std::uint64_t>(std::llround(end * track.sampleRate()))};
-  engine::EngineSettings neutral;
-  neutral.eqBypass = true;
-  neutral.limiterEnabled = false;
-  neutral.tempo = tempo;
-  neutral.pitchSemitones = semitones;
+  // What a user hears with these settings and the rest neutral, as the app exports it.
+  engine::EngineSettings heard;
+  heard.eqBypass = true;
+  heard.limiterEnabled = limiter;
+  heard.limiterCeilingDb = ceilingDb;
+  heard.trackGainDb = gainDb;
+  heard.tempo = tempo;
+  heard.pitchSemitones = semitones;
+  const engine::EngineSettings settings = engine::exportSettings(track, heard, std::nullopt);
 
-  WavWriter writer(out, format.value_or(input.format), track.channels(), track.sampleRate());
+  const std::uint64_t frames = engine::offlineRenderFrames(track, settings, region);
+  WavWriter writer(out, format.value_or(input.format), track.channels(), track.sampleRate(), frames);
   const auto sourceFrames = static_cast<double>(std::min(region.end, track.frames()) - region.start);
-  ProgressSink progress(writer, static_cast<std::uint64_t>(std::max(1.0, std::round(sourceFrames / tempo))));
+  ProgressSink progress(writer, std::max<std::uint64_t>(frames, 1));
   engine::OfflineRenderOptions options;
   options.channels = track.channels();
-  const std::uint64_t frames = engine::renderOffline(track, neutral, region, progress, options);
+  const std::uint64_t written = engine::renderOffline(track, settings, region, progress, options);
+  if (written != frames) {
+    throw core::Error("the render gave " + std::to_string(written) + " frames, not the " + std::to_string(frames) +
+                      " it announced");
+  }
   writer.commit();
   progress.finish();
   if (writer.clippedSamples() > 0) {
@@ -224,7 +244,7 @@ int beats(const Arguments& args) {
       std::min<double>(static_cast<double>(pcm.frames()), std::ceil(dsp::kBeatTrackerMaxAnalysisSeconds * rate)));
   const core::MemoryBudget::Reservation reservation = budget.reserve(frames * sizeof(float), "the mono mix");
   std::vector<float> mono(frames, 0.0f);
-  const float gain = 1.0f / (dsp::PcmBuffer::kScale * static_cast<float>(pcm.channels()));
+  const float gain = pcm.scale() / static_cast<float>(pcm.channels());
   for (ChannelCount c = 0; c < pcm.channels(); ++c) {
     const std::int16_t* samples = pcm.channel(c);
     for (std::size_t i = 0; i < frames; ++i) mono[i] += gain * static_cast<float>(samples[i]);

@@ -1,6 +1,8 @@
 """The command-line tool as a user runs it: `woodshed render` gives a 16-bit WAV back bit for
-bit with the defaults, cuts regions on the exact frame, writes the other formats, and refuses bad
-arguments and unreadable files with a message and a non-zero exit, leaving no file behind.
+bit with the defaults, cuts regions on the exact frame, writes the other formats at the engine's
+full scale (2^15, 2^23), applies the track gain and the limiter as the app does, and refuses bad
+arguments, unreadable files, a failed write and an interrupt with a message and a non-zero exit,
+leaving no file behind.
 
 Test audio is made here, at run time, with Python's wave module. WOODSHED_CLI names the binary.
 """
@@ -8,6 +10,8 @@ Test audio is made here, at run time, with Python's wave module. WOODSHED_CLI na
 import json
 import os
 import random
+import resource
+import signal
 import struct
 import subprocess
 import tempfile
@@ -36,8 +40,14 @@ def read_wav(path):
         return w.getnchannels(), w.getsampwidth(), w.getframerate(), data
 
 
-def run(*args):
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120)
+def run(*args, **kwargs):
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120, **kwargs)
+
+
+def samples16(path):
+    channels, width, rate, data = read_wav(path)
+    assert width == 2, width
+    return list(struct.unpack(f"<{len(data) // 2}h", data))
 
 
 class RenderTest(unittest.TestCase):
@@ -75,11 +85,8 @@ class RenderTest(unittest.TestCase):
         _, width, _, data = read_wav(self.out("24.wav"))
         self.assertEqual(width, 3)
         values = [int.from_bytes(data[i:i + 3], "little", signed=True) for i in range(0, len(data), 3)]
-        self.assertEqual(len(values), len(self.samples))
-        # -32768 is a little below -1.0, which is as low as 24 bits go at this scale.
-        worst = max(abs(v / 8388607 - max(s / 32767, -8388608 / 8388607)) for v, s in zip(values, self.samples))
-        # Half a step of quantisation, plus the float path's rounding (2^-24 of full scale).
-        self.assertLessEqual(worst, 0.5 / 8388607 + 2 ** -24, "within a 24-bit step")
+        # Full scale is 2^15 and 2^23 steps: a 16-bit sample s is 256 s, extremes included.
+        self.assertEqual(values, [s * 256 for s in self.samples])
 
         result = run("render", self.input, self.out("32f.wav"), "--format=wav32f")
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -88,8 +95,30 @@ class RenderTest(unittest.TestCase):
             raw = f.read()
         start = raw.index(b"data") + 8
         floats = struct.unpack(f"<{(len(raw) - start) // 4}f", raw[start:])
-        self.assertEqual(len(floats), len(self.samples))
-        self.assertLess(max(abs(f - s / 32767) for f, s in zip(floats, self.samples)), 1e-7)
+        self.assertEqual(list(floats), [s / 32768 for s in self.samples])
+
+    def test_gain_and_the_limiter_shape_the_samples_as_the_app_does(self):
+        result = run("render", self.input, self.out("half.wav"), "--gain", "-6.0206")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        gain = 10 ** (-6.0206 / 20)
+        half = samples16(self.out("half.wav"))
+        self.assertEqual(len(half), len(self.samples))
+        worst = max(abs(h - s * gain) for h, s in zip(half, self.samples))
+        print(f"[ measure  ] CLI --gain -6.0206: worst {worst:.3f} steps from s * {gain:.6f}")
+        self.assertLessEqual(worst, 1.5, "rounding plus TPDF dither of at most a step each way")
+
+        result = run("render", self.input, self.out("limited.wav"), "--limiter", "-6")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        limited = samples16(self.out("limited.wav"))
+        self.assertEqual(len(limited), len(self.samples))
+        peak_db = 20 * __import__("math").log10(max(abs(v) for v in limited) / 32768)
+        print(f"[ measure  ] CLI --limiter -6 on full-scale noise: peak {peak_db:.3f} dBFS")
+        self.assertLessEqual(peak_db, -6 + 0.01)
+        self.assertGreater(peak_db, -7, "limited, not silenced")
+
+        result = run("render", self.input, self.out("loud.wav"), "--gain", "6")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("samples above full scale were clipped (use --format wav32f to keep them)", result.stderr)
 
     def test_bad_arguments_exit_non_zero_with_a_message_and_leave_no_file(self):
         cases = [
@@ -98,7 +127,11 @@ class RenderTest(unittest.TestCase):
             (("render", self.input, self.out(), "--start", "abc"), 2, "--start must be a number of seconds"),
             (("render", self.input, self.out(), "--start", "2", "--end", "1"), 2, "--start must come before --end"),
             (("render", self.input, self.out(), "--format", "mp3"), 2, "--format must be wav16, wav24 or wav32f"),
-            (("render", self.input, self.out(), "--gain", "3"), 2, "unknown option --gain"),
+            (("render", self.input, self.out(), "--gain", "41"), 2, "--gain: the track gain must be between -40 and +40 dB, got 41"),
+            (("render", self.input, self.out(), "--gain", "loud"), 2, "--gain must be a number"),
+            (("render", self.input, self.out(), "--limiter", "1"), 2, "--limiter: the limiter's ceiling must be between -24 and 0 dBFS"),
+            (("render", self.input, self.out(), "--limiter"), 2, "--limiter needs a value"),
+            (("render", self.input, self.out(), "--eq-band", "peak:1000:3:1"), 2, "unknown option --eq-band"),
             (("render", self.input, self.out("out.flac")), 2, "OUT must be a .wav file"),
             (("render", self.out("missing.wav"), self.out()), 1, "missing.wav: System error"),
             (("dance",), 2, "unknown command"),
@@ -120,7 +153,37 @@ class RenderTest(unittest.TestCase):
     def test_an_unwritable_output_fails_cleanly(self):
         result = run("render", self.input, os.path.join(self.dir.name, "no", "such", "dir.wav"))
         self.assertEqual(result.returncode, 1)
-        self.assertIn("cannot be written", result.stderr)
+        self.assertIn("cannot be written (No such file or directory)", result.stderr)
+
+    def test_a_failed_write_says_why_and_leaves_no_file(self):
+        # A file size limit stands in for a full disk: the write fails part way with the
+        # system's reason (SIGXFSZ ignored, so write() returns EFBIG instead of killing).
+        def limit_file_size():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (100000, 100000))
+
+        result = run("render", self.input, self.out(), preexec_fn=limit_file_size)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("out.wav: writing failed (File too large)", result.stderr)
+        self.assertEqual(os.listdir(self.dir.name), ["in.wav"], "nothing half-written")
+
+    def test_an_interrupted_render_leaves_no_file(self):
+        # Long enough to be interrupted: 60 s stretched to 240 s and shifted.
+        long_input = os.path.join(self.dir.name, "long.wav")
+        with wave.open(long_input, "wb") as out:
+            out.setnchannels(2)
+            out.setsampwidth(2)
+            out.setframerate(44100)
+            out.writeframes(os.urandom(60 * 44100 * 4))
+        with subprocess.Popen([CLI, "stretch", long_input, self.out(), "--tempo", "0.25", "--semitones", "3"],
+                              stderr=subprocess.PIPE, text=True) as process:
+            first = process.stderr.readline()
+            self.assertIn("rendering", first, "the render started")
+            self.assertTrue(os.path.exists(self.out() + ".partial"))
+            process.send_signal(signal.SIGINT)
+            rest = process.stderr.read()
+            self.assertEqual(process.wait(timeout=60), -signal.SIGINT, rest)
+        self.assertEqual(sorted(os.listdir(self.dir.name)), ["in.wav", "long.wav"], "nothing half-written")
 
 
 def write_sine(path, seconds, frequency, rate=44100, level=0.5):
@@ -198,6 +261,8 @@ class StretchTest(unittest.TestCase):
             (["--tempo", "fast"], "--tempo must be a number"),
             (["--semitones", "-13"], "the pitch must be between -12 and +12 semitones"),
             (["--start", "1"], "unknown option --start"),
+            (["--gain", "-41"], "the track gain must be between -40 and +40 dB"),
+            (["--limiter", "-30"], "the limiter's ceiling must be between -24 and 0 dBFS"),
         ):
             result = run("stretch", self.input, out, *args)
             self.assertEqual(result.returncode, 2, (args, result.stderr))
