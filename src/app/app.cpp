@@ -129,7 +129,7 @@ std::uint64_t App::startExport(const ExportRequest& request) {
       stream->fail();
       throw;
     }
-  });
+  }, core::Lane::Long);
   exporting = Export{std::move(job), std::move(stream), steadySeconds(), {}};
   return exporting.stream->totalBytes();
 }

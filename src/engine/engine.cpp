@@ -7,6 +7,7 @@
 #include <string>
 
 #include "woodshed/core/error.h"
+#include "woodshed/core/render_pressure.h"
 #include "woodshed/core/wait.h"
 #include "woodshed/dsp/process_spec.h"
 
@@ -28,6 +29,22 @@ FrameCount ringCapacityFor(const EngineConfig& config) {
 }
 
 void checkLatency(double seconds) { limits::kLatency.check(seconds * 1000.0); }  // the config's
+
+// Render thread: long jobs pause while this engine is behind (core::RenderPressure). Behind:
+// the ring holds less than half its target while a consumer plays from it (it starts empty);
+// caught up: the target is reached again. Wait-free.
+void noteRenderPressure(const core::AudioRing& ring, FrameCount targetFrames, bool& behind) noexcept {
+  const FrameCount fill = ring.capacity() - ring.writableFrames();
+  if (!behind) {
+    if (fill < targetFrames / 2 && ring.consumerCounters().started.load(std::memory_order_relaxed) != 0) {
+      behind = true;
+      core::RenderPressure::global().raise();
+    }
+  } else if (fill >= targetFrames) {
+    behind = false;
+    core::RenderPressure::global().lower();
+  }
+}
 
 }  // namespace
 
@@ -359,12 +376,15 @@ double Engine::targetLatencySeconds() const noexcept {
 void Engine::renderLoop() noexcept {
   EngineStatus status;
   status.sampleRate = renderer_.spec().sampleRate;
+  bool behind = false;  // this engine's share of core::RenderPressure::global()
   while (!quit_.load(std::memory_order_acquire)) {
     applyCommands(status);
     const auto targetFrames = static_cast<FrameCount>(
         std::max(1.0, targetLatencySeconds_.load(std::memory_order_relaxed) * renderer_.spec().sampleRate));
+    noteRenderPressure(*ring_, targetFrames, behind);
     if (!renderBlockIfBelow(targetFrames, status)) sleepWhileAtLeast(targetFrames);
   }
+  if (behind) core::RenderPressure::global().lower();
 }
 
 void Engine::handBack(const Track* track) noexcept {

@@ -14,8 +14,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
 
+#include "woodshed/core/error.h"
 #include "woodshed/core/invariant.h"
+#include "woodshed/core/thread_pool.h"
 #include "platform/web/web_platform.h"
 
 namespace {
@@ -166,9 +169,18 @@ int main() {
   woodshed::core::setInvariantPolicy(woodshed::core::InvariantPolicy::Count);
 #endif
   try {
-    // Two preallocated workers are the render and analysis threads; the rest form the pool.
+    // The preallocated workers are the render thread, the analysis thread and the pool, which
+    // splits its share into an interactive and a long lane (ThreadPoolConfig::forThreads: at
+    // least one thread each, so a long job never delays a waveform or a normalize). The link's
+    // PTHREAD_POOL_SIZE gives at least 4: 2 + 1 + 1 on a 2-core device, 2 + 4 + 4 at most.
+    constexpr unsigned kRenderAndAnalysisThreads = 2;
     const unsigned workers = woodshed::web::preallocatedWorkers();
-    woodshed::web::createApp(std::max(1u, workers > 2 ? workers - 2 : 1u));
+    constexpr unsigned kNeeded = kRenderAndAnalysisThreads + woodshed::core::ThreadPool::kMinThreads;
+    if (workers < kNeeded) {
+      throw woodshed::core::Error("the browser prepared " + std::to_string(workers) + " worker threads; Woodshed needs " +
+                                  std::to_string(kNeeded) + " (render, analysis, interactive jobs, long jobs)");
+    }
+    woodshed::web::createApp(workers - kRenderAndAnalysisThreads);
   } catch (const std::exception& e) {
     js_app_failed(e.what());
     return 1;
