@@ -23,7 +23,7 @@ export const LAYOUTS = {
     version: 2,
     fields: ['sampleRate', 'framesRendered', 'framesPlayed', 'underruns', 'ringFillFrames', 'targetLatencyMs',
       'renderLoadAvg', 'renderLoadMax', 'heapBytesInUse', 'heapCapacity', 'threads', 'nonFiniteBlocks',
-      'volumeLimitedBlocks', 'invariantFailures'],
+      'volumeLimitedBlocks', 'invariantFailures', 'longLaneYields', 'longLaneYieldMs'],
   },
   state: {
     version: 3,

@@ -276,11 +276,38 @@ export class ImportQueue {
     return context.startRendering();
   }
 
+  // The lowest and highest sample over every channel: the engine fixes its storage's scale from
+  // them before the first chunk arrives, so a decoder's overs above full scale are kept.
+  async #peaks(job, audio) {
+    let lowest = 0;
+    let highest = 0;
+    const chunk = this.#scratch.length;
+    let chunks = 0;
+    for (let channel = 0; channel < audio.numberOfChannels; channel++) {
+      const data = audio.getChannelData(channel);
+      for (let offset = 0; offset < data.length; offset += chunk) {
+        const end = Math.min(data.length, offset + chunk);
+        for (let i = offset; i < end; i++) {
+          const x = data[i];
+          if (x < lowest) lowest = x;
+          else if (x > highest) highest = x;
+        }
+        if (++chunks % YIELD_EVERY_CHUNKS === 0) {
+          await tick();
+          this.#check(job);
+        }
+      }
+    }
+    return { lowest, highest };
+  }
+
   async #store(job, audio) {
     const module = this.#module;
     const channels = audio.numberOfChannels;
     const frames = audio.length;
-    callEntry(module, 'ws_import_begin', ['string', 'number', 'number', 'number'], [job.name, channels, frames, audio.sampleRate]);
+    const { lowest, highest } = await this.#peaks(job, audio);
+    callEntry(module, 'ws_import_begin', ['string', 'number', 'number', 'number', 'number', 'number'],
+      [job.name, channels, frames, audio.sampleRate, lowest, highest]);
     job.importId = module._ws_result_number();
     const chunk = this.#scratch.length;
     let chunks = 0;

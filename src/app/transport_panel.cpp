@@ -59,8 +59,8 @@ void drawWaveform(App& app, const engine::Track& track) {
       const auto begin = static_cast<std::uint64_t>(std::max(0.0, frameAt(origin.x + x)));
       const auto end = static_cast<std::uint64_t>(std::max(0.0, frameAt(origin.x + x + 1.0f)));
       const dsp::WaveformOverview::Peak peak = overview->peakBetween(begin, std::max(end, begin + 1));
-      const float top = middle - static_cast<float>(peak.max) / dsp::PcmBuffer::kScale * size.y * 0.48f;
-      const float bottom = middle - static_cast<float>(peak.min) / dsp::PcmBuffer::kScale * size.y * 0.48f;
+      const float top = middle - static_cast<float>(peak.max) * overview->scale() * size.y * 0.48f;
+      const float bottom = middle - static_cast<float>(peak.min) * overview->scale() * size.y * 0.48f;
       draw->AddLine(ImVec2(origin.x + x, top), ImVec2(origin.x + x, std::max(bottom, top + 1.0f)), kWaveColour);
     }
   } else {

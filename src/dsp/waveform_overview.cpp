@@ -12,6 +12,7 @@ constexpr std::uint64_t kCheckEveryFrames = 1u << 16;
 WaveformOverview WaveformOverview::build(const PcmBuffer& pcm, core::JobContext* context) {
   WaveformOverview overview;
   overview.frames_ = pcm.frames();
+  overview.scale_ = pcm.scale();
   const std::uint64_t buckets = (pcm.frames() + kBaseBucketFrames - 1) / kBaseBucketFrames;
   std::vector<Peak> base(static_cast<std::size_t>(buckets), Peak{std::numeric_limits<std::int16_t>::max(), std::numeric_limits<std::int16_t>::min()});
   for (ChannelCount c = 0; c < pcm.channels(); ++c) {

@@ -25,9 +25,8 @@ Mixdown mixDown(const Track& track, core::JobContext& context) {
   const std::uint64_t frames =
       std::min<std::uint64_t>(track.frames(), static_cast<std::uint64_t>(kMaxBeatDetectionSeconds * rate));
   std::vector<float> mono(static_cast<std::size_t>(frames / factor));
-  constexpr float kPcmToFloat = 1.0f / dsp::PcmBuffer::kScale;
   // Each reduced frame is the mean of `factor` frames of every channel of every source.
-  const float scale = kPcmToFloat / static_cast<float>(factor);
+  const float mean = 1.0f / static_cast<float>(factor);
   constexpr std::size_t kChunk = 1 << 15;  // reduced frames between checks: a few ms of work
   for (std::size_t start = 0; start < mono.size(); start += kChunk) {
     context.throwIfCancellationRequested();
@@ -35,7 +34,7 @@ Mixdown mixDown(const Track& track, core::JobContext& context) {
     const std::size_t end = std::min(mono.size(), start + kChunk);
     for (const TrackSource& source : track.sources()) {
       const dsp::PcmBuffer& pcm = *source.pcm;
-      const float channelScale = scale / static_cast<float>(pcm.channels());
+      const float channelScale = pcm.scale() * mean / static_cast<float>(pcm.channels());
       for (ChannelCount c = 0; c < pcm.channels(); ++c) {
         const std::int16_t* in = pcm.channel(c);
         for (std::size_t i = start; i < end; ++i) {

@@ -13,7 +13,6 @@ double measureIntegratedLoudness(const Track& track, core::JobContext& context) 
   meter.prepare(track.sampleRate(), 2);
   std::vector<float> left(kChunk), right(kChunk);
   float* channels[2] = {left.data(), right.data()};
-  constexpr float kPcmToFloat = 1.0f / dsp::PcmBuffer::kScale;
   for (std::uint64_t start = 0; start < track.frames(); start += kChunk) {
     context.throwIfCancellationRequested();
     context.setProgress(static_cast<double>(start) / static_cast<double>(track.frames()));
@@ -22,9 +21,10 @@ double measureIntegratedLoudness(const Track& track, core::JobContext& context) 
     std::fill_n(right.begin(), n, 0.0f);
     for (const TrackSource& source : track.sources()) {
       const dsp::PcmBuffer& pcm = *source.pcm;
+      const float scale = pcm.scale();
       for (ChannelCount c = 0; c < 2; ++c) {
         const std::int16_t* in = pcm.channel(std::min(c, pcm.channels() - 1)) + start;
-        for (FrameCount i = 0; i < n; ++i) channels[c][i] += static_cast<float>(in[i]) * kPcmToFloat;
+        for (FrameCount i = 0; i < n; ++i) channels[c][i] += static_cast<float>(in[i]) * scale;
       }
     }
     meter.addPlanar(channels, n);

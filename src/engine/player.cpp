@@ -7,7 +7,6 @@
 namespace woodshed::engine {
 
 namespace {
-constexpr float kPcmToFloat = 1.0f / dsp::PcmBuffer::kScale;
 static_assert(kMaxStageSources == Track::kMaxSources, "a stage carries every source a track may have");
 static_assert(kMaxSourceChannels == 2, "voices are stereo: a left and a right gain");
 
@@ -64,11 +63,12 @@ FrameCount Player::Readers::pull(const SourceBlocks& into, FrameCount frames, So
     }
     for (std::size_t s = 0; s < into.sources; ++s) {
       const dsp::PcmBuffer& pcm = *sources[s].pcm;
+      const float scale = pcm.scale();
       for (ChannelCount c = 0; c < into.channelsPerSource; ++c) {
         // A narrower source repeats its first channel.
         const std::int16_t* in = pcm.channel(std::min<ChannelCount>(c, pcm.channels() - 1)) + position;
         float* out = into.channels[s][c] + done;
-        for (FrameCount k = 0; k < run; ++k) out[k] = static_cast<float>(in[k]) * kPcmToFloat;
+        for (FrameCount k = 0; k < run; ++k) out[k] = static_cast<float>(in[k]) * scale;
       }
     }
     if (fadeInDone < fadeInFrames) fadeIn(into, done, run);
@@ -107,13 +107,14 @@ void Player::Readers::mixTail(const SourceBlocks& into, FrameCount offset, Frame
   const auto& sources = track->sources();
   for (std::size_t s = 0; s < into.sources; ++s) {
     const dsp::PcmBuffer& pcm = *sources[s].pcm;
+    const float scale = pcm.scale();
     for (ChannelCount c = 0; c < into.channelsPerSource; ++c) {
       const std::int16_t* tail = pcm.channel(std::min<ChannelCount>(c, pcm.channels() - 1)) + tailPosition;
       float* out = into.channels[s][c] + offset;
       for (FrameCount k = 0; k < n; ++k) {
         // Equal power: A and the frames after B are different music, so their powers add.
         const double angle = 0.5 * M_PI * (static_cast<double>(tailDone + k) + 0.5) / static_cast<double>(tailFrames);
-        out[k] = static_cast<float>(out[k] * std::sin(angle) + tail[k] * kPcmToFloat * std::cos(angle));
+        out[k] = static_cast<float>(out[k] * std::sin(angle) + tail[k] * scale * std::cos(angle));
       }
     }
   }

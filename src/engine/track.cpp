@@ -35,13 +35,13 @@ std::uint64_t Track::bytes() const noexcept {
 std::uint64_t nearestZeroCrossing(const Track& track, std::uint64_t frame) {
   const auto reach = static_cast<std::uint64_t>(kZeroCrossingReachSeconds * track.sampleRate());
   const auto mixAt = [&](std::uint64_t at) {
-    int sum = 0;
-    for (const TrackSource& source : track.sources()) sum += source.pcm->channel(0)[at];
+    float sum = 0.0f;
+    for (const TrackSource& source : track.sources()) sum += source.pcm->channel(0)[at] * source.pcm->scale();
     return sum;
   };
   const auto crossesAt = [&](std::uint64_t at) {
     if (at == 0 || at >= track.frames()) return false;
-    const int before = mixAt(at - 1), now = mixAt(at);
+    const float before = mixAt(at - 1), now = mixAt(at);
     return (before < 0 && now >= 0) || (before > 0 && now <= 0);
   };
   for (std::uint64_t distance = 0; distance <= reach; ++distance) {

@@ -26,7 +26,7 @@ TrackLibrary::~TrackLibrary() {
 }
 
 TrackLibrary::ImportId TrackLibrary::beginImport(std::string name, ChannelCount channels, std::uint64_t frames,
-                                                 SampleRate sampleRate) {
+                                                 SampleRate sampleRate, dsp::PcmBuffer::Peaks peaks) {
   if (!(sampleRate > 0.0) || !std::isfinite(sampleRate)) throw core::InvalidArgument("the audio has no valid sample rate");
   const double seconds = static_cast<double>(frames) / sampleRate;
   if (seconds > kMaxTrackMinutes * 60.0) {
@@ -41,7 +41,7 @@ TrackLibrary::ImportId TrackLibrary::beginImport(std::string name, ChannelCount 
   if (imports_.size() >= kMaxOpenImports) {
     throw core::LimitExceeded("open imports", kMaxOpenImports, "too many imports at once; wait for one to finish");
   }
-  auto pcm = std::make_shared<dsp::PcmBuffer>(channels, frames, sampleRate, budget_);
+  auto pcm = std::make_shared<dsp::PcmBuffer>(channels, frames, sampleRate, budget_, peaks);
   const ImportId id = nextImportId_++;
   imports_.emplace(id, Import{std::move(name), std::move(pcm)});
   return id;
@@ -51,7 +51,13 @@ void TrackLibrary::writeImport(ImportId import, ChannelCount channel, std::uint6
                                std::uint64_t count) {
   const auto found = imports_.find(import);
   if (found == imports_.end()) throw core::InvalidArgument("no such import (it was cancelled or finished)");
-  found->second.pcm->write(channel, offset, samples, count);
+  dsp::PcmBuffer& pcm = *found->second.pcm;
+  pcm.write(channel, offset, samples, count);
+  // The scale came from the peaks the caller measured; a sample it did not see may not fit.
+  if (pcm.clippedSamples() > 0) {
+    throw core::InvalidArgument("the audio goes beyond the peaks measured before it was stored (" +
+                                std::to_string(pcm.clippedSamples()) + " samples would be clipped)");
+  }
 }
 
 TrackId TrackLibrary::commitImport(ImportId import) {

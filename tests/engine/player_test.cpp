@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <utility>
 #include <vector>
 
 #include "support/player_output.h"
@@ -149,6 +152,49 @@ TEST_F(PlayerTest, MixerGainMuteAndSoloReallyToggle) {
   player.setSourceSolo(1, false);
   player.setSourceGain(0, 0.5);
   EXPECT_NEAR(settled(), 0.625f, 1e-4f);
+}
+
+// A float song peaking at +3 dBFS (a decoder's overs), stored as the import stores it, plays at
+// -6.02 dB track gain as the source x 0.5: the peak was kept, not clipped at full scale. (At
+// -6.00 dB the gain alone would differ from 0.5 by 0.24 %, -52 dB.)
+TEST_F(PlayerTest, ASongAboveFullScalePlaysBackWithItsPeakAtATrackGainBelowUnity) {
+  const std::size_t frames = 44100;
+  const double peak = std::pow(10.0, 3.0 / 20.0);
+  std::vector<float> left(frames), right(frames);
+  for (std::size_t i = 0; i < frames; ++i) {
+    const double t = static_cast<double>(i) / kRate;
+    left[i] = static_cast<float>(peak * std::sin(2.0 * M_PI * 441.0 * t));
+    right[i] = static_cast<float>(peak * (0.6 * std::sin(2.0 * M_PI * 1234.5 * t) + 0.4 * std::sin(2.0 * M_PI * 97.0 * t)));
+  }
+  dsp::PcmBuffer::Peaks peaks;
+  peaks.include(left.data(), frames);
+  peaks.include(right.data(), frames);
+  auto pcm = std::make_shared<dsp::PcmBuffer>(2, frames, kRate, budget, peaks);
+  for (std::size_t offset = 0; offset < frames; offset += 4096) {
+    const std::size_t n = std::min<std::size_t>(4096, frames - offset);
+    pcm->write(0, offset, left.data() + offset, n);
+    pcm->write(1, offset, right.data() + offset, n);
+  }
+  auto track = std::make_shared<Track>(1, "loud", std::vector<TrackSource>{{"mix", pcm}});
+  player.setTrack(track.get());
+  player.setTrackGain(0.5);  // after setTrack, which starts a track at unity
+  player.play();
+  const Rendered out = render(player, frames - 1000);
+  double error = 0.0, signal = 0.0, loudest = 0.0;
+  for (std::size_t i = 4096; i < out.positions.size(); ++i) {  // past the fade-in and the gain ramps
+    const auto at = static_cast<std::size_t>(out.positions[i]);
+    for (const auto& [played, source] : {std::pair{out.left[i], left[at]}, std::pair{out.right[i], right[at]}}) {
+      const double expected = 0.5 * source;
+      error += (played - expected) * (played - expected);
+      signal += expected * expected;
+      loudest = std::max(loudest, std::fabs(static_cast<double>(played)));
+    }
+  }
+  const double errorDb = 10.0 * std::log10(error / signal);
+  std::printf("[ measured ] +3 dBFS song at -6.02 dB track gain: error %.1f dB relative to the signal, peak %.2f dBFS\n",
+              errorDb, 20.0 * std::log10(loudest));
+  EXPECT_LT(errorDb, -80.0);
+  EXPECT_NEAR(20.0 * std::log10(loudest), 3.0 + 20.0 * std::log10(0.5), 0.05);
 }
 
 }  // namespace

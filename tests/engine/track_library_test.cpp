@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <limits>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -14,7 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 
 TrackId importSilence(TrackLibrary& library, std::uint64_t frames, ChannelCount channels = 2) {
-  const auto import = library.beginImport("silence.wav", channels, frames, 48000.0);
+  const auto import = library.beginImport("silence.wav", channels, frames, 48000.0, {});
   std::vector<float> samples(frames, 0.0f);
   for (ChannelCount c = 0; c < channels; ++c) library.writeImport(import, c, 0, samples.data(), frames);
   return library.commitImport(import);
@@ -47,7 +50,7 @@ TEST(TrackLibrary, RefusesTracksLongerThanTheLimitBeforeAllocating) {
   TrackLibrary library(pool);
   const auto frames = static_cast<std::uint64_t>((TrackLibrary::kMaxTrackMinutes * 60 + 1) * 48000);
   try {
-    library.beginImport("long.flac", 2, frames, 48000.0);
+    library.beginImport("long.flac", 2, frames, 48000.0, {});
     FAIL() << "accepted";
   } catch (const core::LimitExceeded& e) {
     EXPECT_EQ(e.limitName(), "track length");
@@ -56,7 +59,7 @@ TEST(TrackLibrary, RefusesTracksLongerThanTheLimitBeforeAllocating) {
   EXPECT_EQ(library.budget().usedBytes(), 0u);
   // The longest accepted track fits the budget.
   const auto longest = static_cast<std::uint64_t>(TrackLibrary::kMaxTrackMinutes * 60 * 48000);
-  const auto import = library.beginImport("longest.flac", 2, longest, 48000.0);
+  const auto import = library.beginImport("longest.flac", 2, longest, 48000.0, {});
   EXPECT_EQ(library.budget().usedBytes(), longest * 4);
   library.cancelImport(import);
   EXPECT_EQ(library.budget().usedBytes(), 0u);
@@ -66,7 +69,7 @@ TEST(TrackLibrary, RefusesWhatTheBudgetCannotHoldWithoutLosingWhatIsLoaded) {
   core::ThreadPool pool(1);
   TrackLibrary library(pool, 10'000'000);
   const TrackId kept = importSilence(library, 1'000'000);  // 4 MB
-  EXPECT_THROW(library.beginImport("big.wav", 2, 2'000'000, 48000.0), core::LimitExceeded);
+  EXPECT_THROW(library.beginImport("big.wav", 2, 2'000'000, 48000.0, {}), core::LimitExceeded);
   ASSERT_NE(library.find(kept), nullptr);
   EXPECT_EQ(library.budget().usedBytes(), 4'000'000u);
 }
@@ -74,12 +77,52 @@ TEST(TrackLibrary, RefusesWhatTheBudgetCannotHoldWithoutLosingWhatIsLoaded) {
 TEST(TrackLibrary, FailedOrCancelledImportsLeaveNothingBehind) {
   core::ThreadPool pool(1);
   TrackLibrary library(pool);
-  const auto import = library.beginImport("broken.wav", 1, 1000, 48000.0);
+  const auto import = library.beginImport("broken.wav", 1, 1000, 48000.0, {});
   std::vector<float> samples(1000, std::numeric_limits<float>::quiet_NaN());
   EXPECT_THROW(library.writeImport(import, 0, 0, samples.data(), 1000), core::InvalidArgument);
   library.cancelImport(import);
   EXPECT_TRUE(library.list().empty());
   EXPECT_EQ(library.openImports(), 0u);
+  EXPECT_EQ(library.budget().usedBytes(), 0u);
+}
+
+// The import's path: peaks measured first, then chunks per channel. A 16-bit file comes out as
+// its own samples at the unit scale.
+TEST(TrackLibrary, ASixteenBitImportIsStoredAsItsOwnSamples) {
+  core::ThreadPool pool(1);
+  TrackLibrary library(pool);
+  const std::uint64_t frames = 100000;
+  std::vector<float> samples(frames);
+  for (std::uint64_t i = 0; i < frames; ++i) samples[i] = static_cast<float>(static_cast<std::int16_t>(i * 40503u)) / 32768.0f;
+  dsp::PcmBuffer::Peaks peaks;
+  peaks.include(samples.data(), frames);
+  const auto import = library.beginImport("sixteen.wav", 1, frames, 48000.0, peaks);
+  for (std::uint64_t offset = 0; offset < frames; offset += 65536) {
+    library.writeImport(import, 0, offset, samples.data() + offset, std::min<std::uint64_t>(65536, frames - offset));
+  }
+  const auto track = library.find(library.commitImport(import));
+  const dsp::PcmBuffer& pcm = *track->sources()[0].pcm;
+  EXPECT_EQ(pcm.scale(), 1.0f / 32768.0f);
+  EXPECT_EQ(pcm.ditheredSamples(), 0u);
+  std::uint64_t different = 0;
+  for (std::uint64_t i = 0; i < frames; ++i) different += pcm.channel(0)[i] != static_cast<std::int16_t>(i * 40503u);
+  EXPECT_EQ(different, 0u);
+}
+
+// Samples beyond the peaks the caller measured (a bug in the caller) would be clipped: refused.
+TEST(TrackLibrary, SamplesBeyondTheMeasuredPeaksAreRefused) {
+  core::ThreadPool pool(1);
+  TrackLibrary library(pool);
+  const auto import = library.beginImport("wrong.wav", 1, 1000, 48000.0, {-1.5f, 1.5f});
+  std::vector<float> samples(1000, 0.25f);
+  samples[500] = 3.0f;
+  try {
+    library.writeImport(import, 0, 0, samples.data(), 1000);
+    FAIL() << "accepted";
+  } catch (const core::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("beyond the peaks"), std::string::npos) << e.what();
+  }
+  library.cancelImport(import);
   EXPECT_EQ(library.budget().usedBytes(), 0u);
 }
 

@@ -36,14 +36,18 @@ class WaveformOverview {
   /// The coarsest level whose buckets are at most `framesPerPixel` frames wide.
   std::size_t levelFor(double framesPerPixel) const noexcept;
 
-  /// Min and max (16-bit PCM units) over frames [begin, end), from the best level for the range.
+  /// Min and max (the buffer's steps: multiply by scale()) over frames [begin, end), from the
+  /// best level for the range.
   Peak peakBetween(std::uint64_t begin, std::uint64_t end) const noexcept;
 
   std::uint64_t frames() const noexcept { return frames_; }
+  /// The scale of the buffer it was built from: a peak value v is v * scale() in float.
+  float scale() const noexcept { return scale_; }
 
  private:
   std::vector<std::vector<Peak>> levels_;
   std::uint64_t frames_ = 0;
+  float scale_ = 1.0f / PcmBuffer::kScale;
 };
 
 }  // namespace woodshed::dsp

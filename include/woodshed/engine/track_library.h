@@ -49,10 +49,14 @@ class TrackLibrary {
   explicit TrackLibrary(core::ThreadPool& pool, std::uint64_t budgetBytes = kDefaultBudgetBytes);
   ~TrackLibrary();
 
-  /// Reserves memory for a decoded file. Throws LimitExceeded (too long, over budget, too
-  /// many) or InvalidArgument (no channels, no frames, bad rate) with a message naming why.
-  ImportId beginImport(std::string name, ChannelCount channels, std::uint64_t frames, SampleRate sampleRate);
-  /// Converts and stores samples; throws InvalidArgument for NaN/Inf samples or a bad range.
+  /// Reserves memory for a decoded file whose samples span `peaks` (measured over all of it
+  /// before the first write: they decide how it is stored, see dsp::PcmBuffer). Throws
+  /// LimitExceeded (too long, over budget, too many) or InvalidArgument (no channels, no frames,
+  /// bad rate, non-finite peaks) with a message naming why.
+  ImportId beginImport(std::string name, ChannelCount channels, std::uint64_t frames, SampleRate sampleRate,
+                       dsp::PcmBuffer::Peaks peaks);
+  /// Converts and stores samples; throws InvalidArgument for NaN/Inf samples, a bad range, or
+  /// samples beyond the peaks given at begin that could not be stored.
   void writeImport(ImportId import, ChannelCount channel, std::uint64_t offset, const float* samples,
                    std::uint64_t count);
   /// Makes the import a track and starts its waveform job.

@@ -131,6 +131,8 @@ struct Stats {
   double nonFiniteBlocks;
   double volumeLimitedBlocks;
   double invariantFailures;  // broken realtime invariants, counted and played as silence
+  double longLaneYields;     // pauses of long jobs while the render thread was behind
+  double longLaneYieldMs;    // and their total length
 };
 Block<Stats, 2> gStats;
 
@@ -225,6 +227,9 @@ EMSCRIPTEN_KEEPALIVE int ws_stats() {
     gStats.fields.nonFiniteBlocks = engine.nonFiniteBlocks;
     gStats.fields.volumeLimitedBlocks = static_cast<double>(engine.volumeLimitedBlocks);
     gStats.fields.invariantFailures = static_cast<double>(woodshed::core::invariantFailures());
+    const auto pool = a.pool().stats();
+    gStats.fields.longLaneYields = static_cast<double>(pool.longLaneYields);
+    gStats.fields.longLaneYieldMs = pool.longLaneYieldSeconds * 1000.0;
     gResultText = woodshed::core::lastInvariantFailure();
   }));
 }
@@ -236,14 +241,18 @@ EMSCRIPTEN_KEEPALIVE const char* ws_result_text() { return gResultText.c_str(); 
 EMSCRIPTEN_KEEPALIVE float* ws_import_scratch() { return gImportScratch; }
 EMSCRIPTEN_KEEPALIVE double ws_import_chunk_frames() { return kImportChunkFrames; }
 
-/// Reserves memory for a decoded file; the import's id is in ws_result_number().
-EMSCRIPTEN_KEEPALIVE int ws_import_begin(const char* name, int channels, double frames, double sampleRate) {
+/// Reserves memory for a decoded file whose samples span [lowest, highest] (measured by the
+/// page over all of it first: they set the storage's scale); the import's id is in ws_result_number().
+EMSCRIPTEN_KEEPALIVE int ws_import_begin(const char* name, int channels, double frames, double sampleRate,
+                                         double lowest, double highest) {
   return status(callAtBoundary("ws_import_begin", [&] {
     if (channels < 1 || !(frames >= 1.0) || frames > 9.0e15) {
       throw woodshed::core::InvalidArgument(channels < 1 ? "the file has no audio channels" : "the file has no audio");
     }
     gResultNumber = app().library().beginImport(name ? name : "", static_cast<woodshed::ChannelCount>(channels),
-                                                static_cast<std::uint64_t>(frames), sampleRate);
+                                                static_cast<std::uint64_t>(frames), sampleRate,
+                                                woodshed::dsp::PcmBuffer::Peaks{static_cast<float>(lowest),
+                                                                                static_cast<float>(highest)});
   }));
 }
 

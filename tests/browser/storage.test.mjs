@@ -1,0 +1,182 @@
+// Decoded storage keeps what the decoder gave: a 16-bit WAV is stored as its own samples (every
+// value, though Chromium decodes positive samples as s / 32767), a float WAV peaking at +3 dBFS
+// plays back at -6.02 dB track gain as the source x 0.5 (its overs were kept, not clipped at
+// import), and a sine at -100 dBFS in a 24-bit WAV (a third of a 16-bit step) is still there
+// after storage, in the dither's noise, where plain rounding would have left silence.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { openApp, startServer } from './harness.mjs';
+import { installPageHelpers } from './media.mjs';
+
+/**
+ * A WAV of `channels` channels and `frames` frames from sample(frame, channel): IEEE float
+ * (bits 32) or 24-bit PCM from floats, or 16-bit PCM from integers (bits 16).
+ */
+function wav({ rate, channels, frames, bits, sample }) {
+  const bytes = bits / 8;
+  const size = frames * channels * bytes;
+  const data = Buffer.alloc(44 + size);
+  data.write('RIFF', 0);
+  data.writeUInt32LE(36 + size, 4);
+  data.write('WAVEfmt ', 8);
+  data.writeUInt32LE(16, 16);
+  data.writeUInt16LE(bits === 32 ? 3 : 1, 20);
+  data.writeUInt16LE(channels, 22);
+  data.writeUInt32LE(rate, 24);
+  data.writeUInt32LE(rate * channels * bytes, 28);
+  data.writeUInt16LE(channels * bytes, 32);
+  data.writeUInt16LE(bits, 34);
+  data.write('data', 36);
+  data.writeUInt32LE(size, 40);
+  for (let i = 0; i < frames; i++) {
+    for (let c = 0; c < channels; c++) {
+      const at = 44 + (i * channels + c) * bytes;
+      const x = sample(i, c);
+      if (bits === 32) data.writeFloatLE(x, at);
+      else if (bits === 16) data.writeInt16LE(x, at);
+      else data.writeIntLE(Math.max(-8388608, Math.min(8388607, Math.round(x * 8388608))), at, 3);
+    }
+  }
+  return data;
+}
+
+/** A WAV as Woodshed exports it (32-bit float or 16-bit): {channels, rate, samples (interleaved)}. */
+function parseWav(bytes) {
+  const view = Buffer.from(bytes);
+  assert.equal(view.toString('ascii', 36, 40), 'data');
+  const bits = view.readUInt16LE(34);
+  assert.equal(view.readUInt16LE(20), bits === 32 ? 3 : 1, 'IEEE float or PCM');
+  const count = view.readUInt32LE(40) / (bits / 8);
+  const samples = new Float64Array(count);
+  for (let i = 0; i < count; i++) samples[i] = bits === 32 ? view.readFloatLE(44 + 4 * i) : view.readInt16LE(44 + 2 * i);
+  return { channels: view.readUInt16LE(22), rate: view.readUInt32LE(24), samples };
+}
+
+describe('decoded storage', () => {
+  let server;
+  let browser;
+  let page;
+  let rate;
+  before(async () => {
+    server = await startServer();
+    browser = await openApp(server.url);
+    page = browser.page;
+    await installPageHelpers(page);
+    rate = await page.evaluate(async () => {
+      await window.woodshed.start();
+      return (await window.woodshed.stats()).sampleRate;
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  // Imports `file` (a Buffer) and makes it the current song, played back neutrally.
+  const importNeutral = (name, file) => page.evaluate(async ({ name: n, base64 }) => {
+    const w = window.woodshed;
+    const [id] = await w.importFiles([{ name: n, bytes: window.testAudio.fromBase64(base64) }]);
+    await w.load(id);
+    await w.setEq({ bypass: true });
+    await w.setLimiter({ enabled: false });
+    return id;
+  }, { name, base64: file.toString('base64') });
+
+  // Exports the current song (the EQ bypassed, the limiter off) and brings the file back.
+  const exportSong = (format) => page.evaluate(async (f) => {
+    const blob = await window.woodshed.exportAudio(null, { format: f });
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(text);
+  }, format).then((base64) => parseWav(Buffer.from(base64, 'base64')));
+
+  test('a 16-bit WAV holding every 16-bit value is stored as its own samples', async () => {
+    const frames = 65536;
+    const value = (i, c) => (c === 0 ? i - 32768 : 32767 - ((i * 7919) % 65536));
+    await importNeutral('Every value.wav', wav({ rate, channels: 2, frames, bits: 16, sample: value }));
+    await page.evaluate(() => window.woodshed.setTrackGain(0));
+    const exported = await exportSong('wav16');
+    assert.equal(exported.samples.length, frames * 2);
+    let different = 0;
+    for (let i = 0; i < frames; i++) {
+      for (let c = 0; c < 2; c++) different += exported.samples[2 * i + c] !== value(i, c);
+    }
+    console.log(`[ measure  ] 16-bit WAV with all 65536 values: ${different} of ${2 * frames} samples differ after import and a wav16 export`);
+    assert.equal(different, 0);
+  });
+
+  test('a float WAV peaking at +3 dBFS plays at -6.02 dB track gain as the source x 0.5 within -80 dB', async () => {
+    // Written at the output's rate, so the decoder gives the file's own floats.
+    const seconds = 6;
+    const peak = 10 ** (3 / 20);
+    const source = (i, c) => {
+      const t = i / rate;
+      return c === 0
+        ? peak * Math.sin(2 * Math.PI * 441 * t)
+        : peak * (0.6 * Math.sin(2 * Math.PI * 1234.5 * t) + 0.4 * Math.sin(2 * Math.PI * 97 * t));
+    };
+    const file = wav({ rate, channels: 2, frames: seconds * rate, bits: 32, sample: source });
+    await importNeutral('Loud.wav', file);
+    const captured = await page.evaluate(async () => {
+      const w = window.woodshed;
+      await w.setTrackGain(20 * Math.log10(0.5));
+      await w.seek(1);
+      await w.play();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const result = await window.testAudio.captureWithoutGaps(1);
+      await w.pause();
+      return { sampleRate: result.sampleRate, start: result.sourceFrameAtStart, channels: result.channels.map((c) => Array.from(c)) };
+    });
+    assert.equal(captured.sampleRate, rate);
+    assert.notEqual(captured.start, null, 'the captured audio has a source position');
+    // What the file holds, as float32 (what the decoder gives), times 0.5.
+    const stored = new Float32Array(1);
+    const expected = (i, c) => { stored[0] = source(i, c); return 0.5 * stored[0]; };
+    let error = 0;
+    let signal = 0;
+    let loudest = 0;
+    const skip = 64;  // past anything the fade-in touches
+    for (let c = 0; c < 2; c++) {
+      const played = captured.channels[c];
+      for (let i = skip; i < played.length; i++) {
+        const y = expected(captured.start + i, c);
+        error += (played[i] - y) ** 2;
+        signal += y * y;
+        loudest = Math.max(loudest, Math.abs(played[i]));
+      }
+    }
+    const errorDb = 10 * Math.log10(error / signal);
+    console.log(`[ measure  ] +3 dBFS float WAV at -6.02 dB track gain: error ${errorDb.toFixed(1)} dB relative to the signal; loudest sample ${(20 * Math.log10(loudest)).toFixed(2)} dBFS`);
+    assert.ok(errorDb < -80, `the output differs from the source x 0.5 by ${errorDb.toFixed(1)} dB`);
+    assert.ok(Math.abs(20 * Math.log10(loudest) - (3 + 20 * Math.log10(0.5))) < 0.05, 'the peak survived the import');
+  });
+
+  test('a -100 dBFS sine in a 24-bit WAV is still at -100 dB after storage', async () => {
+    const frequency = 1000;
+    const amplitude = 10 ** (-100 / 20);  // 1e-5: a third of a 16-bit step
+    const frames = 3 * rate;
+    const file = wav({ rate, channels: 1, frames, bits: 24, sample: (i) => amplitude * Math.sin((2 * Math.PI * frequency * i) / rate) });
+    await importNeutral('Quiet.wav', file);
+    await page.evaluate(() => window.woodshed.setTrackGain(0));
+    const exported = await exportSong('wav32f');
+    assert.deepEqual([exported.channels, exported.rate, exported.samples.length], [1, rate, frames]);
+    // The level of the 1 kHz component, by correlation with the sine, over whole periods (ten
+    // periods of 1 kHz are a whole number of frames at 44.1 and 48 kHz).
+    const tenPeriods = rate / 100;
+    const whole = Number.isInteger(tenPeriods) ? frames - (frames % tenPeriods) : frames;
+    let re = 0;
+    let im = 0;
+    let zero = 0;
+    for (let i = 0; i < whole; i++) {
+      const phase = (2 * Math.PI * frequency * i) / rate;
+      re += exported.samples[i] * Math.sin(phase);
+      im += exported.samples[i] * Math.cos(phase);
+      zero += exported.samples[i] === 0;
+    }
+    const db = 20 * Math.log10((2 * Math.hypot(re, im)) / whole);
+    console.log(`[ measure  ] -100 dBFS 1 kHz sine in a 24-bit WAV, after storage: ${db.toFixed(2)} dBFS (${zero} of ${whole} samples exactly 0)`);
+    assert.ok(Math.abs(db + 100) <= 1, `the sine measures ${db.toFixed(2)} dBFS`);
+  });
+});
