@@ -340,6 +340,12 @@ async function boot() {
   const bridge = new EngineBridge(module);
   const imports = new ImportQueue(module, output, library);
   const session = new Session(bridge, library, imports, () => api.changed());
+  output.onRateChange = (from, to) => {
+    session.rateChanged().catch((error) => toast(`The audio output changed from ${from} to ${to} Hz, and the song `
+      + `could not be prepared again at the new rate: ${error.message}`, 'error'));
+  };
+  // The budget for decoded songs follows the device's memory (Chromium tells it, up to 8 GB).
+  bridge.call('ws_set_device_memory', ['number'], [navigator.deviceMemory ?? 0]);
   api.attach({ bridge, output, imports, library, inbox, session });
   try {
     await api.restoreSession();

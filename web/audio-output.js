@@ -22,8 +22,16 @@ export class AudioOutput {
   #starting = null;
   #creating = null;
   #capturing = false;
+  #lastRate = null;
+  #requestedRate = null;
   state = 'off';
   message = '';
+  /**
+   * Called as (oldRate, newRate) when a new context runs at another sample rate than the last
+   * one (a device change, a closed context rebuilt): songs decoded at the old rate must be
+   * decoded again (Session.rateChanged).
+   */
+  onRateChange = null;
   counts = { contextsCreated: 0, contextsReleased: 0, nodesCreated: 0, nodesReleased: 0 };
 
   constructor(module) {
@@ -83,7 +91,10 @@ export class AudioOutput {
   }
 
   async #create() {
-    const context = new AudioContext({ latencyHint: 'interactive' });
+    const context = new AudioContext({
+      latencyHint: 'interactive',
+      ...(this.#requestedRate ? { sampleRate: this.#requestedRate } : {}),
+    });
     this.counts.contextsCreated += 1;
     try {
       callEntry(this.#module, 'ws_audio_prepare', ['number'], [context.sampleRate]);
@@ -101,6 +112,10 @@ export class AudioOutput {
       context.onstatechange = () => this.#onContextStateChange(context);
       this.#context = context;
       this.#node = node;
+      const previous = this.#lastRate;
+      this.#lastRate = context.sampleRate;
+      // Not awaited: the handler decodes with this context, which must be in place first.
+      if (previous !== null && previous !== context.sampleRate) queueMicrotask(() => this.onRateChange?.(previous, context.sampleRate));
     } catch (error) {
       context.onstatechange = null;
       await context.close().catch(() => {});
@@ -150,8 +165,12 @@ export class AudioOutput {
     this.#context = null;
   }
 
-  /** Test hook: closes the context the way a browser may, and waits for the release. */
-  async closeForTest() {
+  /**
+   * Test hook: closes the context the way a browser may, and waits for the release; the next
+   * one is made at `sampleRate` when given (as after a switch to a device with another rate).
+   */
+  async closeForTest({ sampleRate = null } = {}) {
+    this.#requestedRate = sampleRate;
     const context = this.#context;
     if (!context) return;
     await context.close();

@@ -23,7 +23,7 @@ export const LAYOUTS = {
     version: 2,
     fields: ['sampleRate', 'framesRendered', 'framesPlayed', 'underruns', 'ringFillFrames', 'targetLatencyMs',
       'renderLoadAvg', 'renderLoadMax', 'heapBytesInUse', 'heapCapacity', 'threads', 'nonFiniteBlocks',
-      'volumeLimitedBlocks', 'invariantFailures', 'longLaneYields', 'longLaneYieldMs'],
+      'volumeLimitedBlocks', 'invariantFailures', 'longLaneYields', 'longLaneYieldMs', 'memoryBudgetBytes', 'memoryUsedBytes'],
   },
   state: {
     version: 3,

@@ -98,6 +98,9 @@ function megabytes(bytes) {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+/** The name of an export Woodshed wrote into exports/ (openExportFile). */
+const EXPORT_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.wav$/;
+
 export class Library {
   #db;
   #layout;
@@ -121,8 +124,9 @@ export class Library {
     library.#channel = new BroadcastChannel(CHANNEL);
     library.#channel.onmessage = () => library.#notify();
     library.repaired = await library.#exclusive(() => library.#repair(describe));
-    // Exports are handed over at once; any left from an earlier visit are not needed.
-    await library.#removeExports(() => true);
+    // Exports are handed over at once; Woodshed's own from an earlier visit (an hour old, so
+    // not another tab's that is being handed over) are not needed. Other files are left alone.
+    await library.#removeExports((name, file) => EXPORT_NAME.test(name) && file.lastModified < Date.now() - 3_600_000);
     return library;
   }
 
@@ -165,7 +169,9 @@ export class Library {
 
   async #removeExports(matches) {
     const names = [];
-    for await (const [name] of this.#layout.exports.entries()) if (matches(name)) names.push(name);
+    for await (const [name, handle] of this.#layout.exports.entries()) {
+      if (handle.kind === 'file' && matches(name, await handle.getFile())) names.push(name);
+    }
     for (const name of names) {
       await this.#layout.exports.removeEntry(name).catch(() => {});
       this.#exportsMade.delete(name);

@@ -4,8 +4,6 @@
 // values are valid and where a song resumes (src/engine/recall.cpp). This file only carries
 // values between the two.
 
-/** Limit: decoded songs kept in memory (most recently used first; the current one always). */
-const MAX_SONGS_IN_MEMORY = 3;
 /** How often the position of the playing song is saved for the next start. */
 const PLAYBACK_NOTE_MS = 1000;
 /** How often a running beat detection is looked at. */
@@ -57,12 +55,12 @@ export class Session {
     return engineTrackId !== 0 && this.#inMemory.get(this.#current) === engineTrackId ? this.#current : null;
   }
 
-  /** Notes songs an import put into the engine, then keeps within the memory limit. */
+  /** Notes songs an import put into the engine (which may have dropped others to make room). */
   imported(results) {
     for (const { id, engineTrackId } of results) {
       if (engineTrackId !== null) this.#remember(id, engineTrackId);
     }
-    this.#trimMemory();
+    this.#forgetEvicted();
   }
 
   /**
@@ -85,6 +83,7 @@ export class Session {
   async load(id, savedSeconds = 0) {
     const record = await this.#library.get(id);
     if (!record) throw new Error('that song is not in the library');
+    this.#forgetEvicted();
     let engineId = this.#inMemory.get(id);
     if (engineId === undefined) {
       engineId = await this.#imports.restore(id, record.name, await this.#library.read(id));
@@ -101,7 +100,7 @@ export class Session {
     this.#current = id;
     this.#noteTuning(tuningOf(record));
     if (!this.#hasGrid || record.tuning === undefined) this.#detectBeatGrid(id, engineId);
-    this.#trimMemory();
+    this.#forgetEvicted();
     await this.#library.setSetting('lastTrack', id);
     this.pushCatalog();
     this.#onChange();
@@ -109,10 +108,48 @@ export class Session {
   }
 
   /**
+   * The output's sample rate changed: every song in memory was decoded at the old rate and
+   * would play fast and sharp (or slow and flat). The current one is decoded again from the
+   * library at the new rate and takes the old one's place where it was (playing if it was);
+   * the others are dropped and decoded again when they load. Until then the engine refuses to
+   * play the old one (App::play), and play() waits for rateSettled().
+   */
+  rateChanged() {
+    this.#rateChange = this.#prepareForRate().finally(() => { this.#rateChange = null; });
+    return this.#rateChange;
+  }
+
+  /** Resolves once a change of the output's rate has been dealt with (at once if none). */
+  async rateSettled() {
+    await this.#rateChange?.catch(() => {});
+  }
+
+  #rateChange = null;
+
+  async #prepareForRate() {
+    this.#bridge.call('ws_state');
+    const { positionSeconds, playing } = this.#bridge.record('state');
+    const current = this.#current;
+    const old = [...this.#inMemory.values()];
+    this.#inMemory.clear();
+    if (current !== null) {
+      if (playing) this.#bridge.call('ws_pause');
+      await this.load(current);  // decoded at the new rate; it replaces the old track in the engine
+      this.#bridge.call('ws_seek', ['number'], [positionSeconds]);
+    }
+    for (const engineId of old) {
+      try { this.#bridge.call('ws_unload', ['number'], [engineId]); } catch { /* logged by the boundary */ }
+    }
+    if (current !== null && playing) this.#bridge.call('ws_play');
+    this.#onChange();
+  }
+
+  /**
    * The engine's id for a library song, decoding it into memory if need be; it does not become
    * current (an export of another song).
    */
   async ensureInMemory(id) {
+    this.#forgetEvicted();
     let engineId = this.#inMemory.get(id);
     if (engineId === undefined) {
       const record = await this.#library.get(id);
@@ -120,7 +157,7 @@ export class Session {
       engineId = await this.#imports.restore(id, record.name, await this.#library.read(id));
     }
     this.#remember(id, engineId);
-    this.#trimMemory();
+    this.#forgetEvicted();
     return engineId;
   }
 
@@ -264,15 +301,16 @@ export class Session {
     this.#inMemory.set(id, engineId);  // most recently used last
   }
 
-  // Keeps at most MAX_SONGS_IN_MEMORY decoded songs; the current one always stays.
-  #trimMemory() {
-    for (const [id, engineId] of this.#inMemory) {
-      if (this.#inMemory.size <= MAX_SONGS_IN_MEMORY) break;
-      if (id === this.#current) continue;
-      this.#inMemory.delete(id);
-      try { this.#bridge.call('ws_unload', ['number'], [engineId]); } catch { /* logged by the boundary */ }
+  // The engine decides which decoded songs stay in memory (TrackLibrary: the budget sized from
+  // the device, least recently used first); songs it dropped to make room are forgotten here
+  // and decoded again from the library when they load.
+  #forgetEvicted() {
+    const inEngine = new Set(this.#bridge.json('ws_tracks').map((track) => track.id));
+    for (const [id, engineId] of [...this.#inMemory]) {
+      if (!inEngine.has(engineId)) this.#inMemory.delete(id);
     }
   }
+
 
   // The metronome and count-in as last set (from the app or the API): kept every second.
   async #noteMetronome() {

@@ -661,6 +661,8 @@ export class WoodshedApi {
   async play() {
     await this.ready;
     if (this.#output.state !== 'running') await this.#output.start();
+    // A new output at another rate: the song is being decoded again for it.
+    await this.#session.rateSettled();
     this.#call('ws_play');
     await this.#untilPlaying(true);
     this.#changed();

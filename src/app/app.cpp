@@ -11,6 +11,7 @@
 #include "woodshed/core/error.h"
 #include "woodshed/engine/beat_detection.h"
 #include "woodshed/engine/loudness_scan.h"
+#include "woodshed/engine/memory_plan.h"
 #include "woodshed/engine/offline_render.h"
 
 #include "app/panels.h"
@@ -118,9 +119,13 @@ std::uint64_t App::startExport(const ExportRequest& request) {
   const std::uint64_t frames = engine::offlineRenderFrames(*track, settings, region);
   engine::OfflineRenderOptions options;
   options.channels = track->channels();
+  // Its working memory (the ring and the render graph with a stretch stage) counts in the
+  // budget while it runs.
+  auto working = std::make_shared<core::MemoryBudget::Reservation>(
+      library_.budget().reserve(kExportWorkingBytes, "an export's working memory"));
   auto stream = std::make_shared<engine::ExportStream>(request.format, options.channels, track->sampleRate(), frames,
                                                        options.chunkFrames);
-  core::JobHandle job = pool_.submit("export of " + track->name(), [track, settings, region, options, stream](core::JobContext& context) {
+  core::JobHandle job = pool_.submit("export of " + track->name(), [track, settings, region, options, stream, working](core::JobContext& context) {
     stream->attach(&context);
     try {
       engine::renderOffline(*track, settings, region, *stream, options, &context);
@@ -132,6 +137,10 @@ std::uint64_t App::startExport(const ExportRequest& request) {
   }, core::Lane::Long);
   exporting = Export{std::move(job), std::move(stream), steadySeconds(), {}};
   return exporting.stream->totalBytes();
+}
+
+void App::setDeviceMemory(std::uint64_t deviceBytes, std::uint64_t heapLimitBytes) noexcept {
+  library_.setBudgetLimit(engine::decodedAudioBudget(deviceBytes, heapLimitBytes));
 }
 
 void App::cancelExport() noexcept {
@@ -188,6 +197,7 @@ void App::load(engine::TrackId id) {
   std::shared_ptr<const engine::Track> track = library_.find(id);
   if (!track) throw core::InvalidArgument("no track with id " + std::to_string(id));
   engine_.loadTrack(std::move(track));
+  library_.touch(id);
   normalization.message.clear();
   waveformZoom = 1.0;
   waveformStartFrame = 0;
@@ -216,7 +226,14 @@ bool App::playing() noexcept {
 }
 
 void App::play() {
-  if (!engine_.loadedTrack()) throw core::Error("no track is loaded; import or choose one first");
+  const auto track = engine_.loadedTrack();
+  if (!track) throw core::Error("no track is loaded; import or choose one first");
+  // Songs are decoded at the output's rate; after the output changed rate the page decodes the
+  // song again, and until then it would play fast and sharp or slow and flat.
+  if (engine_.sampleRate() > 0.0 && track->sampleRate() != engine_.sampleRate()) {
+    throw core::Error("the song is being prepared for the audio output's new rate (" +
+                      engine::formatNumber(engine_.sampleRate()) + " Hz); play it again in a moment");
+  }
   if (audio_.state != AudioState::Running && audio_.state != AudioState::Starting) platform_.requestAudioStart();
   engine_.play();
 }

@@ -182,6 +182,12 @@ class App {
     std::string message;     ///< why it failed or was cancelled
   };
   Export exporting;
+  /// Limit: the working memory an export declares in the budget: its ring (2 MiB), the render
+  /// graph and a stretch stage (about 3 MB), with room to spare.
+  static constexpr std::uint64_t kExportWorkingBytes = std::uint64_t{8} << 20;
+  /// The page says how much memory the device has (navigator.deviceMemory; 0 unknown): the
+  /// budget for decoded audio follows (engine::decodedAudioBudget).
+  void setDeviceMemory(std::uint64_t deviceBytes, std::uint64_t heapLimitBytes) noexcept;
   /// The export popup's choices: region (0 song, 1 A-B loop, 2 a section), the section's
   /// marker, the format (0 wav16, 1 wav24, 2 wav32f), each stem as its own file.
   struct ExportDraft {

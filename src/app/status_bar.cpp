@@ -28,6 +28,11 @@ void drawStatusBar(App& app, ImVec2 position, ImVec2 size) {
   ImGui::Text("memory: %.1f / %.0f MiB", static_cast<double>(platform.heapBytesInUse()) / mib,
               static_cast<double>(platform.heapCapacity()) / mib);
   ImGui::SameLine(0, 24);
+  // The budget for songs (sized from the device's memory) and what the songs in memory take.
+  const core::MemoryBudget& budget = app.library().budget();
+  ImGui::Text("songs: %.0f of %.0f MiB", static_cast<double>(budget.usedBytes()) / mib,
+              static_cast<double>(budget.limitBytes()) / mib);
+  ImGui::SameLine(0, 24);
   ImGui::Text("audio: %s", toString(app.audioOutput().state));
   ImGui::SameLine(0, 24);
   ImGui::Text("underruns: %u", ring.underruns.load(std::memory_order_relaxed));

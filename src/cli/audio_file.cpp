@@ -63,11 +63,25 @@ InputFile readAudioFile(const std::string& path, core::MemoryBudget& budget) {
   }
   if (info.frames < 1) throw core::Error(path + ": has no audio");
   const auto channels = static_cast<ChannelCount>(info.channels);
-  auto pcm = std::make_shared<dsp::PcmBuffer>(channels, static_cast<std::uint64_t>(info.frames),
-                                               static_cast<SampleRate>(info.samplerate), budget);
-  InputFile input;
   const int subtype = info.format & SF_FORMAT_SUBMASK;
   const bool sixteenBit = subtype == SF_FORMAT_PCM_16 || subtype == SF_FORMAT_PCM_S8 || subtype == SF_FORMAT_PCM_U8;
+  // Other sources are stored as the app stores them (dsp::PcmBuffer): scaled to their peaks,
+  // so overs survive, with dither, so detail below the last bit does. A first pass finds the peaks.
+  std::shared_ptr<dsp::PcmBuffer> pcm;
+  if (sixteenBit) {
+    pcm = std::make_shared<dsp::PcmBuffer>(channels, static_cast<std::uint64_t>(info.frames),
+                                           static_cast<SampleRate>(info.samplerate), budget);
+  } else {
+    dsp::PcmBuffer::Peaks peaks;
+    std::vector<float> block(static_cast<std::size_t>(kReadFrames) * channels);
+    for (sf_count_t got; (got = sf_readf_float(file, block.data(), kReadFrames)) > 0;) {
+      peaks.include(block.data(), static_cast<std::uint64_t>(got) * channels);
+    }
+    if (sf_seek(file, 0, SEEK_SET) != 0) throw core::Error(path + ": could not be read twice (" + reason(file) + ")");
+    pcm = std::make_shared<dsp::PcmBuffer>(channels, static_cast<std::uint64_t>(info.frames),
+                                           static_cast<SampleRate>(info.samplerate), budget, peaks);
+  }
+  InputFile input;
   if (subtype == SF_FORMAT_PCM_24 || subtype == SF_FORMAT_PCM_32) input.format = engine::ExportFormat::Wav24;
   else if (!sixteenBit) input.format = engine::ExportFormat::Wav32f;
 

@@ -32,13 +32,19 @@ void MemoryBudget::Reservation::release() noexcept {
   bytes_ = 0;
 }
 
+std::uint64_t MemoryBudget::freeBytes() const noexcept {
+  const std::uint64_t limit = limitBytes();
+  return limit - std::min(usedBytes(), limit);
+}
+
 MemoryBudget::Reservation MemoryBudget::reserve(std::uint64_t bytes, const std::string& what) {
+  const std::uint64_t limit = limitBytes();
   std::uint64_t used = used_.load(std::memory_order_relaxed);
   do {
-    if (bytes > limit_ - std::min(used, limit_)) {
-      throw LimitExceeded(name_, limit_,
-                          what + " needs " + megabytes(bytes) + " but only " + megabytes(limit_ - std::min(used, limit_)) +
-                              " of the " + megabytes(limit_) + " " + name_ + " is free");
+    if (bytes > limit - std::min(used, limit)) {
+      throw LimitExceeded(name_, limit,
+                          what + " needs " + megabytes(bytes) + " but only " + megabytes(limit - std::min(used, limit)) +
+                              " of the " + megabytes(limit) + " " + name_ + " is free");
     }
   } while (!used_.compare_exchange_weak(used, used + bytes, std::memory_order_relaxed));
   return Reservation(this, bytes);

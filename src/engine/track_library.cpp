@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "woodshed/core/error.h"
+#include "woodshed/engine/settings.h"
 
 namespace woodshed::engine {
 
@@ -41,6 +42,31 @@ TrackLibrary::ImportId TrackLibrary::beginImport(std::string name, ChannelCount 
   if (imports_.size() >= kMaxOpenImports) {
     throw core::LimitExceeded("open imports", kMaxOpenImports, "too many imports at once; wait for one to finish");
   }
+  // Room first: the tracks used longest ago that only the library holds (a current track and
+  // one a job reads are held elsewhere, and dropping them would free nothing).
+  const std::uint64_t needed = std::uint64_t{channels} * frames * sizeof(std::int16_t);
+  std::uint64_t evictable = 0;
+  for (const auto& [id, entry] : tracks_) {
+    if (entry.track.use_count() == 1 && !entry.job.valid()) evictable += entry.track->bytes();
+  }
+  // Nothing is dropped for an import that would not fit even then.
+  if (budget_.freeBytes() + evictable < needed) {
+    const auto mb = [](std::uint64_t bytes) { return formatNumber(std::round(static_cast<double>(bytes) / 1e6)) + " MB"; };
+    throw core::LimitExceeded(budget_.name(), budget_.limitBytes(),
+                              "it needs " + mb(needed) + " of memory, and only " + mb(budget_.freeBytes() + evictable) +
+                                  " of this device's " + mb(budget_.limitBytes()) +
+                                  " for songs can be freed (the song playing and those in use hold the rest)");
+  }
+  while (budget_.freeBytes() < needed) {
+    auto oldest = tracks_.end();
+    for (auto it = tracks_.begin(); it != tracks_.end(); ++it) {
+      if (it->second.track.use_count() != 1 || it->second.job.valid()) continue;
+      if (oldest == tracks_.end() || it->second.lastUsed < oldest->second.lastUsed) oldest = it;
+    }
+    if (oldest == tracks_.end()) break;  // the budget refuses below, naming the figures
+    evicted_.push_back(oldest->first);
+    tracks_.erase(oldest);
+  }
   auto pcm = std::make_shared<dsp::PcmBuffer>(channels, frames, sampleRate, budget_, peaks);
   const ImportId id = nextImportId_++;
   imports_.emplace(id, Import{std::move(name), std::move(pcm)});
@@ -70,6 +96,7 @@ TrackId TrackLibrary::commitImport(ImportId import) {
 
   Entry entry;
   entry.track = track;
+  entry.lastUsed = ++useClock_;
   entry.result = std::make_shared<WaveformResult>();
   // The job holds the track (and so its audio) until it ends, even if the track is removed.
   entry.job = pool_.submit("waveform of " + track->name(),
@@ -102,6 +129,13 @@ std::vector<TrackInfo> TrackLibrary::list() const {
   }
   return infos;
 }
+
+void TrackLibrary::touch(TrackId id) noexcept {
+  const auto found = tracks_.find(id);
+  if (found != tracks_.end()) found->second.lastUsed = ++useClock_;
+}
+
+std::vector<TrackId> TrackLibrary::takeEvicted() { return std::exchange(evicted_, {}); }
 
 bool TrackLibrary::remove(TrackId id) {
   const auto found = tracks_.find(id);

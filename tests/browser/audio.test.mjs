@@ -172,6 +172,13 @@ describe('audio output (cross-origin isolated)', () => {
         ws_import_progress: async () => w.test.invoke('ws_import_progress'),
         ws_import_done: async () => w.test.invoke('ws_import_done'),
         ws_report_error: async () => w.test.invoke('ws_report_error'),
+        // An export's calls, as web/export.js makes them.
+        ws_export_start: async () => w.test.invoke('ws_export_start'),
+        ws_export_status: async () => w.test.invoke('ws_export_status'),
+        ws_export_consume: async () => w.test.invoke('ws_export_consume'),
+        ws_export_cancel: async () => w.test.invoke('ws_export_cancel'),
+        ws_export_end: async () => w.test.invoke('ws_export_end'),
+        ws_set_device_memory: async () => w.test.invoke('ws_set_device_memory'),
       };
       const results = {};
       for (const entry of w.test.entries()) {

@@ -21,8 +21,10 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
     entries: () => module.UTF8ToString(module._ws_entry_names()).split(','),
     /** Makes the next call of `entry` throw inside C++. */
     armFault: (entry) => callEntry(module, 'ws_arm_fault', ['string'], [entry]),
+    /** Sizes the budget for decoded songs as on a device with `gigabytes` of memory. */
+    setDeviceMemory: (gigabytes) => callEntry(module, 'ws_set_device_memory', ['number'], [gigabytes]),
     /** Closes the AudioContext as a browser might; the next start() creates a new one. */
-    closeAudioContext: () => output.closeForTest(),
+    closeAudioContext: (options) => output.closeForTest(options),
     /** Counts of created and released audio objects, to prove nothing leaks. */
     audioCounts: () => ({ ...output.counts }),
     /** Calls ws_notify_audio_state with the current state (to exercise that entry). */
@@ -109,6 +111,12 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
         ws_set_track_gain: [['number'], [0]],
         ws_recall: [[], []],
         ws_limits: [[], []],
+        ws_export_start: [Array(8).fill('number'), [0, 0, 0.1, 0, -1, 0, 1, 0]],
+        ws_set_device_memory: [['number'], [0]],
+        ws_export_status: [[], []],
+        ws_export_consume: [['number'], [0]],
+        ws_export_cancel: [[], []],
+        ws_export_end: [[], []],
       };
       if (!calls[entry]) throw new Error(`no harmless call for ${entry}`);
       callEntry(module, entry, ...calls[entry]);

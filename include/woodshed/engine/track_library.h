@@ -39,8 +39,8 @@ class TrackLibrary {
 
   /// Limit: the longest track, in minutes of audio at any sample rate.
   static constexpr double kMaxTrackMinutes = 30.0;
-  /// Limit: memory for decoded audio. 16-bit stereo at 48 kHz takes 11.5 MB a minute, so this
-  /// holds a 30-minute track four and a half times over (a song and its stems).
+  /// Limit: memory for decoded audio until the device's figure is known (setBudgetLimit, from
+  /// engine::decodedAudioBudget). 16-bit stereo at 48 kHz takes 11.5 MB a minute.
   static constexpr std::uint64_t kDefaultBudgetBytes = std::uint64_t{1536} << 20;
   /// Limit: tracks in memory at once, and imports open at once.
   static constexpr std::size_t kMaxTracks = 500;
@@ -50,9 +50,11 @@ class TrackLibrary {
   ~TrackLibrary();
 
   /// Reserves memory for a decoded file whose samples span `peaks` (measured over all of it
-  /// before the first write: they decide how it is stored, see dsp::PcmBuffer). Throws
-  /// LimitExceeded (too long, over budget, too many) or InvalidArgument (no channels, no frames,
-  /// bad rate, non-finite peaks) with a message naming why.
+  /// before the first write: they decide how it is stored, see dsp::PcmBuffer). When the budget
+  /// has no room, the tracks used longest ago that nothing else holds (not the current one, not
+  /// one a job reads) are dropped from memory first (evicted() lists them). Throws
+  /// LimitExceeded (too long, over budget even then, too many) or InvalidArgument (no channels,
+  /// no frames, bad rate, non-finite peaks) with a message naming why and the figures.
   ImportId beginImport(std::string name, ChannelCount channels, std::uint64_t frames, SampleRate sampleRate,
                        dsp::PcmBuffer::Peaks peaks);
   /// Converts and stores samples; throws InvalidArgument for NaN/Inf samples, a bad range, or
@@ -65,6 +67,10 @@ class TrackLibrary {
   void cancelImport(ImportId import) noexcept;
 
   std::shared_ptr<const Track> find(TrackId id) const noexcept;
+  /// Notes that a track was used now (made current): eviction drops the least recent first.
+  void touch(TrackId id) noexcept;
+  /// Tracks dropped from memory to make room since the last call (the page forgets them).
+  std::vector<TrackId> takeEvicted();
   std::vector<TrackInfo> list() const;
   /// Drops the track (and cancels its waveform job). Returns false for an unknown id.
   bool remove(TrackId id);
@@ -77,6 +83,10 @@ class TrackLibrary {
   void injectWaveformFailure(std::string message) { injectedWaveformFailure_ = std::move(message); }
 
   const core::MemoryBudget& budget() const noexcept { return budget_; }
+  /// The budget for decoded audio and jobs' declared working memory (an export's ring).
+  core::MemoryBudget& budget() noexcept { return budget_; }
+  /// A new budget (sized from the device): what is loaded stays.
+  void setBudgetLimit(std::uint64_t bytes) noexcept { budget_.setLimit(bytes); }
   std::size_t openImports() const noexcept { return imports_.size(); }
 
  private:
@@ -89,6 +99,7 @@ class TrackLibrary {
     std::shared_ptr<WaveformResult> result;
     std::shared_ptr<const dsp::WaveformOverview> waveform;
     std::string waveformError;
+    std::uint64_t lastUsed = 0;
   };
   struct Import {
     std::string name;
@@ -102,6 +113,8 @@ class TrackLibrary {
   TrackId nextTrackId_ = 1;
   ImportId nextImportId_ = 1;
   std::string injectedWaveformFailure_;
+  std::uint64_t useClock_ = 0;
+  std::vector<TrackId> evicted_;
 };
 
 }  // namespace woodshed::engine

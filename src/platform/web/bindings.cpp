@@ -4,6 +4,7 @@
 // test can inject a fault into each.
 
 #include <emscripten.h>
+#include <emscripten/heap.h>
 
 #include <algorithm>
 #include <cmath>
@@ -33,7 +34,7 @@ constexpr const char* kEntries =
     "ws_set_spectrum,ws_normalize,ws_normalize_status,ws_set_track_gain,ws_media_cache,ws_set_listening_volume,"
     "ws_settings,ws_limits,ws_recall,ws_set_loop_region,ws_clear_loop_region,ws_set_beat_grid,ws_clear_beat_grid,"
     "ws_set_metronome,ws_set_tempo,ws_set_pitch,ws_detect_beats,ws_beat_detection_status,ws_nearest_zero_crossing,ws_note_loop_snap,ws_note_tuning,ws_set_speed_trainer,"
-    "ws_export_start,ws_export_status,ws_export_consume,ws_export_cancel,ws_export_end";
+    "ws_export_start,ws_export_status,ws_export_consume,ws_export_cancel,ws_export_end,ws_set_device_memory";
 
 // Blocks JS reads (and, for the EQ and recall, writes) in the wasm heap. Each starts with a
 // header: the layout's version and the block's size in bytes. web/engine-bridge.js holds the
@@ -133,6 +134,8 @@ struct Stats {
   double invariantFailures;  // broken realtime invariants, counted and played as silence
   double longLaneYields;     // pauses of long jobs while the render thread was behind
   double longLaneYieldMs;    // and their total length
+  double memoryBudgetBytes;  // the budget for decoded audio and jobs' working memory
+  double memoryUsedBytes;    // and what is held of it
 };
 Block<Stats, 2> gStats;
 
@@ -230,6 +233,8 @@ EMSCRIPTEN_KEEPALIVE int ws_stats() {
     const auto pool = a.pool().stats();
     gStats.fields.longLaneYields = static_cast<double>(pool.longLaneYields);
     gStats.fields.longLaneYieldMs = pool.longLaneYieldSeconds * 1000.0;
+    gStats.fields.memoryBudgetBytes = static_cast<double>(a.library().budget().limitBytes());
+    gStats.fields.memoryUsedBytes = static_cast<double>(a.library().budget().usedBytes());
     gResultText = woodshed::core::lastInvariantFailure();
   }));
 }
@@ -699,6 +704,17 @@ EMSCRIPTEN_KEEPALIVE int ws_note_tuning(double cents) {
 
 EMSCRIPTEN_KEEPALIVE int ws_set_track_gain(double gainDb) {
   return status(callAtBoundary("ws_set_track_gain", [&] { app().engine().setTrackGainDb(gainDb); }));
+}
+
+/// The device's memory in GB as the browser gives it (navigator.deviceMemory; 0 unknown): the
+/// budget for decoded audio is sized from it and the heap the wasm may grow to.
+EMSCRIPTEN_KEEPALIVE int ws_set_device_memory(double gigabytes) {
+  return status(callAtBoundary("ws_set_device_memory", [&] {
+    if (!(gigabytes >= 0.0 && gigabytes <= 1024.0)) {
+      throw woodshed::core::InvalidArgument("a device's memory is 0 to 1024 GB, got " + woodshed::engine::formatNumber(gigabytes));
+    }
+    app().setDeviceMemory(static_cast<std::uint64_t>(gigabytes * 1073741824.0), emscripten_get_heap_max());
+  }));
 }
 
 /// Starts exporting a region of a track (song seconds; an end past the song is its end) in
