@@ -51,22 +51,23 @@ void App::poll() {
   Normalization& n = normalization;
   if (n.job.valid() && n.job.isFinished()) {
     const auto current = engine_.loadedTrack();
-    if (n.job.status() == core::JobStatus::Succeeded && *n.measuredLufs > -70.0) {
-      const double gain = std::clamp(n.targetLufs - *n.measuredLufs, -40.0, 40.0);
+    if (n.job.hasValue()) n.measuredLufs = n.job.value();
+    if (n.job.hasValue() && n.measuredLufs > -70.0) {
+      const double gain = std::clamp(n.targetLufs - n.measuredLufs, -40.0, 40.0);
       n.resultGainDb = gain;
       if (current && current->id() == n.trackId) {
         engine_.setTrackGainDb(gain);
       }
       char text[128];
-      std::snprintf(text, sizeof text, "measured %.1f LUFS; playback gain %+.1f dB for %.1f LUFS", *n.measuredLufs,
+      std::snprintf(text, sizeof text, "measured %.1f LUFS; playback gain %+.1f dB for %.1f LUFS", n.measuredLufs,
                     gain, n.targetLufs);
       n.message = text;
-    } else if (n.job.status() == core::JobStatus::Succeeded) {
+    } else if (n.job.hasValue()) {
       n.message = "the track is silent: nothing to normalize";
     } else {
       n.message = n.job.error();
     }
-    n.job = core::JobHandle();
+    n.job = core::Job<double>();
   }
   BeatDetection& b = beatDetection;
   if (b.job.valid() && b.job.isFinished()) {
@@ -186,11 +187,9 @@ void App::startNormalization(double targetLufs) {
   normalization.trackId = track->id();
   normalization.resultGainDb = 0.0;
   normalization.message.clear();
-  auto measured = std::make_shared<double>(-200.0);
-  normalization.measuredLufs = measured;
-  normalization.job = pool_.submit("loudness of " + track->name(), [track, measured](core::JobContext& context) {
-    *measured = measureIntegratedLoudness(*track, context);
-  });
+  normalization.measuredLufs = -200.0;
+  normalization.job = pool_.submitForResult("loudness of " + track->name(), core::Lane::Interactive,
+                                            [track](core::JobContext& context) { return measureIntegratedLoudness(*track, context); });
 }
 
 void App::load(engine::TrackId id) {

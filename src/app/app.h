@@ -126,10 +126,10 @@ class App {
 
   /// Loudness normalization of the current track, on the thread pool.
   struct Normalization {
-    core::JobHandle job;
+    core::Job<double> job;  ///< the integrated loudness, in LUFS
     engine::TrackId trackId = engine::kNoTrack;
     double targetLufs = -14.0;
-    std::shared_ptr<double> measuredLufs = std::make_shared<double>(-200.0);
+    double measuredLufs = -200.0;  ///< the finished measurement's (main thread)
     double resultGainDb = 0.0;   ///< for the measured track (trackId), current or not
     std::string message;         ///< outcome to show
   };

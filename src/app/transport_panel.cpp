@@ -463,16 +463,17 @@ void drawMixer(App& app, const engine::Track& track) {
 void drawExport(App& app, const engine::Track& track) {
   ImGui::SameLine();
   if (const auto& stream = app.exporting.stream) {
+    // The button first, so the progress text, whose width changes, never moves it.
+    if (ImGui::SmallButton("Cancel export")) app.platform().requestCancelExport();
+    rememberItemRect(app, "export.cancel");
+    ImGui::SameLine();
     const double done = static_cast<double>(stream->consumedBytes()) / static_cast<double>(stream->totalBytes());
     const double eta = app.exportEtaSeconds();
     if (eta >= 0.0) {
-      ImGui::Text("Exporting %.0f %% (%.0f s left)", done * 100.0, std::ceil(eta));
+      ImGui::Text("exporting: %.0f %%, %.0f s left", done * 100.0, std::ceil(eta));
     } else {
-      ImGui::Text("Exporting %.0f %%", done * 100.0);
+      ImGui::Text("exporting: %.0f %%", done * 100.0);
     }
-    ImGui::SameLine();
-    if (ImGui::SmallButton("Cancel")) app.platform().requestCancelExport();
-    rememberItemRect(app, "export.cancel");
     return;
   }
   if (ImGui::SmallButton("Export...")) ImGui::OpenPopup("export");

@@ -12,50 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import { zeroCrossingFrequency } from './analysis.mjs';
 import { eventually, openApp, startServer, uiDriver } from './harness.mjs';
 import { installPageHelpers, mediaDir } from './media.mjs';
+import { makeWav, parseWav } from './wav.mjs';
 
 const CLI = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../build/native-release/src/cli/woodshed');
-
-/** A stereo 16-bit WAV of `frames` frames from `sample(frame, channel)` (integers), as a Buffer. */
-function wav16(rate, frames, sample) {
-  const data = Buffer.alloc(44 + frames * 4);
-  data.write('RIFF', 0);
-  data.writeUInt32LE(36 + frames * 4, 4);
-  data.write('WAVEfmt ', 8);
-  data.writeUInt32LE(16, 16);
-  data.writeUInt16LE(1, 20);
-  data.writeUInt16LE(2, 22);
-  data.writeUInt32LE(rate, 24);
-  data.writeUInt32LE(rate * 4, 28);
-  data.writeUInt16LE(4, 32);
-  data.writeUInt16LE(16, 34);
-  data.write('data', 36);
-  data.writeUInt32LE(frames * 4, 40);
-  for (let i = 0; i < frames; i++) {
-    data.writeInt16LE(sample(i, 0), 44 + 4 * i);
-    data.writeInt16LE(sample(i, 1), 46 + 4 * i);
-  }
-  return data;
-}
-
-/** A WAV Woodshed wrote: {format, channels, rate, bits, samples (interleaved numbers)}. */
-function parseWav(bytes) {
-  const view = Buffer.from(bytes);
-  assert.equal(view.toString('ascii', 0, 4), 'RIFF');
-  assert.equal(view.readUInt32LE(4), view.length - 8, 'the RIFF size is the file size');
-  assert.equal(view.toString('ascii', 36, 40), 'data');
-  const format = view.readUInt16LE(20);
-  const channels = view.readUInt16LE(22);
-  const bits = view.readUInt16LE(34);
-  const length = view.readUInt32LE(40);
-  assert.equal(length, view.length - 44, 'the data size is what follows the header');
-  const count = length / (bits / 8);
-  const samples = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    const at = 44 + (i * bits) / 8;
-    samples[i] = bits === 32 ? view.readFloatLE(at) : bits === 24 ? view.readIntLE(at, 3) : view.readInt16LE(at);
-  }
-  return { format, channels, rate: view.readUInt32LE(24), bits, samples };
-}
 
 // A seeded generator, so the noise (and the cancel points) are the same on every run.
 function lcg(seed) {
@@ -93,8 +52,8 @@ describe('export', () => {
     values[Math.round(3 * rate) * 2 + 1] = -32768;
     noise = values;
     const noisePath = path.join(mediaDir, 'Noise.wav');
-    writeFileSync(noisePath, wav16(rate, frames, (i, c) => values[i * 2 + c]));
-    const sine = wav16(rate, 8 * rate, (i) => Math.round(0.4 * 32767 * Math.sin((2 * Math.PI * 440 * i) / rate)));
+    writeFileSync(noisePath, makeWav({ rate, channels: 2, frames, bits: 16, sample: (i, c) => values[i * 2 + c] }));
+    const sine = makeWav({ rate, channels: 2, frames: 8 * rate, bits: 16, sample: (i) => Math.round(0.4 * 32767 * Math.sin((2 * Math.PI * 440 * i) / rate)) });
     [noiseId, sineId] = await page.evaluate(async ({ a, b }) => {
       const w = window.woodshed;
       const ids = await w.importFiles([
@@ -253,8 +212,12 @@ describe('export', () => {
     assert.equal(different, 0, '24 bits hold the 16-bit song exactly');
     assert.equal(saved.name, picked.name);
 
-    // Cancel from the app's button while it runs (a long song at 0.7).
-    await page.evaluate(() => window.woodshed.setTempo(0.7));
+    // Cancel from the app's button while it runs: the minute-long song at quarter speed and a
+    // fifth up renders for several seconds.
+    await page.evaluate(async () => {
+      await window.woodshed.setTempo(0.25);
+      await window.woodshed.setPitch(7);
+    });
     await ui.clickControl('export.open');
     await ui.clickControl('export.song');
     await ui.clickControl('export.wav32f');
@@ -264,7 +227,10 @@ describe('export', () => {
     await eventually(page, async () => (await window.woodshed.state()).export?.stage === 'cancelled');
     const left = await leftovers();
     assert.deepEqual(left.filter((name) => !name.startsWith('picked/pick-1.wav')), [], 'the cancelled pick is removed');
-    await page.evaluate(() => window.woodshed.setTempo(1));
+    await page.evaluate(async () => {
+      await window.woodshed.setTempo(1);
+      await window.woodshed.setPitch(0);
+    });
   });
 
   test('the command-line tool renders the same settings to within -100 dB of the browser', async () => {

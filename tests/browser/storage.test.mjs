@@ -8,50 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openApp, startServer } from './harness.mjs';
 import { installPageHelpers } from './media.mjs';
-
-/**
- * A WAV of `channels` channels and `frames` frames from sample(frame, channel): IEEE float
- * (bits 32) or 24-bit PCM from floats, or 16-bit PCM from integers (bits 16).
- */
-function wav({ rate, channels, frames, bits, sample }) {
-  const bytes = bits / 8;
-  const size = frames * channels * bytes;
-  const data = Buffer.alloc(44 + size);
-  data.write('RIFF', 0);
-  data.writeUInt32LE(36 + size, 4);
-  data.write('WAVEfmt ', 8);
-  data.writeUInt32LE(16, 16);
-  data.writeUInt16LE(bits === 32 ? 3 : 1, 20);
-  data.writeUInt16LE(channels, 22);
-  data.writeUInt32LE(rate, 24);
-  data.writeUInt32LE(rate * channels * bytes, 28);
-  data.writeUInt16LE(channels * bytes, 32);
-  data.writeUInt16LE(bits, 34);
-  data.write('data', 36);
-  data.writeUInt32LE(size, 40);
-  for (let i = 0; i < frames; i++) {
-    for (let c = 0; c < channels; c++) {
-      const at = 44 + (i * channels + c) * bytes;
-      const x = sample(i, c);
-      if (bits === 32) data.writeFloatLE(x, at);
-      else if (bits === 16) data.writeInt16LE(x, at);
-      else data.writeIntLE(Math.max(-8388608, Math.min(8388607, Math.round(x * 8388608))), at, 3);
-    }
-  }
-  return data;
-}
-
-/** A WAV as Woodshed exports it (32-bit float or 16-bit): {channels, rate, samples (interleaved)}. */
-function parseWav(bytes) {
-  const view = Buffer.from(bytes);
-  assert.equal(view.toString('ascii', 36, 40), 'data');
-  const bits = view.readUInt16LE(34);
-  assert.equal(view.readUInt16LE(20), bits === 32 ? 3 : 1, 'IEEE float or PCM');
-  const count = view.readUInt32LE(40) / (bits / 8);
-  const samples = new Float64Array(count);
-  for (let i = 0; i < count; i++) samples[i] = bits === 32 ? view.readFloatLE(44 + 4 * i) : view.readInt16LE(44 + 2 * i);
-  return { channels: view.readUInt16LE(22), rate: view.readUInt32LE(24), samples };
-}
+import { makeWav, parseWav } from './wav.mjs';
 
 describe('decoded storage', () => {
   let server;
@@ -95,7 +52,7 @@ describe('decoded storage', () => {
   test('a 16-bit WAV holding every 16-bit value is stored as its own samples', async () => {
     const frames = 65536;
     const value = (i, c) => (c === 0 ? i - 32768 : 32767 - ((i * 7919) % 65536));
-    await importNeutral('Every value.wav', wav({ rate, channels: 2, frames, bits: 16, sample: value }));
+    await importNeutral('Every value.wav', makeWav({ rate, channels: 2, frames, bits: 16, sample: value }));
     await page.evaluate(() => window.woodshed.setTrackGain(0));
     const exported = await exportSong('wav16');
     assert.equal(exported.samples.length, frames * 2);
@@ -117,7 +74,7 @@ describe('decoded storage', () => {
         ? peak * Math.sin(2 * Math.PI * 441 * t)
         : peak * (0.6 * Math.sin(2 * Math.PI * 1234.5 * t) + 0.4 * Math.sin(2 * Math.PI * 97 * t));
     };
-    const file = wav({ rate, channels: 2, frames: seconds * rate, bits: 32, sample: source });
+    const file = makeWav({ rate, channels: 2, frames: seconds * rate, bits: 32, sample: source });
     await importNeutral('Loud.wav', file);
     const captured = await page.evaluate(async () => {
       const w = window.woodshed;
@@ -157,7 +114,7 @@ describe('decoded storage', () => {
     const frequency = 1000;
     const amplitude = 10 ** (-100 / 20);  // 1e-5: a third of a 16-bit step
     const frames = 3 * rate;
-    const file = wav({ rate, channels: 1, frames, bits: 24, sample: (i) => amplitude * Math.sin((2 * Math.PI * frequency * i) / rate) });
+    const file = makeWav({ rate, channels: 1, frames, bits: 24, sample: (i) => amplitude * Math.sin((2 * Math.PI * frequency * i) / rate) });
     await importNeutral('Quiet.wav', file);
     await page.evaluate(() => window.woodshed.setTrackGain(0));
     const exported = await exportSong('wav32f');
@@ -182,7 +139,7 @@ describe('decoded storage', () => {
 
   test('the budget for songs follows the device, makes room from the songs used longest ago, refuses what cannot fit, and an unload gives the memory back', { timeout: 240_000 }, async () => {
     // Mono files at 8 kHz, small to send; decoded at the output's 44.1 kHz, 25 minutes take 132 MB.
-    const silence = (minutes) => wav({ rate: 8000, channels: 1, frames: minutes * 60 * 8000, bits: 16, sample: () => 0 }).toString('base64');
+    const silence = (minutes) => makeWav({ rate: 8000, channels: 1, frames: minutes * 60 * 8000, bits: 16, sample: () => 0 }).toString('base64');
     const outcome = await page.evaluate(async ({ song, big }) => {
       const w = window.woodshed;
       const figures = {};

@@ -590,7 +590,7 @@ EMSCRIPTEN_KEEPALIVE int ws_normalize_status() {
     const auto& n = a.normalization;
     gNormalization.fields[0] = n.job.valid() ? 1.0 : 0.0;
     gNormalization.fields[1] = n.job.valid() ? n.job.progress() : 1.0;
-    gNormalization.fields[2] = *n.measuredLufs;
+    gNormalization.fields[2] = n.measuredLufs;
     gNormalization.fields[3] = n.resultGainDb;
     gNormalization.fields[4] = n.trackId;
     gResultText = n.message;
