@@ -304,10 +304,20 @@ export class Session {
   // The engine decides which decoded songs stay in memory (TrackLibrary: the budget sized from
   // the device, least recently used first); songs it dropped to make room are forgotten here
   // and decoded again from the library when they load.
+  // Songs decoded at another rate than the output's (an import that was decoding when the
+  // output changed rate) are dropped too: they would play fast or slow.
   #forgetEvicted() {
-    const inEngine = new Set(this.#bridge.json('ws_tracks').map((track) => track.id));
+    this.#bridge.call('ws_stats');
+    const outputRate = this.#bridge.record('stats').sampleRate;
+    const inEngine = new Map(this.#bridge.json('ws_tracks').map((track) => [track.id, track.sampleRate]));
     for (const [id, engineId] of [...this.#inMemory]) {
-      if (!inEngine.has(engineId)) this.#inMemory.delete(id);
+      const rate = inEngine.get(engineId);
+      if (rate === undefined) {
+        this.#inMemory.delete(id);
+      } else if (outputRate > 0 && rate !== outputRate && id !== this.#current) {
+        this.#inMemory.delete(id);
+        try { this.#bridge.call('ws_unload', ['number'], [engineId]); } catch { /* logged by the boundary */ }
+      }
     }
   }
 

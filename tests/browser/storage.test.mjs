@@ -137,9 +137,9 @@ describe('decoded storage', () => {
     assert.ok(Math.abs(db + 100) <= 1, `the sine measures ${db.toFixed(2)} dBFS`);
   });
 
-  test('the budget for songs follows the device, makes room from the songs used longest ago, refuses what cannot fit, and an unload gives the memory back', { timeout: 240_000 }, async () => {
-    // Mono files at 8 kHz, small to send; decoded at the output's 44.1 kHz, 25 minutes take 132 MB.
-    const silence = (minutes) => makeWav({ rate: 8000, channels: 1, frames: minutes * 60 * 8000, bits: 16, sample: () => 0 }).toString('base64');
+  test('the budget for songs follows the device, makes room from the songs used longest ago, refuses what cannot fit, and an unload gives the memory back', { timeout: 120_000 }, async () => {
+    // Mono files at 8 kHz, small to send; decoded at the output's 44.1 kHz, 2.5 minutes take 13.2 MB.
+    const silence = (seconds, channels) => makeWav({ rate: 8000, channels, frames: seconds * 8000, bits: 16, sample: () => 0 }).toString('base64');
     const outcome = await page.evaluate(async ({ song, big }) => {
       const w = window.woodshed;
       const figures = {};
@@ -147,9 +147,10 @@ describe('decoded storage', () => {
         w.test.setDeviceMemory(gb);
         figures[gb] = (await w.stats()).memoryBudgetBytes;
       }
-      // The smallest budget, 256 MiB (268 MB), holds two of them; the earlier tests' songs go.
+      // A budget of 32 MiB (33.6 MB) holds two of them; the earlier tests' songs go first.
       for (const track of await w.tracks()) if (track.inMemory) await w.unload(track.id);
       await new Promise((resolve) => setTimeout(resolve, 500));
+      w.test.setSongBudget(32 * 2 ** 20);
       const before = await w.stats();
       const importSong = async (name, base64, tag) => {
         const bytes = window.testAudio.fromBase64(base64);
@@ -174,10 +175,10 @@ describe('decoded storage', () => {
       const after = await w.stats();
       w.test.setDeviceMemory(0);
       return { figures, before, loaded, after, inMemory, stillInMemory, refused };
-    }, { song: silence(25), big: silence(30) });
+    }, { song: silence(150, 1), big: silence(180, 2) });
     const mb = (bytes) => (bytes / 1e6).toFixed(1);
     console.log(`[ measure  ] song budget: 8 GB device ${mb(outcome.figures[8])} MB, 4 GB ${mb(outcome.figures[4])} MB, `
-      + `2 GB ${mb(outcome.figures[2])} MB, 1 GB ${mb(outcome.figures[1])} MB; in memory after A, B, play A, C: `
+      + `2 GB ${mb(outcome.figures[2])} MB, 1 GB ${mb(outcome.figures[1])} MB; with 33.6 MB, in memory after A, B, play A, C: `
       + `${outcome.inMemory.join(', ')}; refused: "${outcome.refused}"; heap ${mb(outcome.loaded.heapBytesInUse)} MB, `
       + `after unloading ${mb(outcome.after.heapBytesInUse)} MB (${mb(outcome.before.heapBytesInUse)} MB before)`);
     assert.equal(outcome.figures[8], 2 ** 31 - 384 * 2 ** 20, 'a quarter of 8 GB is more than the heap allows');
@@ -185,7 +186,7 @@ describe('decoded storage', () => {
     assert.equal(outcome.figures[2], 2 ** 29);
     assert.equal(outcome.figures[1], 256 * 2 ** 20);
     assert.deepEqual(outcome.inMemory, ['A.wav', 'C.wav'], 'B, used longest ago, made room; A plays');
-    assert.match(outcome.refused, /^Big\.wav: it needs 159 MB of memory, and only 136 MB of this device's 268 MB for songs can be freed/);
+    assert.match(outcome.refused, /^Big\.wav: it needs 32 MB of memory, and only 20 MB of this device's 34 MB for songs can be freed/);
     assert.deepEqual(outcome.stillInMemory, ['A.wav', 'C.wav'], 'a refused import drops nothing');
     assert.equal(outcome.after.memoryUsedBytes, outcome.before.memoryUsedBytes, 'the budget is free again');
     assert.ok(Math.abs(outcome.after.heapBytesInUse - outcome.before.heapBytesInUse) <= 1e6,

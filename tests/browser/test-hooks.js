@@ -21,6 +21,8 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
     entries: () => module.UTF8ToString(module._ws_entry_names()).split(','),
     /** Makes the next call of `entry` throw inside C++. */
     armFault: (entry) => callEntry(module, 'ws_arm_fault', ['string'], [entry]),
+    /** Sets the budget for decoded songs to `bytes` (setDeviceMemory sizes it as a device would). */
+    setSongBudget: (bytes) => { if (module._ws_set_song_budget_for_test(bytes) !== 0) throw new Error('test hooks are off'); },
     /** Sizes the budget for decoded songs as on a device with `gigabytes` of memory. */
     setDeviceMemory: (gigabytes) => callEntry(module, 'ws_set_device_memory', ['number'], [gigabytes]),
     /** Closes the AudioContext as a browser might; the next start() creates a new one. */

@@ -810,6 +810,15 @@ EMSCRIPTEN_KEEPALIVE int ws_arm_fault(const char* entry) {
   return ok && armed ? 0 : -1;
 }
 
+/// Test hook: sets the budget for songs to `bytes` (a small one fills with small songs). Returns
+/// -1 unless the page was opened with the test flag.
+EMSCRIPTEN_KEEPALIVE int ws_set_song_budget_for_test(double bytes) {
+  if (!woodshed::core::faultInjectionEnabled()) return -1;
+  return status(callAtBoundary("ws_set_song_budget_for_test", [&] {
+    app().library().setBudgetLimit(static_cast<std::uint64_t>(std::max(0.0, bytes)));
+  }));
+}
+
 /// Test hook: the next import's waveform job fails with `message`. Returns -1 unless the page
 /// was opened with the test flag.
 EMSCRIPTEN_KEEPALIVE int ws_inject_waveform_failure(const char* message) {
