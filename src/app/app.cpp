@@ -90,9 +90,10 @@ double steadySeconds() noexcept {
 }  // namespace
 
 std::uint64_t App::startExport(const ExportRequest& request) {
-  if (exporting.job.valid() && !exporting.job.isFinished()) {
-    throw core::Error("an export is running: wait for it or cancel it first");
-  }
+  // One export the page is writing at a time. A cancelled one the page has ended may still be
+  // finishing its last chunk (or pausing for the render thread); the next queues behind it on
+  // the long lane, with a stream of its own.
+  if (exporting.stream) throw core::Error("an export is running: wait for it or cancel it first");
   const auto track = library_.find(request.trackId);
   if (!track) throw core::InvalidArgument("that song is not in memory");
   if (!(request.startSeconds >= 0.0) || !(request.endSeconds > request.startSeconds)) {

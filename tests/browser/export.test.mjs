@@ -233,6 +233,27 @@ describe('export', () => {
     });
   });
 
+  test('without a save picker the Export popup hands the file over as a download', async () => {
+    const ui = uiDriver(page);
+    await page.evaluate(async () => {
+      delete window.showSaveFilePicker;
+      await window.woodshed.setLoopRegion({ start: 30, end: 31.5 });
+    });
+    await ui.clickControl('export.open');
+    await ui.clickControl('export.loop');
+    await ui.clickControl('export.wav16');
+    const downloaded = page.waitForEvent('download', { timeout: 30_000 });
+    await ui.clickControl('export.start');
+    const download = await downloaded;
+    const file = parseWav(readFileSync(await download.path()));
+    console.log(`[ measure  ] download: ${download.suggestedFilename()}, ${file.samples.length / 2} frames`);
+    assert.equal(download.suggestedFilename(), 'Noise (A-B 0m30s-0m31.5s).wav');
+    assert.equal(file.samples.length, (Math.round(31.5 * rate) - 30 * rate) * 2);
+    let different = 0;
+    for (let i = 0; i < file.samples.length; i++) different += file.samples[i] !== noise[30 * rate * 2 + i];
+    assert.equal(different, 0, 'the song\'s own samples');
+  });
+
   test('the command-line tool renders the same settings to within -100 dB of the browser', async () => {
     const settings = { tempo: 0.8, semitones: 2, gainDb: -3, ceilingDb: -6, start: 1, end: 5 };
     await page.evaluate(async ({ id, s }) => {
