@@ -281,6 +281,7 @@ async function boot() {
     setTempo: (ratio) => { api.setTempo(ratio).catch((error) => toast(error.message, 'error')); },
     setPitch: (semitones) => { api.setPitch(semitones).catch((error) => toast(error.message, 'error')); },
     tuneTo: (hz) => { api.tuneTo(hz).catch((error) => toast(error.message, 'error')); },
+    waveformFinished: (trackId, name, error) => api.waveformFinished(trackId, name, error),
     setBeatGrid: (bpm, offsetSeconds, beatsPerBar) => {
       api.setBeatGrid({ bpm, offsetSeconds, beatsPerBar }).catch((error) => toast(error.message, 'error'));
     },

@@ -1,7 +1,9 @@
-// Imports audio files: read, decode (the browser's decoder, resampled to the output's rate),
-// store in the engine, wait for the waveform. One file at a time; a few may wait; each can be
-// cancelled at any stage and then leaves nothing behind. The current track never changes here:
-// a new track only appears in the list once all of its audio is in the engine.
+// Imports audio files: read, decode (the browser's decoder, resampled to the output's rate)
+// while the content is hashed, and copy into the engine. The song is playable then: saving the
+// original (library.addInBackground) and the waveform overview (a job of the engine) go on in
+// the background, and the song is listed at once, marked as being saved. One file at a time is
+// decoded; a few may wait; each can be cancelled until it is playable and then leaves nothing
+// behind (a save is stopped by deleting the song). The current track never changes here.
 
 import { CancelledError, contentHash } from './library.js';
 import { callEntry } from './engine-bridge.js';
@@ -11,7 +13,13 @@ export const MAX_WAITING_IMPORTS = 8;
 /** Limit: the largest file read (a 30-minute 24-bit stereo WAV at 96 kHz is about 1 GB). */
 export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
-const STAGE = { waiting: 0, reading: 1, decoding: 2, storing: 3, preparingWaveform: 4, saving: 5 };
+/**
+ * Limit: originals being saved in the background at once; the next decode waits for one to
+ * finish (each holds its file's bytes until it is stored).
+ */
+export const MAX_SAVES_IN_FLIGHT = 2;
+
+const STAGE = { waiting: 0, reading: 1, decoding: 2, storing: 3 };
 const YIELD_EVERY_CHUNKS = 16;
 
 const Cancelled = CancelledError;
@@ -93,7 +101,19 @@ function wavProblem(buffer) {
   return 'its WAV header has no audio data';
 }
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+// Lets the page draw and a cancel in. A message, not setTimeout(0), which the browser delays
+// to 4 ms once timeouts nest.
+function tick() {
+  if (globalThis.scheduler?.yield) return globalThis.scheduler.yield();
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
 
 export class ImportQueue {
   #module;
@@ -103,6 +123,7 @@ export class ImportQueue {
   #nextKey = 1;
   #running = false;
   #scratch;
+  #saves = new Set();  // saves running in the background
 
   #library;
 
@@ -120,9 +141,11 @@ export class ImportQueue {
   }
 
   /**
-   * Queues files (File objects or {name, bytes}); returns one promise per file, resolving to
-   * {id, engineTrackId} (engineTrackId null when the song was already in the library and was
-   * not decoded again) or rejecting with an Error whose message names the file and the reason.
+   * Queues files (File objects or {name, bytes}); returns one promise per file, resolving
+   * once the song is playable to {id, engineTrackId} (engineTrackId null when the song was
+   * already in the library and was not decoded again), or rejecting with an Error whose
+   * message names the file and the reason. Its save goes on (library.saving(id)); a failed
+   * save is reported as an error of the app, and the song plays for this visit.
    */
   enqueue(files) {
     return this.#enqueue(files, true);
@@ -175,6 +198,7 @@ export class ImportQueue {
     if (this.#running) return;
     this.#running = true;
     while (this.#queue.length > 0) {
+      while (this.#saves.size >= MAX_SAVES_IN_FLIGHT) await Promise.race(this.#saves);
       const job = this.#queue.shift();
       try {
         await this.#run(job);
@@ -189,31 +213,47 @@ export class ImportQueue {
   async #run(job) {
     const bytes = await this.#read(job);
     this.#check(job);
-    if (job.persist) {
-      const id = await contentHash(bytes);
-      if (await this.#library.get(id)) {
-        job.libraryId = id;  // the same song is in the library already: one entry
-        return;
-      }
-      job.libraryId = id;
-    }
     const problem = wavProblem(bytes);
     if (problem) throw new Error(problem);
     this.#report(job, STAGE.decoding, -1);
-    const audio = await this.#decode(bytes.slice(0));
+    // The browser decodes off the main thread; the content is hashed meanwhile.
+    const decoding = this.#decode(bytes.slice(0));
+    decoding.catch(() => {});  // not awaited when the song is in the library already
+    if (job.persist) {
+      job.libraryId = await contentHash(bytes);
+      const known = await this.#library.get(job.libraryId);
+      await this.#library.checkRoom(bytes.byteLength);  // a song that cannot be kept is refused at once
+      if (known?.saveError) {
+        // A song whose save failed earlier in this visit: saved again, decoded only if it loads.
+        this.#saveInBackground(job, bytes, known);
+        return;
+      }
+      if (known) return;  // the same song: one entry
+    }
+    const audio = await decoding;
     this.#check(job);
     const stereo = await this.#toStereoAtMost(audio);
     await this.#store(job, stereo);
-    await this.#waitForWaveform(job);
-    if (!job.persist) return;
-    this.#report(job, STAGE.saving, -1);
-    await this.#library.add(bytes, job.libraryId, {
-      name: job.name,
-      format: formatOf(job.name, bytes),
-      duration: stereo.length / stereo.sampleRate,
-      sampleRate: stereo.sampleRate,
-      channels: stereo.numberOfChannels,
-    }, () => job.cancelled);
+    if (job.persist) {
+      this.#saveInBackground(job, bytes, {
+        name: job.name,
+        format: formatOf(job.name, bytes),
+        duration: stereo.length / stereo.sampleRate,
+        sampleRate: stereo.sampleRate,
+        channels: stereo.numberOfChannels,
+      });
+    }
+  }
+
+  // `meta`: what the library keeps of the song ({name, format, duration, sampleRate, channels}).
+  #saveInBackground(job, bytes, meta) {
+    const { saved } = this.#library.addInBackground(bytes, job.libraryId, meta);
+    const save = saved.catch((error) => {
+      if (error instanceof Cancelled) return;  // the song was deleted meanwhile
+      this.#reportError(`${job.name}: it could not be saved (${error.message}). `
+        + 'It plays until the page is closed; import it again to keep it');
+    }).finally(() => this.#saves.delete(save));
+    this.#saves.add(save);
   }
 
   #check(job) {
@@ -329,20 +369,6 @@ export class ImportQueue {
     job.trackId = module._ws_result_number();
   }
 
-  async #waitForWaveform(job) {
-    for (;;) {
-      callEntry(this.#module, 'ws_tracks', [], []);
-      const track = JSON.parse(this.#module.UTF8ToString(this.#module._ws_result_text())).find((t) => t.id === job.trackId);
-      if (!track) throw new Error('the track was removed while its waveform was being prepared');
-      if (track.waveformReady) return;
-      // A failed job (out of memory...) ends the import; the queue goes on with the next one.
-      if (track.waveformError) throw new Error(`its waveform could not be prepared (${track.waveformError})`);
-      this.#report(job, STAGE.preparingWaveform, track.waveformProgress);
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      this.#check(job);
-    }
-  }
-
   #finish(job, error) {
     this.#jobs.delete(job.key);
     const module = this.#module;
@@ -354,12 +380,27 @@ export class ImportQueue {
       if (job.trackId !== null) quietly('ws_unload', ['number'], [job.trackId]);
       const reason = error instanceof Cancelled || job.cancelled ? 'import cancelled' : error.message;
       const failure = new Error(`${job.name}: ${reason}`);
-      if (!job.cancelled) quietly('ws_report_error', ['string'], [failure.message]);
+      if (!job.cancelled) this.#reportError(failure.message);
       job.reject(failure);
     } else {
       job.resolve({ id: job.libraryId, engineTrackId: job.trackId });
     }
     quietly('ws_import_done', ['number'], [job.key]);
+  }
+
+  /** Calls `listener(message)` for each failure reported to the user (the API keeps the last). */
+  onError(listener) {
+    this.#errorListeners.add(listener);
+  }
+
+  #errorListeners = new Set();
+
+  // Shown by the app as its last error.
+  #reportError(message) {
+    for (const listener of this.#errorListeners) listener(message);
+    try {
+      callEntry(this.#module, 'ws_report_error', ['string'], [message]);
+    } catch { /* already logged by the boundary */ }
   }
 
   #report(job, stage, fraction) {

@@ -6,6 +6,10 @@
 // - Adding is all-or-nothing: the file is written as a locked temporary file, moved into
 //   originals/ when complete, and only then gets its record. A failure or cancel removes the
 //   temporary file.
+// - A song being saved in the background (addInBackground) is listed at once, marked `saving`,
+//   and usable in this tab: changes to it wait for the save. If the save fails it stays
+//   listed for this visit, marked with `saveError`, its changes kept in memory; nothing of it
+//   is stored.
 // - At start-up, temporary files nobody is writing and records without files are removed, and
 //   an original without a record (IndexedDB was cleared, say) is re-indexed, never deleted:
 //   it is the user's song. What was repaired is reported.
@@ -107,6 +111,11 @@ export class Library {
   #channel;
   #listeners = new Set();
   #closedBecause = null;
+  /**
+   * Songs this tab is saving, or failed to save: id -> {record, saved, cancelled}. `saved`
+   * settles when the save does; `record` carries `saving` or `saveError`.
+   */
+  #unstored = new Map();
   /** Test hook: a function called with the bytes written so far, which may throw or wait. */
   writeProbe = null;
 
@@ -191,14 +200,75 @@ export class Library {
 
   #closedListener = null;
 
-  /** Every record, oldest first. */
+  /** Every record, oldest first, with the songs this tab is saving or failed to save. */
   async list() {
-    const records = await request(this.#store(TRACKS, 'readonly').getAll());
+    const records = await this.#storedRecords();
+    const stored = new Set(records.map((record) => record.id));
+    for (const [id, entry] of this.#unstored) {
+      if (!stored.has(id)) records.push(entry.record);
+    }
     return records.sort((a, b) => a.dateAdded - b.dateAdded);
   }
 
+  /** A song's record (one being saved, or unsaved, included), or null. */
   async get(id) {
+    return (await this.#storedRecord(id)) ?? this.#unstored.get(id)?.record ?? null;
+  }
+
+  async #storedRecords() {
+    return request(this.#store(TRACKS, 'readonly').getAll());
+  }
+
+  async #storedRecord(id) {
     return (await request(this.#store(TRACKS, 'readonly').get(id))) ?? null;
+  }
+
+  /**
+   * Saves a song without waiting: it is listed at once (marked `saving: true`) and usable,
+   * and {record, saved} comes back at once. `saved` resolves when the file and its record are
+   * stored, or rejects with why not; then the song stays listed for this visit with
+   * `saveError`, and nothing of it is stored. A song already stored (or being saved) is not
+   * saved twice. `meta` and `isCancelled` are add()'s.
+   */
+  addInBackground(bytes, id, meta, isCancelled = () => false) {
+    const being = this.#unstored.get(id);
+    if (being && being.record.saving) return { record: being.record, saved: being.saved };
+    const entry = {
+      record: { ...this.#newRecord(id, meta, bytes.byteLength), saving: true },
+      cancelled: false,
+    };
+    entry.saved = (async () => {
+      try {
+        await this.add(bytes, id, meta, () => entry.cancelled || isCancelled());
+        this.#unstored.delete(id);
+      } catch (error) {
+        if (error instanceof CancelledError || entry.cancelled) {
+          this.#unstored.delete(id);
+        } else {
+          const { saving, ...record } = entry.record;
+          entry.record = { ...record, saveError: error.message };
+        }
+        throw error;
+      } finally {
+        this.#notify();
+      }
+    })();
+    entry.saved.catch(() => {});  // the caller decides whom to tell
+    this.#unstored.set(id, entry);
+    this.#notify();
+    return { record: entry.record, saved: entry.saved };
+  }
+
+  /**
+   * The save of a song this tab is saving (see addInBackground), or null when none runs; with
+   * no id, one that settles when every save and change of a record running now has.
+   */
+  saving(id = null) {
+    if (id === null) {
+      return Promise.allSettled([...[...this.#unstored.values()].map((entry) => entry.saved), ...this.#updates]);
+    }
+    const entry = this.#unstored.get(id);
+    return entry?.record.saving ? entry.saved : null;
   }
 
   /**
@@ -208,13 +278,9 @@ export class Library {
    * The copy runs outside the library's lock; only the commit (move and record) holds it.
    */
   async add(bytes, id, meta, isCancelled = () => false) {
-    const existing = await this.get(id);
+    const existing = await this.#storedRecord(id);
     if (existing) return { record: existing, added: false };
-    const { usage = 0, quota = Infinity } = await navigator.storage.estimate();
-    if (usage + bytes.byteLength > quota) {
-      throw new StorageFullError(`there is not enough storage: it needs ${megabytes(bytes.byteLength)} and `
-        + `${megabytes(Math.max(0, quota - usage))} of ${megabytes(quota)} is free; delete some songs`);
-    }
+    await this.checkRoom(bytes.byteLength);
     return withTemporaryFile(this.#layout, async (handle) => {
       try {
         await this.#write(handle, bytes, isCancelled);
@@ -228,19 +294,40 @@ export class Library {
     });
   }
 
-  /** The stored file's bytes. */
+  /**
+   * Throws StorageFullError, with the figures, when the site's storage cannot take a file of
+   * `bytes` (as far as the browser's estimate tells: a write may still find it full).
+   */
+  async checkRoom(bytes) {
+    const { usage = 0, quota = Infinity } = await navigator.storage.estimate();
+    if (usage + bytes > quota) {
+      throw new StorageFullError(`there is not enough storage: it needs ${megabytes(bytes)} and `
+        + `${megabytes(Math.max(0, quota - usage))} of ${megabytes(quota)} is free; delete some songs`);
+    }
+  }
+
+  /** The stored file's bytes (after its save, for a song being saved). */
   async read(id) {
+    await this.#settled(id);
+    const unsaved = this.#unstored.get(id)?.record.saveError;
+    if (unsaved) throw new Error(`it was not saved (${unsaved}); import it again`);
     const handle = await this.#layout.originals.getFileHandle(id);
     return (await handle.getFile()).arrayBuffer();
   }
 
   /** Deletes a song: its file, its sidecar and its record. Returns false if it was not there. */
   async remove(id) {
+    const unstored = this.#unstored.get(id);
+    if (unstored) {
+      unstored.cancelled = true;  // a save stops at its next chunk and leaves nothing
+      await unstored.saved.catch(() => {});
+      this.#unstored.delete(id);
+    }
     return this.#exclusive(async () => {
-      const existing = await this.get(id);
+      const existing = await this.#storedRecord(id) ?? (unstored ? unstored.record : null);
       await this.#layout.originals.removeEntry(id).catch(() => {});
       await this.#layout.originals.removeEntry(`${id}${SIDECAR_SUFFIX}`).catch(() => {});
-      if (existing) await request(this.#store(TRACKS, 'readwrite').delete(id));
+      await request(this.#store(TRACKS, 'readwrite').delete(id));
       this.#changed();
       return existing !== null;
     });
@@ -293,12 +380,12 @@ export class Library {
 
   // Finds the song holding a marker and changes its markers, all inside the lock.
   async #updateMarkers(markerId, change) {
-    await this.#exclusive(async () => {
-      const record = (await this.list()).find((r) => r.markers?.some((m) => m.id === markerId));
-      if (!record) throw new Error('that marker is not there');
-      await request(this.#store(TRACKS, 'readwrite').put({ ...record, markers: change(record.markers, record) }));
+    const holder = (await this.list()).find((r) => r.markers?.some((m) => m.id === markerId));
+    if (!holder) throw new Error('that marker is not there');
+    await this.#update(holder.id, (record) => {
+      if (!record.markers?.some((m) => m.id === markerId)) throw new Error('that marker is not there');
+      return { ...record, markers: change(record.markers, record) };
     });
-    this.#changed();
   }
 
   /**
@@ -357,16 +444,34 @@ export class Library {
 
   // Under the lock: moves a complete temporary file into originals/ and records it.
   async #commit(handle, size, id, meta) {
-    const existing = await this.get(id);
+    const existing = await this.#storedRecord(id);
     const originals = this.#layout.originals;
+    // Listed since the save began (addInBackground): it keeps the date it was listed with.
+    const listed = this.#unstored.get(id)?.record;
+    const record = { ...this.#newRecord(id, meta, size), ...(listed ? { dateAdded: listed.dateAdded } : {}) };
     if (existing || (await exists(originals, id))) {
       // Another tab stored the same content meanwhile (or an unrecorded copy is there): one file.
       await this.#layout.tmp.removeEntry(handle.name).catch(() => {});
       if (existing) return { record: existing, added: false };
     } else {
+      // The sidecar first: a page closed before the record is written leaves an original that
+      // the next start recovers with its name (a sidecar without its original is removed).
+      await this.#writeSidecar(id, { name: record.name, dateAdded: record.dateAdded }).catch(() => {});
       await handle.move(originals, id);
     }
-    const record = {
+    try {
+      await request(this.#store(TRACKS, 'readwrite').put(record));
+    } catch (error) {
+      await originals.removeEntry(id).catch(() => {});
+      await originals.removeEntry(`${id}${SIDECAR_SUFFIX}`).catch(() => {});
+      throw error;
+    }
+    this.#changed();
+    return { record, added: true };
+  }
+
+  #newRecord(id, meta, size) {
+    return {
       id,
       name: meta.name,
       format: meta.format,
@@ -379,16 +484,11 @@ export class Library {
       lastPlayed: null,
       lastPosition: 0,
     };
-    try {
-      await request(this.#store(TRACKS, 'readwrite').put(record));
-    } catch (error) {
-      await originals.removeEntry(id).catch(() => {});
-      throw error;
-    }
-    // For recovery only (if the records are ever lost): what the song was called.
-    await this.#writeSidecar(id, { name: record.name, dateAdded: record.dateAdded }).catch(() => {});
-    this.#changed();
-    return { record, added: true };
+  }
+
+  // Waits for a song's save, if this tab is saving it (whatever its outcome).
+  async #settled(id) {
+    await this.#unstored.get(id)?.saved.catch(() => {});
   }
 
   async #writeSidecar(id, content) {
@@ -409,9 +509,27 @@ export class Library {
   }
 
   // Read-modify-write inside the lock, so no tab's update is lost.
-  async #update(id, change, announce = true) {
+  // A song being saved is changed once it is stored (so the change is stored with it); one
+  // whose save failed is changed in memory, for this visit.
+  #update(id, change, announce = true) {
+    const update = this.#applyUpdate(id, change, announce);
+    const tracked = update.catch(() => {}).finally(() => this.#updates.delete(tracked));
+    this.#updates.add(tracked);
+    return update;
+  }
+
+  #updates = new Set();  // changes of records running now (saving() waits for them)
+
+  async #applyUpdate(id, change, announce) {
+    await this.#settled(id);
+    const unsaved = this.#unstored.get(id);
+    if (unsaved) {
+      unsaved.record = change(unsaved.record);
+      if (announce) this.#notify();
+      return;
+    }
     await this.#exclusive(async () => {
-      const record = await this.get(id);
+      const record = await this.#storedRecord(id);
       if (!record) throw new Error('that song is not in the library');
       await request(this.#store(TRACKS, 'readwrite').put(change(record)));
     });
@@ -443,7 +561,7 @@ export class Library {
       recovered: [],
       unreadable: 0,
     };
-    const records = new Map((await this.list()).map((record) => [record.id, record]));
+    const records = new Map((await this.#storedRecords()).map((record) => [record.id, record]));
     const originals = new Map();
     const sidecars = new Set();
     for await (const [name, handle] of this.#layout.originals.entries()) {

@@ -8,6 +8,8 @@
 const PLAYBACK_NOTE_MS = 1000;
 /** How often a running beat detection is looked at. */
 const BEAT_DETECTION_POLL_MS = 100;
+/** Limit: finished waveform jobs remembered (more than the engine holds tracks). */
+const MAX_WAVEFORM_OUTCOMES = 1024;
 
 /** A song record's tuning from A440 in cents, or null while unknown (or damaged). */
 export function tuningOf(record) {
@@ -54,6 +56,38 @@ export class Session {
   libraryIdOfEngineTrack(engineTrackId) {
     return engineTrackId !== 0 && this.#inMemory.get(this.#current) === engineTrackId ? this.#current : null;
   }
+
+  /**
+   * The engine announced that a track's waveform job finished (src/app/app.cpp): `error` is
+   * why it has none, '' when it is ready.
+   */
+  waveformFinished(engineId, error) {
+    this.#waveforms.set(engineId, error);
+    if (this.#waveforms.size > MAX_WAVEFORM_OUTCOMES) this.#waveforms.delete(this.#waveforms.keys().next().value);
+    const waiters = this.#waveformWaiters.get(engineId) ?? [];
+    this.#waveformWaiters.delete(engineId);
+    for (const waiter of waiters) waiter(error);
+  }
+
+  /**
+   * Resolves once a song in memory has its waveform overview; rejects with why it has none.
+   * Nothing polls: the engine announces each finished job.
+   */
+  async waveform(id) {
+    const engineId = this.#inMemory.get(id);
+    if (engineId === undefined) throw new Error('that song is not in memory');
+    const error = this.#waveforms.has(engineId)
+      ? this.#waveforms.get(engineId)
+      : await new Promise((resolve) => {
+        const waiters = this.#waveformWaiters.get(engineId) ?? [];
+        waiters.push(resolve);
+        this.#waveformWaiters.set(engineId, waiters);
+      });
+    if (error) throw new Error(`its waveform could not be prepared (${error})`);
+  }
+
+  #waveforms = new Map();        // engine track id -> '' (ready) or why it failed
+  #waveformWaiters = new Map();  // engine track id -> [resolve(error)]
 
   /** Notes songs an import put into the engine (which may have dropped others to make room). */
   imported(results) {
@@ -278,8 +312,8 @@ export class Session {
     try {
       bridge.call('ws_catalog_begin');
       for (const r of records) {
-        bridge.call('ws_catalog_add', ['string', 'string', 'string', 'number', 'number', 'number'],
-          [r.id, r.name, r.format ?? '', r.duration, r.size, r.dateAdded]);
+        bridge.call('ws_catalog_add', ['string', 'string', 'string', 'number', 'number', 'number', 'number'],
+          [r.id, r.name, r.format ?? '', r.duration, r.size, r.dateAdded, r.saving ? 1 : r.saveError ? 2 : 0]);
       }
       bridge.call('ws_catalog_end', ['string', 'number', 'number', 'number'],
         [this.#current ?? '', storage.usedBytes, storage.quotaBytes, storage.persisted ? 1 : 0]);

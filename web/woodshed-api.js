@@ -13,8 +13,10 @@
 //   await woodshed.setVolume(db), setMuted(on)  listening volume and mute, after the meters
 //   await woodshed.stats()                      engine, worklet and memory figures (see stats())
 //   await woodshed.captureOutput(seconds)       what the worklet really played, up to 30 s
-//   await woodshed.importFiles(files)           File objects or {name, bytes}; saved to the library;
-//                                               resolves with their ids
+//   await woodshed.importFiles(files)           File objects or {name, bytes}; resolves with their ids once
+//                                               they play; each is saved to the library in the background
+//   await woodshed.saved(id?)                   once a song's save is done (rejects with why it failed); no id: every save
+//   await woodshed.waveformReady(id)            once a song's waveform overview is ready (rejects with why not)
 //   await woodshed.tracks()                     the library: [{id, name, duration, format, ...}]
 //   await woodshed.load(id) / unload(id)        make a song current (paused at 0) / free its memory
 //   await woodshed.remove(id), rename(id, name) delete a song from the library / rename it
@@ -113,6 +115,7 @@ export class WoodshedApi {
     this.#bridge = bridge;
     this.#output = output;
     this.#imports = imports;
+    imports.onError((message) => { this.#lastError = message; });
     this.#library = library;
     this.#inbox = inbox;
     this.#session = session;
@@ -297,6 +300,43 @@ export class WoodshedApi {
       throw failed.reason;
     }
     return results.map((r) => r.value.id);
+  }
+
+  /**
+   * Resolves once a song imported by this page is stored in the library (at once for one
+   * stored already); rejects with why its save failed. With no id, once every save running
+   * now has ended, however. Until then tracks() lists it with
+   * `saving: true`; after a failure with `saveError`, and it plays until the page closes.
+   */
+  async saved(id = null) {
+    await this.ready;
+    if (id === null) {
+      await this.#library.saving();  // every save running now, however each ends
+      return;
+    }
+    await this.#library.saving(id)?.catch(() => {});  // the record says how it ended
+    const record = await this.#library.get(id);
+    if (!record) throw new Error('that song is not in the library');
+    if (record.saveError) throw new Error(`it could not be saved (${record.saveError})`);
+  }
+
+  /** Resolves once a song in memory has its waveform overview; rejects with why it has none. */
+  async waveformReady(id) {
+    await this.ready;
+    await this.#session.waveform(id);
+  }
+
+  /**
+   * The engine's announcement that a track's waveform job finished (app.js relays it). A song
+   * whose waveform failed still plays; the user is told why it has none.
+   */
+  waveformFinished(engineTrackId, name, error) {
+    this.#session?.waveformFinished(engineTrackId, error);
+    if (!error) return;
+    this.#lastError = `${name}: its waveform could not be prepared (${error})`;
+    try {
+      this.#bridge.call('ws_report_error', ['string'], [this.#lastError]);
+    } catch { /* logged by the boundary */ }
   }
 
   /**

@@ -36,8 +36,6 @@ const char* toString(ImportProgress::Stage stage) noexcept {
     case ImportProgress::Stage::Reading: return "reading";
     case ImportProgress::Stage::Decoding: return "decoding";
     case ImportProgress::Stage::Storing: return "storing";
-    case ImportProgress::Stage::PreparingWaveform: return "preparing the waveform";
-    case ImportProgress::Stage::Saving: return "saving to the library";
   }
   return "";
 }
@@ -46,7 +44,8 @@ App::App(PlatformServices& platform, unsigned poolThreads)
     : platform_(platform), pool_(poolThreads), library_(pool_) {}
 
 void App::poll() {
-  library_.poll();
+  // The song plays without a waveform that failed; the page tells the user why.
+  for (const engine::WaveformFinished& done : library_.poll()) platform_.announceWaveform(done.id, done.name, done.error);
   engine_.collectReleasedTracks();
   Normalization& n = normalization;
   if (n.job.valid() && n.job.isFinished()) {

@@ -33,9 +33,10 @@ struct AudioOutputInfo {
   std::string message;           ///< why, for Failed
 };
 
-/// An import the page is working on (reading, decoding...), as the UI shows it.
+/// An import the page is working on (reading, decoding...), as the UI shows it. It ends when the
+/// song is playable: its save and its waveform go on, shown in the library and the waveform.
 struct ImportProgress {
-  enum class Stage : int { Waiting, Reading, Decoding, Storing, PreparingWaveform, Saving };
+  enum class Stage : int { Waiting, Reading, Decoding, Storing };
   std::string name;
   Stage stage = Stage::Waiting;
   double fraction = 0.0;  ///< of the current stage, or -1 when unknown
@@ -52,6 +53,9 @@ struct Catalog {
     double durationSeconds = 0.0;
     double sizeBytes = 0.0;
     double dateAdded = 0.0;  ///< ms since the epoch
+    /// Whether the original is stored: songs are listed, and play, while it is being saved.
+    enum class Stored { Yes, Saving, Failed };
+    Stored stored = Stored::Yes;
   };
   std::vector<Entry> entries;
   std::string currentId;

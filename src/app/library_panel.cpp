@@ -144,7 +144,11 @@ void drawTracks(App& app) {
                           formatMegabytes(entry->sizeBytes).c_str());
       }
       ImGui::TableSetColumnIndex(1);
-      ImGui::TextDisabled("%s", entry->format.c_str());
+      switch (entry->stored) {
+        case Catalog::Entry::Stored::Yes: ImGui::TextDisabled("%s", entry->format.c_str()); break;
+        case Catalog::Entry::Stored::Saving: ImGui::TextDisabled("saving..."); break;
+        case Catalog::Entry::Stored::Failed: ImGui::TextColored(kErrorColour, "not saved"); break;
+      }
       ImGui::TableSetColumnIndex(2);
       ImGui::TextUnformatted(formatTime(entry->durationSeconds).c_str());
       ImGui::PopID();

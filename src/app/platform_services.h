@@ -60,6 +60,10 @@ class PlatformServices {
   virtual void requestExport(int region, double startSeconds, double endSeconds, int format, bool eachStem) = 0;
   virtual void requestCancelExport() = 0;
 
+  /// A track's waveform job finished: `error` says why it has none, or is empty when it is
+  /// ready. The page learns of it here, without watching the track list.
+  virtual void announceWaveform(std::uint32_t trackId, const std::string& name, const std::string& error) = 0;
+
   virtual bool crossOriginIsolated() const = 0;
   /// Bytes currently allocated with malloc/new.
   virtual std::size_t heapBytesInUse() const = 0;

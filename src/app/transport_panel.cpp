@@ -67,8 +67,12 @@ void drawWaveform(App& app, const engine::Track& track) {
     const auto tracks = app.library().list();
     const auto info = std::find_if(tracks.begin(), tracks.end(), [&](const auto& t) { return t.id == track.id(); });
     const double progress = info != tracks.end() ? info->waveformProgress : 0.0;
-    char text[64];
-    std::snprintf(text, sizeof text, "preparing the waveform: %.0f%%", 100.0 * progress);
+    char text[160];
+    if (info != tracks.end() && !info->waveformError.empty()) {
+      std::snprintf(text, sizeof text, "no waveform: %s", info->waveformError.c_str());
+    } else {
+      std::snprintf(text, sizeof text, "preparing the waveform: %.0f%%", 100.0 * progress);
+    }
     draw->AddText(ImVec2(origin.x + 8.0f, middle - ImGui::GetFontSize() * 0.5f), IM_COL32(200, 200, 200, 255), text);
   }
 

@@ -150,7 +150,8 @@ std::shared_ptr<const dsp::WaveformOverview> TrackLibrary::waveform(TrackId id) 
   return found == tracks_.end() ? nullptr : found->second.waveform;
 }
 
-void TrackLibrary::poll() {
+std::vector<WaveformFinished> TrackLibrary::poll() {
+  std::vector<WaveformFinished> finished;
   for (auto& [id, entry] : tracks_) {
     if (!entry.job.valid() || !entry.job.isFinished()) continue;
     // The job wrote its result before publishing its final status; isFinished() acquired it.
@@ -163,7 +164,9 @@ void TrackLibrary::poll() {
     }
     entry.job = core::JobHandle();
     entry.result.reset();
+    finished.push_back({id, entry.track->name(), entry.waveformError});
   }
+  return finished;
 }
 
 }  // namespace woodshed::engine

@@ -159,6 +159,7 @@ describe('markers and sections', () => {
         await Promise.all([...adding, w.updateMarker(markerId, c)]);
       }, [id, offset, coda.id, change]);
       await Promise.all([edit(page, 1, { name: 'Outro' }), edit(other, 20, { color: '#ff6b6b' })]);
+      await page.evaluate(() => window.woodshed.saved());  // imports save in the background
       await page.reload();
       await page.evaluate(() => window.woodshed.ready);
       const kept = await page.evaluate((songId) => window.woodshed.markers(songId), id);
@@ -251,6 +252,7 @@ describe('beat grid, metronome and count-in', () => {
     ]);
     await page.evaluate(() => window.woodshed.setMetronome({ enabled: true, levelDb: -12, countIn: 'every', countInBars: 2 }));
     await page.waitForTimeout(1500);  // the metronome is kept once a second
+    await page.evaluate(() => window.woodshed.saved());  // imports save in the background
     await page.reload();
     await page.evaluate(() => window.woodshed.ready);
     assert.deepEqual((await page.evaluate(() => window.woodshed.settings())).metronome,

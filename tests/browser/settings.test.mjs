@@ -157,6 +157,7 @@ describe('settings have one owner', () => {
       return songId;
     }, base64Of(file));
     assert.equal((await settings()).trackGainDb, -7.5);
+    await page.evaluate(() => window.woodshed.saved());  // imports save in the background
     await page.reload();
     await page.evaluate(() => window.woodshed.ready);
     const restored = await page.evaluate(() => window.woodshed.state());

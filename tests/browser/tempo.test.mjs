@@ -145,6 +145,7 @@ describe('tempo and pitch', () => {
     await ui.clickControl('tempo.70');
     await settles('tempo', 0.7);
 
+    await page.evaluate(() => window.woodshed.saved());  // imports save in the background
     await page.reload();
     await page.evaluate(() => window.woodshed.ready);
     const restored = await page.evaluate(async (id) => {

@@ -7,6 +7,8 @@
 import { callEntry } from './engine-bridge.js';
 
 /** Returns window.woodshed.test, given the app's parts (app.js). */
+let heldWrite = null;
+
 export function installTestHooks({ bridge, output, imports, library, session, shortcuts, mediaSession, launch }) {
   const module = bridge.module;
   module._ws_enable_fault_injection(1);
@@ -48,13 +50,30 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
     slowLibraryWrites: (milliseconds) => {
       library.writeProbe = milliseconds > 0 ? () => new Promise((r) => setTimeout(r, milliseconds)) : null;
     },
-    /** Cancels every import as soon as the library has written its first chunk of a file. */
-    cancelDuringSave: () => {
-      library.writeProbe = () => {
+    /**
+     * Holds the library's next file write after its first chunk until releaseLibraryWrite():
+     * with an error, the write fails with it.
+     */
+    holdLibraryWrite: () => {
+      let release;
+      const gate = new Promise((resolve) => { release = resolve; });
+      library.writeProbe = async () => {
         library.writeProbe = null;
-        for (const key of imports.pending) imports.cancel(key);
+        const error = await gate;
+        if (error) throw error;
       };
+      heldWrite = release;
     },
+    releaseLibraryWrite: (error = null) => heldWrite?.(error),
+    /** A digest of an engine track's waveform overview (throws while it has none). */
+    waveformDigest: (trackId) => {
+      callEntry(module, 'ws_waveform_digest', ['number'], [trackId]);
+      return module._ws_result_number();
+    },
+    /** The engine track id of a song in memory, or undefined. */
+    engineTrackOf: (id) => session.engineId(id),
+    /** The size of the wasm memory in bytes (it only grows). */
+    wasmMemoryBytes: () => module.HEAPU8.buffer.byteLength,
     /** Stores a value in a song's recall record directly, as a damaged or old record might hold. */
     storeRecall: (id, key, value) => library.setRecall(id, key, value),
     /** Songs in the C++ app's library panel (what the page last told it). */
@@ -93,7 +112,7 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
         ws_import_commit: [['number'], [0]],
         ws_report_error: [['string'], ['']],
         ws_catalog_begin: [[], []],
-        ws_catalog_add: [['string', 'string', 'string', 'number', 'number', 'number'], ['', '', '', 0, 0, 0]],
+        ws_catalog_add: [['string', 'string', 'string', 'number', 'number', 'number', 'number'], ['', '', '', 0, 0, 0, 0]],
         ws_catalog_end: [['string', 'number', 'number', 'number'], ['', 0, 0, 0]],
         ws_media_cache: [['number', 'number', 'number', 'number'], [0, 0, 0, 0]],
         ws_markers_begin: [[], []],

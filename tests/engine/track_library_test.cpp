@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 
 TrackId importSilence(TrackLibrary& library, std::uint64_t frames, ChannelCount channels = 2) {
   const auto import = library.beginImport("silence.wav", channels, frames, 48000.0, {});
-  std::vector<float> samples(frames, 0.0f);
+  std::vector<float> samples(static_cast<std::size_t>(frames), 0.0f);
   for (ChannelCount c = 0; c < channels; ++c) library.writeImport(import, c, 0, samples.data(), frames);
   return library.commitImport(import);
 }
@@ -126,7 +126,7 @@ TEST(TrackLibrary, ASixteenBitImportIsStoredAsItsOwnSamples) {
   TrackLibrary library(pool);
   const std::uint64_t frames = 100000;
   std::vector<float> samples(frames);
-  for (std::uint64_t i = 0; i < frames; ++i) samples[i] = static_cast<float>(static_cast<std::int16_t>(i * 40503u)) / 32768.0f;
+  for (std::uint64_t i = 0; i < frames; ++i) samples[static_cast<std::size_t>(i)] = static_cast<float>(static_cast<std::int16_t>(i * 40503u)) / 32768.0f;
   dsp::PcmBuffer::Peaks peaks;
   peaks.include(samples.data(), frames);
   const auto import = library.beginImport("sixteen.wav", 1, frames, 48000.0, peaks);
@@ -177,18 +177,30 @@ TEST(TrackLibrary, AFailedWaveformJobIsReportedAndTheNextImportStillGetsItsWavef
   TrackLibrary library(pool);
   library.injectWaveformFailure("out of memory");
   const TrackId failed = importSilence(library, 48000);
-  std::string error;
-  for (int i = 0; i < 10000 && error.empty(); ++i) {
-    library.poll();
-    error = library.list().front().waveformError;
+  // poll() announces each finished job once, so nobody watches list() for one.
+  std::vector<WaveformFinished> announced;
+  for (int i = 0; i < 10000 && announced.empty(); ++i) {
+    announced = library.poll();
     std::this_thread::sleep_for(1ms);
   }
-  EXPECT_NE(error.find("out of memory"), std::string::npos) << error;
+  ASSERT_EQ(announced.size(), 1u);
+  EXPECT_EQ(announced[0].id, failed);
+  EXPECT_EQ(announced[0].name, "silence.wav");
+  EXPECT_NE(announced[0].error.find("out of memory"), std::string::npos) << announced[0].error;
+  EXPECT_EQ(library.list().front().waveformError, announced[0].error);
   EXPECT_FALSE(library.list().front().waveformReady);
   EXPECT_EQ(library.waveform(failed), nullptr);
+  EXPECT_TRUE(library.poll().empty()) << "announced once";
   // The failure was for that job only: the next import is unaffected, and the failed track can go.
   const TrackId next = importSilence(library, 48000);
-  waitForWaveform(library, next);
+  std::vector<WaveformFinished> ready;
+  for (int i = 0; i < 10000 && ready.empty(); ++i) {
+    ready = library.poll();
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].id, next);
+  EXPECT_EQ(ready[0].error, "");
   EXPECT_NE(library.waveform(next), nullptr);
   EXPECT_TRUE(library.remove(failed));
 }

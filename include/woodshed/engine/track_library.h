@@ -33,6 +33,14 @@ struct TrackInfo {
   std::string waveformError;
 };
 
+/// A waveform job that finished (TrackLibrary::poll): `error` says why it has no waveform, or is
+/// empty when the waveform is ready.
+struct WaveformFinished {
+  TrackId id = kNoTrack;
+  std::string name;
+  std::string error;
+};
+
 class TrackLibrary {
  public:
   using ImportId = std::uint32_t;
@@ -76,8 +84,9 @@ class TrackLibrary {
   bool remove(TrackId id);
   /// The waveform overview once its job has finished, else null.
   std::shared_ptr<const dsp::WaveformOverview> waveform(TrackId id) const noexcept;
-  /// Collects finished waveform jobs; call once per frame.
-  void poll();
+  /// Collects finished waveform jobs (call once per frame) and returns them, so the app can
+  /// announce them instead of anyone polling list() for one job.
+  std::vector<WaveformFinished> poll();
   /// Test hook: the next committed import's waveform job fails with `message` (as it would
   /// when out of memory), so callers can prove they do not wait for it forever.
   void injectWaveformFailure(std::string message) { injectedWaveformFailure_ = std::move(message); }

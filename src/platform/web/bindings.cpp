@@ -284,7 +284,7 @@ EMSCRIPTEN_KEEPALIVE int ws_import_cancel(std::uint32_t import) {
 /// The page reports an import's stage (app::ImportProgress::Stage) and progress (-1: unknown).
 EMSCRIPTEN_KEEPALIVE int ws_import_progress(std::uint32_t key, int stage, double fraction, const char* name) {
   return status(callAtBoundary("ws_import_progress", [&] {
-    if (stage < 0 || stage > static_cast<int>(woodshed::app::ImportProgress::Stage::Saving)) {
+    if (stage < 0 || stage > static_cast<int>(woodshed::app::ImportProgress::Stage::Storing)) {
       throw woodshed::core::InvalidArgument("unknown import stage " + std::to_string(stage));
     }
     auto& progress = app().imports()[key];
@@ -454,10 +454,13 @@ EMSCRIPTEN_KEEPALIVE int ws_catalog_begin() {
   return status(callAtBoundary("ws_catalog_begin", [&] { app().catalogUpdate.clear(); }));
 }
 
+/// `stored`: 0 stored, 1 being saved, 2 its save failed (it plays for this visit only).
 EMSCRIPTEN_KEEPALIVE int ws_catalog_add(const char* id, const char* name, const char* format, double duration,
-                                        double size, double dateAdded) {
+                                        double size, double dateAdded, int stored) {
   return status(callAtBoundary("ws_catalog_add", [&] {
-    app().catalogUpdate.push_back({id ? id : "", name ? name : "", format ? format : "", duration, size, dateAdded});
+    using Stored = woodshed::app::Catalog::Entry::Stored;
+    const Stored state = stored == 1 ? Stored::Saving : stored == 2 ? Stored::Failed : Stored::Yes;
+    app().catalogUpdate.push_back({id ? id : "", name ? name : "", format ? format : "", duration, size, dateAdded, state});
   }));
 }
 
@@ -825,6 +828,30 @@ EMSCRIPTEN_KEEPALIVE int ws_inject_waveform_failure(const char* message) {
   if (!woodshed::core::faultInjectionEnabled()) return -1;
   return status(callAtBoundary("ws_inject_waveform_failure",
                                [&] { app().library().injectWaveformFailure(message ? message : "injected failure"); }));
+}
+
+/// Test hook: a digest (FNV-1a, 48 bits) of a track's waveform overview, every level's peaks,
+/// in ws_result_number(); throws while it has none. Returns -1 unless the page was opened with
+/// the test flag.
+EMSCRIPTEN_KEEPALIVE int ws_waveform_digest(std::uint32_t trackId) {
+  if (!woodshed::core::faultInjectionEnabled()) return -1;
+  return status(callAtBoundary("ws_waveform_digest", [&] {
+    const auto overview = app().library().waveform(trackId);
+    if (!overview) throw woodshed::core::InvalidArgument("that track has no waveform yet");
+    std::uint64_t hash = 14695981039346656037ull;
+    const auto mix = [&](std::uint16_t value) {
+      for (int shift = 0; shift < 16; shift += 8) {
+        hash = (hash ^ ((value >> shift) & 0xffu)) * 1099511628211ull;
+      }
+    };
+    for (std::size_t level = 0; level < overview->levelCount(); ++level) {
+      for (const auto& peak : overview->level(level)) {
+        mix(static_cast<std::uint16_t>(peak.min));
+        mix(static_cast<std::uint16_t>(peak.max));
+      }
+    }
+    gResultNumber = static_cast<double>(hash & ((std::uint64_t{1} << 48) - 1));  // exact in a double
+  }));
 }
 
 }  // extern "C"

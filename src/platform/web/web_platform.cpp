@@ -40,6 +40,9 @@ EM_JS(void, js_request_beat_grid, (double bpm, double offset, int beatsPerBar), 
 EM_JS(void, js_request_tempo, (double ratio), { Module.host.setTempo(ratio); });
 EM_JS(void, js_request_pitch, (double semitones), { Module.host.setPitch(semitones); });
 EM_JS(void, js_request_tune_to, (double hz), { Module.host.tuneTo(hz); });
+EM_JS(void, js_announce_waveform, (std::uint32_t trackId, const char* name, const char* error), {
+  Module.host.waveformFinished(trackId, UTF8ToString(name), UTF8ToString(error));
+});
 EM_JS(void, js_request_export, (int region, double start, double end, int format, int eachStem), {
   Module.host.exportAudio(region, start, end, format, eachStem !== 0);
 });
@@ -71,6 +74,9 @@ void WebPlatform::requestBeatGrid(double bpm, double offsetSeconds, int beatsPer
 void WebPlatform::requestTempo(double ratio) { js_request_tempo(ratio); }
 void WebPlatform::requestPitch(double semitones) { js_request_pitch(semitones); }
 void WebPlatform::requestTuneTo(double referenceHz) { js_request_tune_to(referenceHz); }
+void WebPlatform::announceWaveform(std::uint32_t trackId, const std::string& name, const std::string& error) {
+  js_announce_waveform(trackId, name.c_str(), error.c_str());
+}
 void WebPlatform::requestRenameSong(const std::string& id, const std::string& name) {
   js_request_rename_song(id.c_str(), name.c_str());
 }

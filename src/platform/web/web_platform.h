@@ -27,6 +27,7 @@ class WebPlatform final : public app::PlatformServices {
   void requestTempo(double ratio) override;
   void requestPitch(double semitones) override;
   void requestTuneTo(double referenceHz) override;
+  void announceWaveform(std::uint32_t trackId, const std::string& name, const std::string& error) override;
   void requestExport(int region, double startSeconds, double endSeconds, int format, bool eachStem) override;
   void requestCancelExport() override;
   bool crossOriginIsolated() const override;
