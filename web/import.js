@@ -7,6 +7,7 @@
 
 import { CancelledError, contentHash } from './library.js';
 import { callEntry } from './engine-bridge.js';
+import { pcmWav, readWavHeader } from './wav-pcm.js';
 
 /** Limit: files waiting behind the one being imported. */
 export const MAX_WAITING_IMPORTS = 8;
@@ -67,38 +68,14 @@ function decodeFailure(bytes) {
   return 'it is not an audio file this browser can read';
 }
 
-// WAV headers can be checked before decoding: promises the file does not keep (a truncated file,
-// a header claiming 4 GB) and nonsense (no channels, a rate of 0) get their own messages.
-function wavProblem(buffer) {
-  const view = new DataView(buffer);
-  const text = (offset, length) => String.fromCharCode(...new Uint8Array(buffer, offset, length));
-  if (buffer.byteLength < 12 || text(0, 4) !== 'RIFF' || text(8, 4) !== 'WAVE') return null;
-  let format = null;
-  for (let offset = 12; offset + 8 <= buffer.byteLength;) {
-    const id = text(offset, 4);
-    const size = view.getUint32(offset + 4, true);
-    if (id === 'fmt ') {
-      if (size < 16 || offset + 24 > buffer.byteLength) return 'its WAV header is damaged';
-      format = {
-        channels: view.getUint16(offset + 10, true),
-        rate: view.getUint32(offset + 12, true),
-        blockAlign: view.getUint16(offset + 20, true),
-      };
-      if (format.channels === 0) return 'its WAV header says it has no audio channels';
-      if (format.rate === 0) return 'its WAV header gives a sample rate of 0';
-    } else if (id === 'data') {
-      if (!format) return 'its WAV header is damaged (audio data before the format)';
-      const held = buffer.byteLength - (offset + 8);
-      const streamed = size === 0 || size === 0xffffffff;  // written before the length was known
-      if (!streamed && size > held) {
-        const seconds = (bytes) => `${(bytes / Math.max(1, format.blockAlign) / format.rate).toFixed(1)} s`;
-        return `it is truncated: its header promises ${seconds(size)} of audio but the file holds ${seconds(held)}`;
-      }
-      return null;
-    }
-    offset += 8 + size + (size & 1);
-  }
-  return 'its WAV header has no audio data';
+// Decoded audio (an AudioBuffer) as a source of samples for the engine.
+function audioSource(audio) {
+  return {
+    channels: audio.numberOfChannels,
+    frames: audio.length,
+    sampleRate: audio.sampleRate,
+    fill: (channel, offset, count, out) => out.set(audio.getChannelData(channel).subarray(offset, offset + count)),
+  };
 }
 
 // Lets the page draw and a cancel in. A message, not setTimeout(0), which the browser delays
@@ -124,6 +101,8 @@ export class ImportQueue {
   #running = false;
   #scratch;
   #saves = new Set();  // saves running in the background
+  /** Who decoded the last file: 'page' (a PCM WAV, web/wav-pcm.js) or 'browser' (decodeAudioData). */
+  lastDecoder = null;
 
   #library;
 
@@ -213,12 +192,15 @@ export class ImportQueue {
   async #run(job) {
     const bytes = await this.#read(job);
     this.#check(job);
-    const problem = wavProblem(bytes);
+    const problem = readWavHeader(bytes)?.problem;
     if (problem) throw new Error(problem);
     this.#report(job, STAGE.decoding, -1);
-    // The browser decodes off the main thread; the content is hashed meanwhile.
-    const decoding = this.#decode(bytes.slice(0));
-    decoding.catch(() => {});  // not awaited when the song is in the library already
+    // A PCM WAV at the output's rate is read here; anything else the browser decodes, off the
+    // main thread, while the content is hashed.
+    const pcm = pcmWav(bytes, (await this.#output.ensureContext()).sampleRate);
+    this.lastDecoder = pcm ? 'page' : 'browser';
+    const decoding = pcm ? null : this.#decode(bytes.slice(0));
+    decoding?.catch(() => {});  // not awaited when the song is in the library already
     if (job.persist) {
       job.libraryId = await contentHash(bytes);
       const known = await this.#library.get(job.libraryId);
@@ -230,17 +212,16 @@ export class ImportQueue {
       }
       if (known) return;  // the same song: one entry
     }
-    const audio = await decoding;
+    const source = pcm ?? audioSource(await this.#toStereoAtMost(await decoding));
     this.#check(job);
-    const stereo = await this.#toStereoAtMost(audio);
-    await this.#store(job, stereo);
+    await this.#store(job, source);
     if (job.persist) {
       this.#saveInBackground(job, bytes, {
         name: job.name,
         format: formatOf(job.name, bytes),
-        duration: stereo.length / stereo.sampleRate,
-        sampleRate: stereo.sampleRate,
-        channels: stereo.numberOfChannels,
+        duration: source.frames / source.sampleRate,
+        sampleRate: source.sampleRate,
+        channels: source.channels,
       });
     }
   }
@@ -318,55 +299,55 @@ export class ImportQueue {
 
   // The lowest and highest sample over every channel: the engine fixes its storage's scale from
   // them before the first chunk arrives, so a decoder's overs above full scale are kept.
-  async #peaks(job, audio) {
+  async #peaks(job, source) {
     let lowest = 0;
     let highest = 0;
+    await this.#forEachChunk(job, source, null, (count) => {
+      const samples = this.#scratch;
+      for (let i = 0; i < count; i++) {
+        const x = samples[i];
+        if (x < lowest) lowest = x;
+        else if (x > highest) highest = x;
+      }
+    });
+    return { lowest, highest };
+  }
+
+  // Copies a source ({channels, frames, sampleRate, fill(channel, offset, count, out)}) into
+  // the engine, chunk by chunk through the scratch buffer.
+  async #store(job, source) {
+    const module = this.#module;
+    const { lowest, highest } = await this.#peaks(job, source);
+    callEntry(module, 'ws_import_begin', ['string', 'number', 'number', 'number', 'number', 'number'],
+      [job.name, source.channels, source.frames, source.sampleRate, lowest, highest]);
+    job.importId = module._ws_result_number();
+    await this.#forEachChunk(job, source, STAGE.storing, (count, channel, offset) => {
+      callEntry(module, 'ws_import_write', ['number', 'number', 'number', 'number'], [job.importId, channel, offset, count]);
+    });
+    callEntry(module, 'ws_import_commit', ['number'], [job.importId]);
+    job.importId = null;
+    job.trackId = module._ws_result_number();
+  }
+
+  // Fills the scratch buffer with each chunk of each channel in turn and calls
+  // work(count, channel, offset); yields now and then (reporting `stage`'s progress, if given)
+  // to keep the page responsive and let a cancel in.
+  async #forEachChunk(job, source, stage, work) {
+    const { channels, frames } = source;
     const chunk = this.#scratch.length;
     let chunks = 0;
-    for (let channel = 0; channel < audio.numberOfChannels; channel++) {
-      const data = audio.getChannelData(channel);
-      for (let offset = 0; offset < data.length; offset += chunk) {
-        const end = Math.min(data.length, offset + chunk);
-        for (let i = offset; i < end; i++) {
-          const x = data[i];
-          if (x < lowest) lowest = x;
-          else if (x > highest) highest = x;
-        }
+    for (let channel = 0; channel < channels; channel++) {
+      for (let offset = 0; offset < frames; offset += chunk) {
+        const count = Math.min(chunk, frames - offset);
+        source.fill(channel, offset, count, this.#scratch);
+        work(count, channel, offset);
         if (++chunks % YIELD_EVERY_CHUNKS === 0) {
+          if (stage !== null) this.#report(job, stage, (channel * frames + offset + count) / (channels * frames));
           await tick();
           this.#check(job);
         }
       }
     }
-    return { lowest, highest };
-  }
-
-  async #store(job, audio) {
-    const module = this.#module;
-    const channels = audio.numberOfChannels;
-    const frames = audio.length;
-    const { lowest, highest } = await this.#peaks(job, audio);
-    callEntry(module, 'ws_import_begin', ['string', 'number', 'number', 'number', 'number', 'number'],
-      [job.name, channels, frames, audio.sampleRate, lowest, highest]);
-    job.importId = module._ws_result_number();
-    const chunk = this.#scratch.length;
-    let chunks = 0;
-    for (let channel = 0; channel < channels; channel++) {
-      const data = audio.getChannelData(channel);
-      for (let offset = 0; offset < frames; offset += chunk) {
-        const count = Math.min(chunk, frames - offset);
-        this.#scratch.set(data.subarray(offset, offset + count));
-        callEntry(module, 'ws_import_write', ['number', 'number', 'number', 'number'], [job.importId, channel, offset, count]);
-        if (++chunks % YIELD_EVERY_CHUNKS === 0) {
-          this.#report(job, STAGE.storing, (channel * frames + offset + count) / (channels * frames));
-          await tick();  // keep the page responsive, and let a cancel in
-          this.#check(job);
-        }
-      }
-    }
-    callEntry(module, 'ws_import_commit', ['number'], [job.importId]);
-    job.importId = null;
-    job.trackId = module._ws_result_number();
   }
 
   #finish(job, error) {

@@ -74,6 +74,7 @@ describe('playback', () => {
   const cases = [
     { format: 'wav16', rate: 44100, channels: 2 },
     { format: 'wav24', rate: 48000, channels: 2 },
+    { format: 'wav24', rate: 44100, channels: 1 },
     { format: 'wavFloat', rate: 96000, channels: 2 },
     { format: 'wav16', rate: 8000, channels: 1 },
     { format: 'flac', rate: 22050, channels: 1 },
@@ -90,6 +91,11 @@ describe('playback', () => {
       const file = makeAudio({ ...c, seconds: 4 });
       const base64 = base64Of(file);
       const id = await importBase64(page, `${label}.${file.split('.').pop()}`, base64);
+      const { decoder, outputRate } = await page.evaluate(async () => ({
+        decoder: window.woodshed.test.lastDecoder(), outputRate: (await window.woodshed.stats()).sampleRate,
+      }));
+      // A PCM WAV at the output's rate is read by the page; the rest by the browser.
+      assert.equal(decoder, c.format.startsWith('wav') && c.rate === outputRate ? 'page' : 'browser');
       const tracks = await page.evaluate(() => window.woodshed.tracks());
       const track = tracks.find((t) => t.id === id);
       assert.equal(track.channels, c.channels);

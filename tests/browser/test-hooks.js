@@ -72,6 +72,8 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
     },
     /** The engine track id of a song in memory, or undefined. */
     engineTrackOf: (id) => session.engineId(id),
+    /** Who decoded the last file imported: 'page' or 'browser'. */
+    lastDecoder: () => imports.lastDecoder,
     /** The size of the wasm memory in bytes (it only grows). */
     wasmMemoryBytes: () => module.HEAPU8.buffer.byteLength,
     /** Stores a value in a song's recall record directly, as a damaged or old record might hold. */
