@@ -7,6 +7,7 @@
 
 import { CancelledError, contentHash } from './library.js';
 import { callEntry } from './engine-bridge.js';
+import { chunkedDecoding, decoderSupports } from './chunked-decode.js';
 import { pcmWav, readWavHeader } from './wav-pcm.js';
 
 /** Limit: files waiting behind the one being imported. */
@@ -101,7 +102,10 @@ export class ImportQueue {
   #running = false;
   #scratch;
   #saves = new Set();  // saves running in the background
-  /** Who decoded the last file: 'page' (a PCM WAV, web/wav-pcm.js) or 'browser' (decodeAudioData). */
+  /**
+   * Who decoded the last file: 'page' (a PCM WAV, web/wav-pcm.js), 'chunked' (an MP3 or FLAC,
+   * web/chunked-decode.js) or 'browser' (decodeAudioData, whole).
+   */
   lastDecoder = null;
 
   #library;
@@ -195,26 +199,55 @@ export class ImportQueue {
     const problem = readWavHeader(bytes)?.problem;
     if (problem) throw new Error(problem);
     this.#report(job, STAGE.decoding, -1);
-    // A PCM WAV at the output's rate is read here; anything else the browser decodes, off the
-    // main thread, while the content is hashed.
-    const pcm = pcmWav(bytes, (await this.#output.ensureContext()).sampleRate);
-    this.lastDecoder = pcm ? 'page' : 'browser';
-    const decoding = pcm ? null : this.#decode(bytes.slice(0));
+    // A PCM WAV at the output's rate is read here, an MP3 or FLAC at that rate decoded chunk by
+    // chunk (chunked-decode.js); anything else the browser decodes whole. Off the main thread,
+    // while the content is hashed.
+    const rate = (await this.#output.ensureContext()).sampleRate;
+    const pcm = pcmWav(bytes, rate);
+    let chunked = pcm ? null : chunkedDecoding(bytes, sniff(bytes), rate);
+    if (chunked && !(await decoderSupports(chunked))) chunked = null;
+    this.lastDecoder = pcm ? 'page' : chunked ? 'chunked' : 'browser';
+    const decoding = pcm || chunked ? null : this.#decode(bytes.slice(0));
     decoding?.catch(() => {});  // not awaited when the song is in the library already
+    let abandoned = false;  // the chunked decode stops at its next frame
+    const chunkedStore = chunked ? this.#storeChunked(job, chunked, () => abandoned) : null;
+    chunkedStore?.catch(() => {});
+    const abandon = async () => {
+      abandoned = true;
+      await chunkedStore?.catch(() => {});
+      if (job.trackId !== null) callEntry(this.#module, 'ws_unload', ['number'], [job.trackId]);
+      job.trackId = null;
+    };
     if (job.persist) {
-      job.libraryId = await contentHash(bytes);
-      const known = await this.#library.get(job.libraryId);
-      await this.#library.checkRoom(bytes.byteLength);  // a song that cannot be kept is refused at once
-      if (known?.saveError) {
-        // A song whose save failed earlier in this visit: saved again, decoded only if it loads.
-        this.#saveInBackground(job, bytes, known);
-        return;
+      try {
+        job.libraryId = await contentHash(bytes);
+        const known = await this.#library.get(job.libraryId);
+        await this.#library.checkRoom(bytes.byteLength);  // a song that cannot be kept is refused at once
+        if (known?.saveError) {
+          // A song whose save failed earlier in this visit: saved again, decoded only if it loads.
+          await abandon();
+          this.#saveInBackground(job, bytes, known);
+          return;
+        }
+        if (known) {
+          await abandon();  // the same song: one entry
+          return;
+        }
+      } catch (error) {
+        await abandon();
+        throw error;
       }
-      if (known) return;  // the same song: one entry
     }
-    const source = pcm ?? audioSource(await this.#toStereoAtMost(await decoding));
-    this.#check(job);
-    await this.#store(job, source);
+    let source = null;
+    if (chunkedStore) {
+      source = await chunkedStore;
+      if (!source) this.lastDecoder = 'browser';  // the decoder refused a frame: the browser says why
+    }
+    if (!source) {
+      source = pcm ?? audioSource(await this.#toStereoAtMost(await (decoding ?? this.#decode(bytes.slice(0)))));
+      this.#check(job);
+      await this.#store(job, source);
+    }
     if (job.persist) {
       this.#saveInBackground(job, bytes, {
         name: job.name,
@@ -327,6 +360,43 @@ export class ImportQueue {
     callEntry(module, 'ws_import_commit', ['number'], [job.importId]);
     job.importId = null;
     job.trackId = module._ws_result_number();
+  }
+
+  // Decodes an MP3 or FLAC chunk by chunk straight into the engine, while the content is
+  // hashed. Returns what was stored ({channels, frames, sampleRate}), or null when the decoder
+  // failed or `abandoned()` (nothing is kept then; a failed file goes to decodeAudioData). A
+  // cancel throws.
+  async #storeChunked(job, plan, abandoned) {
+    const module = this.#module;
+    callEntry(module, 'ws_import_begin', ['string', 'number', 'number', 'number', 'number', 'number'],
+      [job.name, plan.channels, plan.frames, plan.sampleRate, plan.peaks.lowest, plan.peaks.highest]);
+    job.importId = module._ws_result_number();
+    const chunk = this.#scratch.length;
+    let reported = 0;
+    try {
+      await plan.decode((planes, offset, count) => {
+        planes.forEach((plane, channel) => {
+          for (let done = 0; done < count; done += chunk) {
+            const n = Math.min(chunk, count - done);
+            this.#scratch.set(plane.subarray(done, done + n));
+            callEntry(module, 'ws_import_write', ['number', 'number', 'number', 'number'], [job.importId, channel, offset + done, n]);
+          }
+        });
+        if (offset + count - reported >= plan.sampleRate) {  // a second of audio at a time
+          reported = offset + count;
+          this.#report(job, STAGE.decoding, reported / plan.frames);
+        }
+      }, () => job.cancelled || abandoned());
+    } catch {
+      callEntry(module, 'ws_import_cancel', ['number'], [job.importId]);
+      job.importId = null;
+      this.#check(job);
+      return null;
+    }
+    callEntry(module, 'ws_import_commit', ['number'], [job.importId]);
+    job.importId = null;
+    job.trackId = module._ws_result_number();
+    return { channels: plan.channels, frames: plan.frames, sampleRate: plan.sampleRate };
   }
 
   // Fills the scratch buffer with each chunk of each channel in turn and calls

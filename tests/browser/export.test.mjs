@@ -61,6 +61,7 @@ describe('export', () => {
         { name: 'Sine.wav', bytes: window.testAudio.fromBase64(b) },
       ]);
       await w.load(ids[0]);
+      await w.saved();  // the tests count what is left in tmp/, where a save in progress writes
       return ids;
     }, { a: readFileSync(noisePath).toString('base64'), b: sine.toString('base64') });
   });

@@ -14,6 +14,7 @@ export const FORMATS = {
   wav24: { ext: 'wav', args: ['-c:a', 'pcm_s24le'] },
   wavFloat: { ext: 'wav', args: ['-c:a', 'pcm_f32le'] },
   flac: { ext: 'flac', args: ['-c:a', 'flac'] },
+  flac16: { ext: 'flac', args: ['-c:a', 'flac', '-sample_fmt', 's16'] },
   mp3: { ext: 'mp3', args: ['-c:a', 'libmp3lame', '-b:a', '192k'] },
   vorbis: { ext: 'ogg', args: ['-c:a', 'libvorbis', '-q:a', '5'] },
   opus: { ext: 'opus', args: ['-c:a', 'libopus', '-b:a', '128k'] },

@@ -78,6 +78,7 @@ describe('playback', () => {
     { format: 'wavFloat', rate: 96000, channels: 2 },
     { format: 'wav16', rate: 8000, channels: 1 },
     { format: 'flac', rate: 22050, channels: 1 },
+    { format: 'flac', rate: 44100, channels: 2 },
     { format: 'flac', rate: 96000, channels: 2 },
     { format: 'mp3', rate: 44100, channels: 2 },
     { format: 'mp3', rate: 22050, channels: 1 },
@@ -94,8 +95,11 @@ describe('playback', () => {
       const { decoder, outputRate } = await page.evaluate(async () => ({
         decoder: window.woodshed.test.lastDecoder(), outputRate: (await window.woodshed.stats()).sampleRate,
       }));
-      // A PCM WAV at the output's rate is read by the page; the rest by the browser.
-      assert.equal(decoder, c.format.startsWith('wav') && c.rate === outputRate ? 'page' : 'browser');
+      // At the output's rate a PCM WAV is read by the page and an MP3 or FLAC decoded chunk by
+      // chunk; the rest is decoded by the browser, whole.
+      const atRate = c.rate === outputRate;
+      const expected = atRate && c.format.startsWith('wav') ? 'page' : atRate && ['mp3', 'flac'].includes(c.format) ? 'chunked' : 'browser';
+      assert.equal(decoder, expected);
       const tracks = await page.evaluate(() => window.woodshed.tracks());
       const track = tracks.find((t) => t.id === id);
       assert.equal(track.channels, c.channels);

@@ -72,7 +72,7 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
     },
     /** The engine track id of a song in memory, or undefined. */
     engineTrackOf: (id) => session.engineId(id),
-    /** Who decoded the last file imported: 'page' or 'browser'. */
+    /** Who decoded the last file imported: 'page', 'chunked' or 'browser'. */
     lastDecoder: () => imports.lastDecoder,
     /** The size of the wasm memory in bytes (it only grows). */
     wasmMemoryBytes: () => module.HEAPU8.buffer.byteLength,

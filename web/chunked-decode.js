@@ -1,0 +1,134 @@
+// MP3 and FLAC decoded chunk by chunk with WebCodecs' AudioDecoder, frame by frame as the page
+// finds them (mp3-frames.js, flac-frames.js): no whole-song float copy is made, and the samples
+// go on into the engine as they come. It is taken only where it gives what decodeAudioData
+// would: the browser has AudioDecoder and the codec, the file is at the output's rate (the
+// browser's decoder does not resample), mono or stereo, and its frames were all found. Anything
+// else returns null and goes to decodeAudioData, so every message about a bad file stays the
+// one it was. See docs/design/import.md.
+
+import { flacFrames } from './flac-frames.js';
+import { mp3Frames } from './mp3-frames.js';
+
+/** The MP3 decoder's own delay, in samples, which gapless players trim with the encoder's. */
+const MP3_DECODER_DELAY = 529;
+/** Limit: frames handed to the decoder and not yet decoded. */
+const MAX_QUEUED_FRAMES = 32;
+/**
+ * The storage scale's range for a lossy file, whose decoded peaks are unknown until it is all
+ * decoded: 6 dB of headroom for a decoder's overs (a lossless file never exceeds full scale).
+ */
+const LOSSY_HEADROOM = 2;
+
+/**
+ * A plan for decoding `bytes` chunk by chunk, or null when this file takes decodeAudioData:
+ * {codec, channels, frames (after trimming), sampleRate, peaks: {lowest, highest}, decode(write, isCancelled)}.
+ * `kind` is what the file's first bytes look like ('MP3 or AAC', 'FLAC', ...).
+ */
+export function chunkedDecoding(bytes, kind, outputRate) {
+  if (typeof AudioDecoder === 'undefined' || typeof EncodedAudioChunk === 'undefined') return null;
+  let plan = null;
+  try {
+    if (kind === 'FLAC') plan = flacPlan(flacFrames(bytes));
+    else if (kind === 'MP3 or AAC') plan = mp3Plan(mp3Frames(bytes));
+  } catch {
+    return null;  // not what it looked like, truncated or damaged: decodeAudioData says why
+  }
+  if (!plan || plan.sampleRate !== outputRate || plan.channels > 2 || plan.frames <= 0) return null;
+  return { ...plan, decode: (write, isCancelled) => decodeAll(bytes, plan, write, isCancelled) };
+}
+
+/** Whether this browser's AudioDecoder takes the plan's codec (asked once per configuration). */
+export async function decoderSupports(plan) {
+  try {
+    return (await AudioDecoder.isConfigSupported(plan.config)).supported === true;
+  } catch {
+    return false;
+  }
+}
+
+function flacPlan(flac) {
+  return {
+    codec: 'flac',
+    channels: flac.channels,
+    sampleRate: flac.rate,
+    frames: flac.frames.reduce((sum, f) => sum + f.samples, 0),
+    chunks: flac.frames,
+    skip: 0,
+    peaks: { lowest: -1, highest: 1 },
+    config: { codec: 'flac', sampleRate: flac.rate, numberOfChannels: flac.channels, description: flac.description },
+  };
+}
+
+function mp3Plan(mp3) {
+  const coded = mp3.frames.length * mp3.samplesPerFrame;
+  const skip = mp3.delay > 0 ? mp3.delay + MP3_DECODER_DELAY : 0;
+  return {
+    codec: 'mp3',
+    channels: mp3.channels,
+    sampleRate: mp3.rate,
+    frames: mp3.delay > 0 ? coded - mp3.delay - mp3.padding : coded,
+    chunks: mp3.frames.map((frame) => ({ ...frame, samples: mp3.samplesPerFrame })),
+    skip,
+    peaks: { lowest: -LOSSY_HEADROOM, highest: LOSSY_HEADROOM },
+    config: { codec: 'mp3', sampleRate: mp3.rate, numberOfChannels: mp3.channels },
+  };
+}
+
+// Feeds every frame to an AudioDecoder and hands what it decodes to
+// write(channelSamples[], frameOffset, count), dropping the first `skip` samples and anything
+// past `frames`. Resolves when all is written; rejects on a decoder error or a cancel.
+async function decodeAll(bytes, plan, write, isCancelled) {
+  const source = new Uint8Array(bytes);
+  let failure = null;
+  let decoded = 0;  // samples out of the decoder so far, before trimming
+  let written = 0;  // frames handed to write()
+  let wake = null;
+  const planes = Array.from({ length: plan.channels }, () => new Float32Array(0));
+  const decoder = new AudioDecoder({
+    output: (data) => {
+      try {
+        const count = data.numberOfFrames;
+        for (let c = 0; c < plan.channels; c++) {
+          if (planes[c].length < count) planes[c] = new Float32Array(count);
+          data.copyTo(planes[c], { planeIndex: Math.min(c, data.numberOfChannels - 1), format: 'f32-planar' });
+        }
+        const from = Math.max(0, plan.skip - decoded);
+        decoded += count;
+        const take = Math.min(count - from, plan.frames - written);
+        if (take > 0) {
+          write(planes.map((plane) => plane.subarray(from, from + take)), written, take);
+          written += take;
+        }
+      } catch (error) {
+        failure ??= error;
+      } finally {
+        data.close();
+        wake?.();
+      }
+    },
+    error: (error) => {
+      failure ??= error;
+      wake?.();
+    },
+  });
+  const waitForOutput = () => new Promise((resolve) => { wake = resolve; });
+  try {
+    decoder.configure(plan.config);
+    const microsPerSample = 1e6 / plan.sampleRate;
+    let timestamp = 0;
+    for (const chunk of plan.chunks) {
+      if (failure) throw failure;
+      if (isCancelled()) throw new Error('cancelled');
+      decoder.decode(new EncodedAudioChunk({
+        type: 'key', timestamp: Math.round(timestamp * microsPerSample), data: source.subarray(chunk.offset, chunk.offset + chunk.size),
+      }));
+      timestamp += chunk.samples;
+      while (decoder.decodeQueueSize > MAX_QUEUED_FRAMES && !failure) await waitForOutput();
+    }
+    await decoder.flush();
+    if (failure) throw failure;
+    if (written < plan.frames) throw new Error(`the decoder gave ${written} of ${plan.frames} frames`);
+  } finally {
+    if (decoder.state !== 'closed') decoder.close();
+  }
+}
