@@ -23,6 +23,16 @@ TrackId importSilence(TrackLibrary& library, std::uint64_t frames, ChannelCount 
   return library.commitImport(import);
 }
 
+// Polls until the library announces finished waveform jobs (10 s at most); returns them.
+std::vector<WaveformFinished> nextAnnouncement(TrackLibrary& library) {
+  std::vector<WaveformFinished> announced;
+  for (int i = 0; i < 10000 && announced.empty(); ++i) {
+    announced = library.poll();
+    std::this_thread::sleep_for(1ms);
+  }
+  return announced;
+}
+
 void waitForWaveform(TrackLibrary& library, TrackId id) {
   for (int i = 0; i < 10000 && !library.waveform(id); ++i) {
     library.poll();
@@ -178,11 +188,7 @@ TEST(TrackLibrary, AFailedWaveformJobIsReportedAndTheNextImportStillGetsItsWavef
   library.injectWaveformFailure("out of memory");
   const TrackId failed = importSilence(library, 48000);
   // poll() announces each finished job once, so nobody watches list() for one.
-  std::vector<WaveformFinished> announced;
-  for (int i = 0; i < 10000 && announced.empty(); ++i) {
-    announced = library.poll();
-    std::this_thread::sleep_for(1ms);
-  }
+  const std::vector<WaveformFinished> announced = nextAnnouncement(library);
   ASSERT_EQ(announced.size(), 1u);
   EXPECT_EQ(announced[0].id, failed);
   EXPECT_EQ(announced[0].name, "silence.wav");
@@ -193,11 +199,7 @@ TEST(TrackLibrary, AFailedWaveformJobIsReportedAndTheNextImportStillGetsItsWavef
   EXPECT_TRUE(library.poll().empty()) << "announced once";
   // The failure was for that job only: the next import is unaffected, and the failed track can go.
   const TrackId next = importSilence(library, 48000);
-  std::vector<WaveformFinished> ready;
-  for (int i = 0; i < 10000 && ready.empty(); ++i) {
-    ready = library.poll();
-    std::this_thread::sleep_for(1ms);
-  }
+  const std::vector<WaveformFinished> ready = nextAnnouncement(library);
   ASSERT_EQ(ready.size(), 1u);
   EXPECT_EQ(ready[0].id, next);
   EXPECT_EQ(ready[0].error, "");
