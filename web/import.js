@@ -350,16 +350,26 @@ export class ImportQueue {
   // the engine, chunk by chunk through the scratch buffer.
   async #store(job, source) {
     const module = this.#module;
-    const { lowest, highest } = await this.#peaks(job, source);
-    callEntry(module, 'ws_import_begin', ['string', 'number', 'number', 'number', 'number', 'number'],
-      [job.name, source.channels, source.frames, source.sampleRate, lowest, highest]);
-    job.importId = module._ws_result_number();
+    this.#beginImport(job, source, await this.#peaks(job, source));
     await this.#forEachChunk(job, source, STAGE.storing, (count, channel, offset) => {
       callEntry(module, 'ws_import_write', ['number', 'number', 'number', 'number'], [job.importId, channel, offset, count]);
     });
-    callEntry(module, 'ws_import_commit', ['number'], [job.importId]);
+    this.#commitImport(job);
+  }
+
+  // Opens the engine's import for `source` ({channels, frames, sampleRate}) with the peaks that
+  // fix its storage's scale.
+  #beginImport(job, source, { lowest, highest }) {
+    callEntry(this.#module, 'ws_import_begin', ['string', 'number', 'number', 'number', 'number', 'number'],
+      [job.name, source.channels, source.frames, source.sampleRate, lowest, highest]);
+    job.importId = this.#module._ws_result_number();
+  }
+
+  // Makes the import a track of the engine.
+  #commitImport(job) {
+    callEntry(this.#module, 'ws_import_commit', ['number'], [job.importId]);
     job.importId = null;
-    job.trackId = module._ws_result_number();
+    job.trackId = this.#module._ws_result_number();
   }
 
   // Decodes an MP3 or FLAC chunk by chunk straight into the engine, while the content is
@@ -368,9 +378,7 @@ export class ImportQueue {
   // cancel throws.
   async #storeChunked(job, plan, abandoned) {
     const module = this.#module;
-    callEntry(module, 'ws_import_begin', ['string', 'number', 'number', 'number', 'number', 'number'],
-      [job.name, plan.channels, plan.frames, plan.sampleRate, plan.peaks.lowest, plan.peaks.highest]);
-    job.importId = module._ws_result_number();
+    this.#beginImport(job, plan, plan.peaks);
     const chunk = this.#scratch.length;
     let reported = 0;
     try {
@@ -393,9 +401,7 @@ export class ImportQueue {
       this.#check(job);
       return null;
     }
-    callEntry(module, 'ws_import_commit', ['number'], [job.importId]);
-    job.importId = null;
-    job.trackId = module._ws_result_number();
+    this.#commitImport(job);
     return { channels: plan.channels, frames: plan.frames, sampleRate: plan.sampleRate };
   }
 
