@@ -228,9 +228,9 @@ export class Library {
    * and {record, saved} comes back at once. `saved` resolves when the file and its record are
    * stored, or rejects with why not; then the song stays listed for this visit with
    * `saveError`, and nothing of it is stored. A song already stored (or being saved) is not
-   * saved twice. `meta` and `isCancelled` are add()'s.
+   * saved twice. `meta` is add()'s; deleting the song (remove) stops the save.
    */
-  addInBackground(bytes, id, meta, isCancelled = () => false) {
+  addInBackground(bytes, id, meta) {
     const being = this.#unstored.get(id);
     if (being && being.record.saving) return { record: being.record, saved: being.saved };
     const entry = {
@@ -239,7 +239,7 @@ export class Library {
     };
     entry.saved = (async () => {
       try {
-        await this.add(bytes, id, meta, () => entry.cancelled || isCancelled());
+        await this.add(bytes, id, meta, () => entry.cancelled);
         this.#unstored.delete(id);
       } catch (error) {
         if (error instanceof CancelledError || entry.cancelled) {
