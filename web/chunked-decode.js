@@ -21,7 +21,8 @@ const LOSSY_HEADROOM = 2;
 
 /**
  * A plan for decoding `bytes` chunk by chunk, or null when this file takes decodeAudioData:
- * {codec, channels, frames (after trimming), sampleRate, peaks: {lowest, highest}, decode(write, isCancelled)}.
+ * {codec, channels, frames (after trimming), sampleRate, peaks: {lowest, highest}, decode(write, isCancelled, between)}
+ * (`between`, optional: awaited before each chunk is fed, a test's seam to hold or fail a decode).
  * `kind` is what the file's first bytes look like ('MP3 or AAC', 'FLAC', ...).
  */
 export function chunkedDecoding(bytes, kind, outputRate) {
@@ -34,7 +35,7 @@ export function chunkedDecoding(bytes, kind, outputRate) {
     return null;  // not what it looked like, truncated or damaged: decodeAudioData says why
   }
   if (!plan || plan.sampleRate !== outputRate || plan.channels > 2 || plan.frames <= 0) return null;
-  return { ...plan, decode: (write, isCancelled) => decodeAll(bytes, plan, write, isCancelled) };
+  return { ...plan, decode: (write, isCancelled, between = null) => decodeAll(bytes, plan, write, isCancelled, between) };
 }
 
 /** Whether this browser's AudioDecoder takes the plan's codec (asked once per configuration). */
@@ -77,7 +78,7 @@ function mp3Plan(mp3) {
 // Feeds every frame to an AudioDecoder and hands what it decodes to
 // write(channelSamples[], frameOffset, count), dropping the first `skip` samples and anything
 // past `frames`. Resolves when all is written; rejects on a decoder error or a cancel.
-async function decodeAll(bytes, plan, write, isCancelled) {
+async function decodeAll(bytes, plan, write, isCancelled, between) {
   const source = new Uint8Array(bytes);
   let failure = null;
   let decoded = 0;  // samples out of the decoder so far, before trimming
@@ -119,6 +120,7 @@ async function decodeAll(bytes, plan, write, isCancelled) {
     for (const chunk of plan.chunks) {
       if (failure) throw failure;
       if (isCancelled()) throw new Error('cancelled');
+      if (between) await between();
       decoder.decode(new EncodedAudioChunk({
         type: 'key', timestamp: Math.round(timestamp * microsPerSample), data: source.subarray(chunk.offset, chunk.offset + chunk.size),
       }));

@@ -1,9 +1,11 @@
 // Imports audio files: read, decode (the browser's decoder, resampled to the output's rate)
-// while the content is hashed, and copy into the engine. The song is playable then: saving the
-// original (library.addInBackground) and the waveform overview (a job of the engine) go on in
-// the background, and the song is listed at once, marked as being saved. One file at a time is
-// decoded; a few may wait; each can be cancelled until it is playable and then leaves nothing
-// behind (a save is stopped by deleting the song). The current track never changes here.
+// while the content is hashed, and copy into the engine. The song is playable then (an MP3 or
+// FLAC decoded in chunks already PLAYABLE_AFTER_SECONDS into its decode, the rest arriving while
+// it plays): saving the original (library.addInBackground) and the waveform overview (a job of
+// the engine) go on in the background, and the song is listed at once, marked as being saved.
+// One file at a time is decoded; a few may wait; each can be cancelled until it is playable and
+// then leaves nothing behind (a save, or the rest of a decode, is stopped by deleting the song).
+// The current track never changes here.
 
 import { CancelledError, contentHash } from './library.js';
 import { callEntry } from './engine-bridge.js';
@@ -22,6 +24,12 @@ export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 export const MAX_SAVES_IN_FLIGHT = 2;
 
 const STAGE = { waiting: 0, reading: 1, decoding: 2, storing: 3 };
+/**
+ * A song decoded in chunks (web/chunked-decode.js) is playable once this much of it is in the
+ * engine and its content is hashed; the rest is decoded while it plays, tens of times faster
+ * than real time, and playing or seeking into what has not arrived waits for it there.
+ */
+export const PLAYABLE_AFTER_SECONDS = 5;
 const YIELD_EVERY_CHUNKS = 16;
 
 const Cancelled = CancelledError;
@@ -102,6 +110,7 @@ export class ImportQueue {
   #running = false;
   #scratch;
   #saves = new Set();  // saves running in the background
+  #loading = new Map();  // engine track id -> the rest of its decode (a playable song still arriving)
   /**
    * Who decoded the last file: 'page' (a PCM WAV, web/wav-pcm.js), 'chunked' (an MP3 or FLAC,
    * web/chunked-decode.js) or 'browser' (decodeAudioData, whole).
@@ -189,8 +198,23 @@ export class ImportQueue {
       } catch (error) {
         this.#finish(job, error);
       }
+      // A song that became playable before it was all decoded: the rest first, one file at a time.
+      await job.loading;
     }
     this.#running = false;
+  }
+
+  /**
+   * Resolves once all of an engine track's audio is in memory (at once for one not being
+   * decoded): what the loudness measurement and an export wait for.
+   */
+  async whole(engineTrackId) {
+    await this.#loading.get(engineTrackId);
+  }
+
+  /** True while an engine track plays before all of it is decoded. */
+  decoding(engineTrackId) {
+    return this.#loading.has(engineTrackId);
   }
 
   async #run(job) {
@@ -211,10 +235,9 @@ export class ImportQueue {
     decoding?.catch(() => {});  // not awaited when the song is in the library already
     let abandoned = false;  // the chunked decode stops at its next frame
     const chunkedStore = chunked ? this.#storeChunked(job, chunked, () => abandoned) : null;
-    chunkedStore?.catch(() => {});
     const abandon = async () => {
       abandoned = true;
-      await chunkedStore?.catch(() => {});
+      await chunkedStore?.stored;
       if (job.trackId !== null) callEntry(this.#module, 'ws_unload', ['number'], [job.trackId]);
       job.trackId = null;
     };
@@ -240,7 +263,8 @@ export class ImportQueue {
     }
     let source = null;
     if (chunkedStore) {
-      source = await chunkedStore;
+      job.openIfReady();
+      source = await chunkedStore.playable;
       if (!source) this.lastDecoder = 'browser';  // the decoder refused a frame: the browser says why
     }
     if (!source) {
@@ -365,7 +389,7 @@ export class ImportQueue {
     job.importId = this.#module._ws_result_number();
   }
 
-  // Makes the import a track of the engine.
+  // Makes the import a track of the engine (all of its audio readable, if it was opened).
   #commitImport(job) {
     callEntry(this.#module, 'ws_import_commit', ['number'], [job.importId]);
     job.importId = null;
@@ -373,36 +397,124 @@ export class ImportQueue {
   }
 
   // Decodes an MP3 or FLAC chunk by chunk straight into the engine, while the content is
-  // hashed. Returns what was stored ({channels, frames, sampleRate}), or null when the decoder
-  // failed or `abandoned()` (nothing is kept then; a failed file goes to decodeAudioData). A
-  // cancel throws.
-  async #storeChunked(job, plan, abandoned) {
+  // hashed. Returns two promises:
+  // - playable: what is stored ({channels, frames, sampleRate}) once the song can play, that
+  //   is once PLAYABLE_AFTER_SECONDS are in the engine and #run has called job.openIfReady()
+  //   (the content is hashed and the song is new); or null when the decoder failed before then
+  //   or `abandoned()` (nothing is kept; a failed file goes to decodeAudioData). A cancel throws.
+  // - stored: settles when the decode has ended, successfully or not (it never rejects). A
+  //   song that fails after it became playable keeps what was decoded and says so.
+  #storeChunked(job, plan, abandoned) {
     const module = this.#module;
     this.#beginImport(job, plan, plan.peaks);
     const chunk = this.#scratch.length;
+    const openAt = Math.min(plan.frames, Math.round(PLAYABLE_AFTER_SECONDS * plan.sampleRate));
+    const what = { channels: plan.channels, frames: plan.frames, sampleRate: plan.sampleRate };
+    let written = 0;
     let reported = 0;
-    try {
-      await plan.decode((planes, offset, count) => {
-        planes.forEach((plane, channel) => {
-          for (let done = 0; done < count; done += chunk) {
-            const n = Math.min(chunk, count - done);
-            this.#scratch.set(plane.subarray(done, done + n));
-            callEntry(module, 'ws_import_write', ['number', 'number', 'number', 'number'], [job.importId, channel, offset + done, n]);
+    let opened = false;
+    let becomePlayable;
+    const playable = new Promise((resolve, reject) => { becomePlayable = { resolve, reject }; });
+    playable.catch(() => {});  // not awaited when the song turned out to be known
+    job.openable = false;
+    job.openIfReady = () => {
+      job.openable = true;
+      if (opened || written < openAt || job.importId === null) return;
+      callEntry(module, 'ws_import_open', ['number'], [job.importId]);
+      job.trackId = module._ws_result_number();
+      opened = true;
+      becomePlayable.resolve(what);
+    };
+    const stored = (async () => {
+      try {
+        await plan.decode((planes, offset, count) => {
+          planes.forEach((plane, channel) => {
+            for (let done = 0; done < count; done += chunk) {
+              const n = Math.min(chunk, count - done);
+              this.#scratch.set(plane.subarray(done, done + n));
+              callEntry(module, 'ws_import_write', ['number', 'number', 'number', 'number'], [job.importId, channel, offset + done, n]);
+            }
+          });
+          written = offset + count;
+          if (job.openable) job.openIfReady();
+          if (written - reported >= plan.sampleRate) {  // a second of audio at a time
+            reported = written;
+            this.#report(job, STAGE.decoding, reported / plan.frames);
           }
-        });
-        if (offset + count - reported >= plan.sampleRate) {  // a second of audio at a time
-          reported = offset + count;
-          this.#report(job, STAGE.decoding, reported / plan.frames);
+        }, () => (!opened && job.cancelled) || abandoned(), this.#decodeHold ? () => this.#heldDecode(opened) : null);
+      } catch (error) {
+        if (opened) {
+          this.#keepWhatWasDecoded(job, written / plan.sampleRate, error);
+          return;
         }
-      }, () => job.cancelled || abandoned());
+        callEntry(module, 'ws_import_cancel', ['number'], [job.importId]);
+        job.importId = null;
+        if (job.cancelled) becomePlayable.reject(new Cancelled());
+        else becomePlayable.resolve(null);
+        return;
+      }
+      try {
+        this.#commitImport(job);
+      } catch (error) {
+        if (!opened) becomePlayable.reject(error);
+        return;  // an opened song deleted in the last moment
+      }
+      if (!opened) {  // all of it arrived before the song could play (a short file, or a slow hash)
+        opened = true;
+        becomePlayable.resolve(what);
+      }
+    })();
+    // Once playable, the rest is the engine track's: whole() waits for it.
+    playable.then((result) => {
+      if (!result || job.trackId === null) return;
+      const trackId = job.trackId;
+      this.#loading.set(trackId, stored);
+      job.loading = stored.finally(() => {
+        this.#loading.delete(trackId);
+        this.#done(job);
+      });
+    }, () => {});
+    return { playable, stored };
+  }
+
+  /**
+   * Test hooks: the next chunked decode stops once its song is playable, until
+   * releaseDecoding(); with a message, the decode fails there as a damaged frame would.
+   */
+  holdDecoding() {
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    this.#decodeHold = { held, release, failure: null };
+  }
+
+  releaseDecoding(failure = null) {
+    const hold = this.#decodeHold;
+    this.#decodeHold = null;
+    if (!hold) return;
+    hold.failure = failure;
+    hold.release();
+  }
+
+  #decodeHold = null;
+
+  async #heldDecode(opened) {
+    const hold = this.#decodeHold;
+    if (!hold || !opened) return;
+    await hold.held;
+    if (hold.failure) throw new Error(hold.failure);
+  }
+
+  // A song that was playing while it was decoded, and whose decode failed (a damaged frame in
+  // the middle), or that the user deleted meanwhile (its import is gone: nothing to say).
+  #keepWhatWasDecoded(job, seconds, error) {
+    try {
+      this.#commitImport(job);
     } catch {
-      callEntry(module, 'ws_import_cancel', ['number'], [job.importId]);
-      job.importId = null;
-      this.#check(job);
-      return null;
+      return;  // deleted while it arrived
     }
-    this.#commitImport(job);
-    return { channels: plan.channels, frames: plan.frames, sampleRate: plan.sampleRate };
+    const at = `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+    this.#reportError(`${job.name}: it could not be decoded after ${at} (${error?.message ?? error}); `
+      + 'it is silent from there. The file may be damaged');
   }
 
   // Fills the scratch buffer with each chunk of each channel in turn and calls
@@ -442,7 +554,14 @@ export class ImportQueue {
     } else {
       job.resolve({ id: job.libraryId, engineTrackId: job.trackId });
     }
-    quietly('ws_import_done', ['number'], [job.key]);
+    if (!job.loading) this.#done(job);  // else its progress shows until the rest is decoded
+  }
+
+  // The import's progress leaves the app.
+  #done(job) {
+    try {
+      callEntry(this.#module, 'ws_import_done', ['number'], [job.key]);
+    } catch { /* already logged by the boundary */ }
   }
 
   /** Calls `listener(message)` for each failure reported to the user (the API keeps the last). */

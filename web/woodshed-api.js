@@ -430,6 +430,7 @@ export class WoodshedApi {
     const record = await this.#library.get(id);
     if (!record) throw new Error('that song is not in the library');
     const engineTrackId = await this.#session.ensureInMemory(id);
+    await this.#imports.whole(engineTrackId);  // a song playing while it is decoded: all of it
     const current = id === this.#session.currentId;
     const recall = await this.#session.recall(id, this.#limits);
     const settings = this.#bridge.json('ws_settings');
@@ -491,7 +492,22 @@ export class WoodshedApi {
    */
   async tracks() {
     await this.ready;
-    return (await this.#library.list()).map((record) => ({ ...record, inMemory: this.#session.inMemory(record.id) }));
+    return (await this.#library.list()).map((record) => ({
+      ...record,
+      inMemory: this.#session.inMemory(record.id),
+      // Playing while the rest of it is decoded (it waits where it has not arrived yet).
+      decoding: this.#imports.decoding(this.#session.engineId(record.id)),
+    }));
+  }
+
+  /**
+   * Resolves once all of a song's audio is in memory (the current song's when no id is given).
+   * A long MP3 or FLAC plays a few seconds into its decode; the rest arrives while it plays,
+   * and loudness, export and beat detection wait for it.
+   */
+  async decoded(id = null) {
+    await this.ready;
+    await this.#imports.whole(this.#session.engineId(id ?? this.#session.currentId));
   }
 
   /**
@@ -633,6 +649,7 @@ export class WoodshedApi {
     const id = this.#session.currentId;
     const engineId = this.#session.engineId(id);
     if (id === null || engineId === undefined) throw new Error('no song is loaded');
+    await this.#imports.whole(engineId);  // a song playing while it is decoded: all of it
     this.#call('ws_normalize', ['number'], [targetLufs]);
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "woodshed/core/error.h"
 #include "woodshed/engine/beat_detection.h"
@@ -69,6 +70,18 @@ void App::poll() {
     n.job = core::Job<double>();
   }
   BeatDetection& b = beatDetection;
+  if (b.waitingFor) {
+    if (library_.find(b.trackId) != b.waitingFor) {
+      b = BeatDetection{};  // removed before its audio was all in: nothing to detect
+    } else if (b.waitingFor->complete()) {
+      try {
+        submitBeatDetection(std::exchange(b.waitingFor, nullptr));
+      } catch (const core::Error& error) {  // the pool's queue was full: say so as a failed job would
+        b.waitingFor = nullptr;
+        b.message = error.what();
+      }
+    }
+  }
   if (b.job.valid() && b.job.isFinished()) {
     b.succeeded = b.job.status() == core::JobStatus::Succeeded;
     if (b.succeeded) {  // the job is done with it
@@ -93,7 +106,7 @@ std::uint64_t App::startExport(const ExportRequest& request) {
   // finishing its last chunk (or pausing for the render thread); the next queues behind it on
   // the long lane, with a stream of its own.
   if (exporting.stream) throw core::Error("an export is running: wait for it or cancel it first");
-  const auto track = library_.find(request.trackId);
+  const auto track = wholeTrack(library_.find(request.trackId), "its export");
   if (!track) throw core::InvalidArgument("that song is not in memory");
   if (!(request.startSeconds >= 0.0) || !(request.endSeconds > request.startSeconds)) {
     throw core::InvalidArgument("the region to export must start at 0 s or later and end after it starts, got " +
@@ -168,18 +181,36 @@ void App::startBeatDetection() {
   const auto track = engine_.loadedTrack();
   if (!track) throw core::Error("no track is loaded");
   BeatDetection& b = beatDetection;
-  if (b.job.valid() && b.trackId == track->id()) return;
+  if (b.running() && b.trackId == track->id()) return;
+  if (!track->complete()) {  // poll() submits it when the rest of the audio is in
+    if (b.job.valid()) b.job.cancel();
+    b = BeatDetection{{}, track->id(), std::make_shared<engine::SongAnalysis>(), {}, {}, false, {}, track};
+    return;
+  }
+  submitBeatDetection(track);
+}
+
+void App::submitBeatDetection(const std::shared_ptr<const engine::Track>& track) {
+  BeatDetection& b = beatDetection;
   auto result = std::make_shared<engine::SongAnalysis>();
   core::JobHandle job = pool_.submit("beat grid and tuning of " + track->name(), [track, result](core::JobContext& context) {
     *result = engine::analyseSong(*track, context);
   });
   // Only once the new job is queued: a refused submit leaves the running one as it was.
   if (b.job.valid()) b.job.cancel();
-  b = BeatDetection{std::move(job), track->id(), std::move(result), {}, {}, false, {}};
+  b = BeatDetection{std::move(job), track->id(), std::move(result), {}, {}, false, {}, nullptr};
+}
+
+std::shared_ptr<const engine::Track> App::wholeTrack(std::shared_ptr<const engine::Track> track, const char* what) const {
+  if (track && !track->complete()) {
+    throw core::Error("\"" + track->name() + "\" is still being imported: " + what +
+                      " can start once all of it is in memory");
+  }
+  return track;
 }
 
 void App::startNormalization(double targetLufs) {
-  const auto track = engine_.loadedTrack();
+  const auto track = wholeTrack(engine_.loadedTrack(), "measuring its loudness");
   if (!track) throw core::Error("no track is loaded");
   if (normalization.job.valid()) throw core::Error("a loudness measurement is already running");
   engine::limits::kLoudnessTarget.check(targetLufs);
@@ -207,6 +238,7 @@ void App::unload(engine::TrackId id) {
   if (!library_.remove(id)) throw core::InvalidArgument("no track with id " + std::to_string(id));
   // A detection of the song holds its audio: let it go now.
   if (beatDetection.job.valid() && beatDetection.trackId == id) beatDetection.job.cancel();
+  if (beatDetection.waitingFor && beatDetection.trackId == id) beatDetection = BeatDetection{};
   if (current && current->id() == id) engine_.loadTrack(nullptr);
 }
 

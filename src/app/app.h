@@ -154,6 +154,10 @@ class App {
     std::optional<dsp::TuningEstimate> tuning;  ///< and its tuning
     bool succeeded = false;
     std::string message;  ///< why it failed
+    /// A track still being imported: its job starts (poll) once all of its audio is in memory.
+    std::shared_ptr<const engine::Track> waitingFor;
+    /// Queued or waiting for the track's audio.
+    bool running() const noexcept { return job.valid() || waitingFor != nullptr; }
   };
   BeatDetection beatDetection;
   /// The current song's tuning from A440 in cents, as the page knows it (kept with the song);
@@ -162,7 +166,8 @@ class App {
   /// The speed trainer's settings as the controls show them before it starts.
   engine::SpeedTrainerSettings trainerDraft;
   /// Starts detecting the current track's grid (a detection of another track is cancelled; one
-  /// of this track already running goes on). Throws if nothing is loaded.
+  /// of this track already running goes on), or, while the track's import is still being
+  /// written, once it is all in memory. Throws if nothing is loaded.
   void startBeatDetection();
 
   /// What to export: a region of a track in a format, the mix or one source, with the settings
@@ -243,6 +248,10 @@ class App {
   void drawFrame(float width, float height);
 
  private:
+  void submitBeatDetection(const std::shared_ptr<const engine::Track>& track);
+  /// `track`, or a clear error naming `what` cannot start while its import is still being written.
+  std::shared_ptr<const engine::Track> wholeTrack(std::shared_ptr<const engine::Track> track, const char* what) const;
+
   PlatformServices& platform_;
   core::ThreadPool pool_;
   engine::Engine engine_;

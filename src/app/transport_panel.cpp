@@ -70,6 +70,9 @@ void drawWaveform(App& app, const engine::Track& track) {
     char text[160];
     if (info != tracks.end() && !info->waveformError.empty()) {
       std::snprintf(text, sizeof text, "no waveform: %s", info->waveformError.c_str());
+    } else if (!track.complete()) {  // it plays what has arrived; the waveform comes after
+      std::snprintf(text, sizeof text, "decoding: %.0f%% in memory",
+                    100.0 * static_cast<double>(track.readableFrames()) / static_cast<double>(track.frames()));
     } else {
       std::snprintf(text, sizeof text, "preparing the waveform: %.0f%%", 100.0 * progress);
     }
@@ -355,8 +358,8 @@ void drawPractice(App& app, const engine::Track& track) {
   ImGui::GetWindowDrawList()->AddCircleFilled(ImVec2(at.x + radius, at.y + ImGui::GetFrameHeight() * 0.5f), radius, flash);
   ImGui::Dummy(ImVec2(radius * 2.0f, ImGui::GetFrameHeight()));
   ImGui::SameLine();
-  if (grid.bpm <= 0.0 && app.beatDetection.job.valid() && app.beatDetection.trackId == track.id()) {
-    ImGui::Text("finding the beat: %.0f%%", 100.0 * app.beatDetection.job.progress());
+  if (grid.bpm <= 0.0 && app.beatDetection.running() && app.beatDetection.trackId == track.id()) {
+    ImGui::Text("finding the beat: %.0f%%", app.beatDetection.job.valid() ? 100.0 * app.beatDetection.job.progress() : 0.0);
   } else if (grid.bpm <= 0.0) {
     ImGui::TextDisabled("no beat grid");
   } else {

@@ -104,6 +104,27 @@ void PcmBuffer::allocate(core::MemoryBudget& budget) {
   const std::uint64_t bytes = std::uint64_t{channels_} * frames_ * sizeof(std::int16_t);
   reservation_ = budget.reserve(bytes, "this track");
   data_ = std::make_unique<std::int16_t[]>(static_cast<std::size_t>(std::uint64_t{channels_} * frames_));
+  readable_.store(frames_, std::memory_order_release);
+}
+
+void PcmBuffer::publishWrites() noexcept {
+  publishing_ = true;
+  written_.fill(0);
+  readable_.store(0, std::memory_order_release);
+}
+
+void PcmBuffer::publishAll() noexcept {
+  publishing_ = false;
+  readable_.store(frames_, std::memory_order_release);
+}
+
+void PcmBuffer::published(ChannelCount channel, std::uint64_t offset, std::uint64_t count) noexcept {
+  if (!publishing_ || offset > written_[channel]) return;
+  written_[channel] = std::max(written_[channel], offset + count);
+  std::uint64_t everywhere = written_[0];
+  for (ChannelCount c = 1; c < channels_; ++c) everywhere = std::min(everywhere, written_[c]);
+  // Release: the samples stored above are visible to whoever reads this frontier.
+  readable_.store(everywhere, std::memory_order_release);
 }
 
 void PcmBuffer::write(ChannelCount channel, std::uint64_t offset, const float* samples, std::uint64_t count) {
@@ -127,6 +148,7 @@ void PcmBuffer::write(ChannelCount channel, std::uint64_t offset, const float* s
       const double x = samples[i];
       out[i] = static_cast<std::int16_t>(std::nearbyint(x * (x > 0.0 ? kPositiveSteps : kFullScaleSteps)));
     }
+    published(channel, offset, count);
     return;
   }
   const bool dither = dither_ && grid == Grid::None;
@@ -138,6 +160,7 @@ void PcmBuffer::write(ChannelCount channel, std::uint64_t offset, const float* s
     out[i] = static_cast<std::int16_t>(std::clamp(std::nearbyint(y), kLowestStep, kHighestStep));
   }
   if (dither) dithered_ += count;
+  published(channel, offset, count);
 }
 
 }  // namespace woodshed::dsp

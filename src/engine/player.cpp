@@ -45,16 +45,19 @@ FrameCount Player::Readers::pull(const SourceBlocks& into, FrameCount frames, So
       if (towardsB) {
         tailPosition = loopEnd;
         tailDone = 0;
-        tailFrames = static_cast<FrameCount>(
-            std::min<std::uint64_t>({crossfadeFrames, track->frames() - loopEnd, loopEnd - loopStart}));
+        tailFrames = static_cast<FrameCount>(std::min<std::uint64_t>(
+            {crossfadeFrames, std::max(track->readableFrames(), loopEnd) - loopEnd, loopEnd - loopStart}));
       }
       position = region ? loopStart : 0;
       if (holdAtWrap) holding = true;  // a count-in before the next pass
       continue;
     }
-    const std::uint64_t left = position < limit ? limit - position : 0;
+    // A track still being imported plays up to what has arrived; at that frontier it waits, in
+    // silence that belongs to no source frame, and goes on where it stopped when more arrives.
+    const std::uint64_t readable = std::min(limit, track->readableFrames());
+    const std::uint64_t left = position < readable ? readable - position : 0;
     const auto run = static_cast<FrameCount>(std::min<std::uint64_t>(frames - done, left));
-    if (run == 0) {  // after the end: silence that belongs to no source frame
+    if (run == 0) {  // after the end, or at the import's frontier: silence that belongs to no source frame
       for (std::size_t s = 0; s < into.sources; ++s) {
         for (ChannelCount c = 0; c < into.channelsPerSource; ++c) std::fill_n(into.channels[s][c] + done, frames - done, 0.0f);
       }
@@ -85,7 +88,8 @@ void Player::Readers::beginHold() noexcept {
   if (track == nullptr) return;
   tailPosition = position;
   tailDone = 0;
-  tailFrames = static_cast<FrameCount>(std::min<std::uint64_t>(crossfadeFrames, track->frames() - std::min(position, track->frames())));
+  const std::uint64_t readable = track->readableFrames();
+  tailFrames = static_cast<FrameCount>(std::min<std::uint64_t>(crossfadeFrames, readable - std::min(position, readable)));
 }
 
 void Player::Readers::fadeIn(const SourceBlocks& into, FrameCount offset, FrameCount frames) noexcept {
@@ -338,7 +342,7 @@ void Player::wrapIfPastLoop() noexcept {
   }
   // As at B: the frames from here fade out while A fades in, and the loop's length is exact
   // from then on.
-  const std::uint64_t frames = readers.track != nullptr ? readers.track->frames() : 0;
+  const std::uint64_t frames = readers.track != nullptr ? readers.track->readableFrames() : 0;
   readers.tailPosition = std::min(readers.position, frames);
   readers.tailDone = 0;
   readers.tailFrames = static_cast<FrameCount>(std::min<std::uint64_t>(readers.crossfadeFrames, frames - readers.tailPosition));
@@ -507,7 +511,12 @@ void Player::process(const dsp::AudioBlock& mix, SourcePosition* positions) noex
     }
     // Track frames that came out; the last one is where the transport is heard to be.
     const SourcePosition last = positions[done + run - 1];
-    if (last != kNoSourcePosition) heardPosition_ = static_cast<std::uint64_t>(last) + 1;
+    // The last one that is a track frame: a block may end in the silence of a wait for audio.
+    for (FrameCount k = run; k > 0; --k) {
+      if (positions[done + k - 1] == kNoSourcePosition) continue;
+      heardPosition_ = static_cast<std::uint64_t>(positions[done + k - 1]) + 1;
+      break;
+    }
     done += run;
     if (lanes_[active_].readers.atEnd() && !looping_ && last == kNoSourcePosition) {
       wantPlaying_ = false;  // the end has come out of the stage: stop where the audio stops

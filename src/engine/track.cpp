@@ -32,15 +32,22 @@ std::uint64_t Track::bytes() const noexcept {
   return bytes;
 }
 
+std::uint64_t Track::readableFrames() const noexcept {
+  std::uint64_t readable = frames_;
+  for (const TrackSource& source : sources_) readable = std::min(readable, source.pcm->readableFrames());
+  return readable;
+}
+
 std::uint64_t nearestZeroCrossing(const Track& track, std::uint64_t frame) {
   const auto reach = static_cast<std::uint64_t>(kZeroCrossingReachSeconds * track.sampleRate());
+  const std::uint64_t readable = track.readableFrames();
   const auto mixAt = [&](std::uint64_t at) {
     float sum = 0.0f;
     for (const TrackSource& source : track.sources()) sum += source.pcm->channel(0)[at] * source.pcm->scale();
     return sum;
   };
   const auto crossesAt = [&](std::uint64_t at) {
-    if (at == 0 || at >= track.frames()) return false;
+    if (at == 0 || at >= readable) return false;
     const float before = mixAt(at - 1), now = mixAt(at);
     return (before < 0 && now >= 0) || (before > 0 && now <= 0);
   };

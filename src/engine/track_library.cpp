@@ -45,22 +45,22 @@ TrackLibrary::ImportId TrackLibrary::beginImport(std::string name, ChannelCount 
   // Room first: the tracks used longest ago that only the library holds (a current track and
   // one a job reads are held elsewhere, and dropping them would free nothing).
   const std::uint64_t needed = std::uint64_t{channels} * frames * sizeof(std::int16_t);
-  std::uint64_t evictable = 0;
+  std::uint64_t freeable = 0;
   for (const auto& [id, entry] : tracks_) {
-    if (entry.track.use_count() == 1 && !entry.job.valid()) evictable += entry.track->bytes();
+    if (evictable(entry)) freeable += entry.track->bytes();
   }
   // Nothing is dropped for an import that would not fit even then.
-  if (budget_.freeBytes() + evictable < needed) {
+  if (budget_.freeBytes() + freeable < needed) {
     const auto mb = [](std::uint64_t bytes) { return formatNumber(std::round(static_cast<double>(bytes) / 1e6)) + " MB"; };
     throw core::LimitExceeded(budget_.name(), budget_.limitBytes(),
-                              "it needs " + mb(needed) + " of memory, and only " + mb(budget_.freeBytes() + evictable) +
+                              "it needs " + mb(needed) + " of memory, and only " + mb(budget_.freeBytes() + freeable) +
                                   " of this device's " + mb(budget_.limitBytes()) +
                                   " for songs can be freed (the song playing and those in use hold the rest)");
   }
   while (budget_.freeBytes() < needed) {
     auto oldest = tracks_.end();
     for (auto it = tracks_.begin(); it != tracks_.end(); ++it) {
-      if (it->second.track.use_count() != 1 || it->second.job.valid()) continue;
+      if (!evictable(it->second)) continue;
       if (oldest == tracks_.end() || it->second.lastUsed < oldest->second.lastUsed) oldest = it;
     }
     if (oldest == tracks_.end()) break;  // the budget refuses below, naming the figures
@@ -68,9 +68,15 @@ TrackLibrary::ImportId TrackLibrary::beginImport(std::string name, ChannelCount 
     tracks_.erase(oldest);
   }
   auto pcm = std::make_shared<dsp::PcmBuffer>(channels, frames, sampleRate, budget_, peaks);
+  pcm->publishWrites();  // in case it plays before it is all written (openImport)
   const ImportId id = nextImportId_++;
   imports_.emplace(id, Import{std::move(name), std::move(pcm)});
   return id;
+}
+
+bool TrackLibrary::evictable(const Entry& entry) noexcept {
+  // Held by nobody else (not the current track, not a job's), and not still being imported.
+  return entry.track.use_count() == 1 && !entry.job.valid() && entry.track->complete();
 }
 
 void TrackLibrary::writeImport(ImportId import, ChannelCount channel, std::uint64_t offset, const float* samples,
@@ -86,17 +92,29 @@ void TrackLibrary::writeImport(ImportId import, ChannelCount channel, std::uint6
   }
 }
 
+TrackId TrackLibrary::openImport(ImportId import) {
+  const auto found = imports_.find(import);
+  if (found == imports_.end()) throw core::InvalidArgument("no such import (it was cancelled or finished)");
+  Import& open = found->second;
+  if (open.track != kNoTrack) return open.track;
+  const TrackId id = nextTrackId_++;
+  Entry entry;
+  entry.track = std::make_shared<const Track>(id, open.name, std::vector<TrackSource>{{"mix", open.pcm}});
+  entry.lastUsed = ++useClock_;
+  tracks_.emplace(id, std::move(entry));
+  open.track = id;
+  return id;
+}
+
 TrackId TrackLibrary::commitImport(ImportId import) {
   const auto found = imports_.find(import);
   if (found == imports_.end()) throw core::InvalidArgument("no such import (it was cancelled or finished)");
-  const TrackId id = nextTrackId_++;
-  auto track = std::make_shared<const Track>(id, found->second.name,
-                                             std::vector<TrackSource>{{"mix", std::move(found->second.pcm)}});
+  const TrackId id = openImport(import);
+  found->second.pcm->publishAll();
   imports_.erase(found);
 
-  Entry entry;
-  entry.track = track;
-  entry.lastUsed = ++useClock_;
+  Entry& entry = tracks_.at(id);
+  const std::shared_ptr<const Track> track = entry.track;
   entry.result = std::make_shared<WaveformResult>();
   // The job holds the track (and so its audio) until it ends, even if the track is removed.
   entry.job = pool_.submit("waveform of " + track->name(),
@@ -106,11 +124,15 @@ TrackId TrackLibrary::commitImport(ImportId import) {
                              result->overview = std::make_shared<const dsp::WaveformOverview>(
                                  dsp::WaveformOverview::build(*track->sources().front().pcm, &context));
                            });
-  tracks_.emplace(id, std::move(entry));
   return id;
 }
 
-void TrackLibrary::cancelImport(ImportId import) noexcept { imports_.erase(import); }
+void TrackLibrary::cancelImport(ImportId import) noexcept {
+  const auto found = imports_.find(import);
+  if (found == imports_.end()) return;
+  if (found->second.track != kNoTrack) tracks_.erase(found->second.track);
+  imports_.erase(found);
+}
 
 std::shared_ptr<const Track> TrackLibrary::find(TrackId id) const noexcept {
   const auto found = tracks_.find(id);
@@ -125,7 +147,8 @@ std::vector<TrackInfo> TrackLibrary::list() const {
     infos.push_back(TrackInfo{id, track.name(), track.durationSeconds(), track.sampleRate(), track.channels(),
                               track.bytes(), entry.waveform != nullptr,
                               entry.waveform != nullptr ? 1.0 : (entry.job.valid() ? entry.job.progress() : 0.0),
-                              entry.waveformError});
+                              entry.waveformError,
+                              static_cast<double>(track.readableFrames()) / static_cast<double>(track.frames())});
   }
   return infos;
 }
@@ -142,6 +165,13 @@ bool TrackLibrary::remove(TrackId id) {
   if (found == tracks_.end()) return false;
   if (found->second.job.valid()) found->second.job.cancel();
   tracks_.erase(found);
+  // A track removed while its import is still being written: the import ends with it.
+  for (auto it = imports_.begin(); it != imports_.end(); ++it) {
+    if (it->second.track == id) {
+      imports_.erase(it);
+      break;
+    }
+  }
   return true;
 }
 

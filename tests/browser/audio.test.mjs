@@ -167,6 +167,7 @@ describe('audio output (cross-origin isolated)', () => {
         ws_state: () => w.state(),
         // The import pipeline's own calls, made as the pipeline makes them.
         ws_import_write: async () => w.test.invoke('ws_import_write'),
+        ws_import_open: async () => w.test.invoke('ws_import_open'),
         ws_import_commit: async () => w.test.invoke('ws_import_commit'),
         ws_import_cancel: async () => w.test.invoke('ws_import_cancel'),
         ws_import_progress: async () => w.test.invoke('ws_import_progress'),

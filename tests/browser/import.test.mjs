@@ -1,7 +1,9 @@
 // The chunked decoder (web/chunked-decode.js) against decodeAudioData, in the page: MP3 and FLAC
 // decoded frame by frame with WebCodecs' AudioDecoder give decodeAudioData's samples within
 // -90 dB after alignment (the alignment found is reported: an encoder-delay difference), and a
-// file the chunked path cannot take (truncated) imports exactly as it did before it.
+// file the chunked path cannot take (truncated) imports exactly as it did before it. A song
+// decoded in chunks plays a few seconds in: deleted then, it leaves nothing; failing later, it
+// keeps what was decoded and says where.
 // (16-bit FLAC differs by up to 0.9 of a 16-bit step: the chunked path gives sample x as
 // x / 32768, Chromium's decodeAudioData divides positive samples by 32767. The engine stores
 // both as the same 16-bit samples.)
@@ -76,6 +78,66 @@ describe('chunked decoding', () => {
       assert.equal(result.lag, 0, 'the same start: the encoder delay is trimmed as decodeAudioData trims it');
     });
   }
+
+  // A song decoded in chunks is playable a few seconds in; these hold its decode there.
+  test('a song deleted while it is still being decoded leaves nothing behind', async () => {
+    const file = makeAudio({ format: 'flac', rate, channels: 2, seconds: 30, name: 'deleted-while-decoding.flac' });
+    const result = await page.evaluate(async (b) => {
+      const w = window.woodshed;
+      const usedBefore = (await w.stats()).memoryUsedBytes;
+      w.test.holdDecoding();
+      const [id] = await w.importFiles([{ name: 'deleted-while-decoding.flac', bytes: window.testAudio.fromBase64(b) }]);
+      const engineId = w.test.engineTrackOf(id);
+      const during = {
+        decoding: (await w.tracks()).find((t) => t.id === id).decoding,
+        loaded: w.test.engineTracks().find((t) => t.id === engineId).loaded,
+      };
+      await w.remove(id);
+      w.test.releaseDecoding();
+      await w.saved();
+      await new Promise((r) => setTimeout(r, 300));  // the decode's next chunk finds its import gone
+      return {
+        during,
+        tracks: (await w.tracks()).length,
+        engine: w.test.engineTracks().filter((t) => t.id === engineId).length,
+        memory: (await w.stats()).memoryUsedBytes - usedBefore,
+        lastError: (await w.state()).lastError,
+      };
+    }, base64Of(file));
+    assert.equal(result.during.decoding, true, 'playable before it was all decoded');
+    assert.ok(result.during.loaded > 0 && result.during.loaded < 0.5, `${result.during.loaded} of it in memory while held`);
+    assert.equal(result.tracks, 0);
+    assert.equal(result.engine, 0);
+    assert.equal(result.memory, 0, 'its memory came back');
+    assert.ok(!result.lastError?.includes('deleted-while-decoding'), result.lastError);
+  });
+
+  test('a decode that fails part way keeps what was decoded, says where, and the song plays on', async () => {
+    const file = makeAudio({ format: 'flac', rate, channels: 2, seconds: 30, signal: 'sine', name: 'fails-part-way.flac' });
+    const result = await page.evaluate(async (b) => {
+      const w = window.woodshed;
+      w.test.holdDecoding();
+      const [id] = await w.importFiles([{ name: 'fails-part-way.flac', bytes: window.testAudio.fromBase64(b) }]);
+      await w.load(id);
+      await w.play();
+      w.test.releaseDecoding('a damaged frame');
+      await w.decoded(id);
+      const lastError = (await w.state()).lastError;
+      const captured = await w.captureOutput(0.3);
+      await w.waveformReady(id);
+      await w.pause();
+      await w.saved(id);
+      const track = (await w.tracks()).find((t) => t.id === id);
+      await w.remove(id);
+      let sum = 0;
+      for (const x of captured.channels[0]) sum += x * x;
+      return { lastError, rms: Math.sqrt(sum / captured.channels[0].length), start: captured.sourceFrameAtStart, duration: track.duration };
+    }, base64Of(file));
+    assert.match(result.lastError, /^fails-part-way\.flac: it could not be decoded after 0:0[5-9] \(a damaged frame\); it is silent from there\. The file may be damaged$/);
+    assert.ok(result.start < 5 * rate, 'it played what had arrived');
+    assert.ok(result.rms > 0.1, `and that was the song: rms ${result.rms}`);
+    assert.ok(Math.abs(result.duration - 30) < 0.01, 'the song keeps its length');
+  });
 
   test('a truncated FLAC leaves the chunked path and imports as it did before it', async () => {
     const file = makeAudio({ format: 'flac', rate, channels: 2, seconds: 4, name: 'truncated.flac' });

@@ -74,6 +74,14 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
     engineTrackOf: (id) => session.engineId(id),
     /** Who decoded the last file imported: 'page', 'chunked' or 'browser'. */
     lastDecoder: () => imports.lastDecoder,
+    /** Holds the next chunked decode once its song is playable, until releaseDecoding(failure?). */
+    holdDecoding: () => imports.holdDecoding(),
+    releaseDecoding: (failure) => imports.releaseDecoding(failure),
+    /** The engine's tracks: [{id, loaded, ...}] (ws_tracks). */
+    engineTracks: () => {
+      callEntry(module, 'ws_tracks', [], []);
+      return JSON.parse(module.UTF8ToString(module._ws_result_text()));
+    },
     /** The size of the wasm memory in bytes (it only grows). */
     wasmMemoryBytes: () => module.HEAPU8.buffer.byteLength,
     /** Stores a value in a song's recall record directly, as a damaged or old record might hold. */
@@ -111,6 +119,7 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
         ws_import_done: [['number'], [0]],
         ws_import_cancel: [['number'], [0]],
         ws_import_write: [['number', 'number', 'number', 'number'], [0, 0, 0, 0]],
+        ws_import_open: [['number'], [0]],
         ws_import_commit: [['number'], [0]],
         ws_report_error: [['string'], ['']],
         ws_catalog_begin: [[], []],

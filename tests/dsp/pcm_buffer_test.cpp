@@ -44,17 +44,20 @@ TEST(PcmBuffer, StoresEverySixteenBitValueAsItself) {
 constexpr double kRate = 44100.0;
 
 // What a decoder gives, stored as the import stores it: peaks first, then chunks per channel.
-PcmBuffer storeDecoded(core::MemoryBudget& budget, const std::vector<std::vector<float>>& channels,
-                       std::size_t chunk = 1 << 16) {
+// (A buffer is not movable: readers may hold it while it is written. So it is built here and
+// stored by storeInChunks.)
+PcmBuffer decodedBuffer(core::MemoryBudget& budget, const std::vector<std::vector<float>>& channels) {
   PcmBuffer::Peaks peaks;
   for (const auto& samples : channels) peaks.include(samples.data(), samples.size());
-  PcmBuffer pcm(static_cast<ChannelCount>(channels.size()), channels[0].size(), kRate, budget, peaks);
+  return PcmBuffer(static_cast<ChannelCount>(channels.size()), channels[0].size(), kRate, budget, peaks);
+}
+
+void storeInChunks(PcmBuffer& pcm, const std::vector<std::vector<float>>& channels, std::size_t chunk = 1 << 16) {
   for (ChannelCount c = 0; c < channels.size(); ++c) {
     for (std::size_t offset = 0; offset < channels[c].size(); offset += chunk) {
       pcm.write(c, offset, channels[c].data() + offset, std::min(chunk, channels[c].size() - offset));
     }
   }
-  return pcm;
 }
 
 std::vector<float> sine(std::size_t frames, double amplitude, double frequency) {
@@ -86,7 +89,8 @@ TEST(PcmBuffer, DecodedSixteenBitAudioIsStoredBitExactlyAtTheUnitScale) {
     left[static_cast<std::size_t>(i)] = static_cast<float>(i - 32768) / 32768.0f;
     right[static_cast<std::size_t>(i)] = static_cast<float>(32767 - ((i * 7919) & 0xFFFF)) / 32768.0f;
   }
-  const PcmBuffer pcm = storeDecoded(budget, {left, right}, 4096);
+  PcmBuffer pcm = decodedBuffer(budget, {left, right});
+  storeInChunks(pcm, {left, right}, 4096);
   EXPECT_EQ(pcm.scale(), 1.0f / 32768.0f);
   EXPECT_EQ(pcm.ditheredSamples(), 0u);
   EXPECT_EQ(pcm.clippedSamples(), 0u);
@@ -108,7 +112,8 @@ TEST(PcmBuffer, SixteenBitAudioAsChromiumDecodesItIsStoredAsTheFilesOwnSamples) 
     decoded[static_cast<std::size_t>(i)] = s > 0 ? static_cast<float>(s) / 32767.0f : static_cast<float>(s) / 32768.0f;
   }
   EXPECT_EQ(decoded.back(), 1.0f);
-  const PcmBuffer pcm = storeDecoded(budget, {decoded}, 4096);
+  PcmBuffer pcm = decodedBuffer(budget, {decoded});
+  storeInChunks(pcm, {decoded}, 4096);
   EXPECT_EQ(pcm.scale(), 1.0f / 32768.0f) << "nothing beyond full scale";
   EXPECT_EQ(pcm.ditheredSamples(), 0u);
   EXPECT_EQ(pcm.clippedSamples(), 0u);
@@ -123,7 +128,8 @@ TEST(PcmBuffer, DecodedAudioAboveFullScaleKeepsItsPeak) {
   core::MemoryBudget budget("test budget", 1 << 22);
   const double peak = std::pow(10.0, 3.0 / 20.0);
   const std::vector<float> source = sine(44100, peak, 997.0);
-  const PcmBuffer pcm = storeDecoded(budget, {source});
+  PcmBuffer pcm = decodedBuffer(budget, {source});
+  storeInChunks(pcm, {source});
   EXPECT_EQ(pcm.clippedSamples(), 0u);
   EXPECT_GT(pcm.scale(), 1.0f / 32768.0f);
   EXPECT_EQ(pcm.ditheredSamples(), source.size());
@@ -149,7 +155,8 @@ TEST(PcmBuffer, DitherKeepsASineBelowTheLastBit) {
   core::MemoryBudget budget("test budget", 1 << 22);
   const double amplitude = std::pow(10.0, -100.0 / 20.0);  // 1e-5: a third of a step (3.05e-5)
   const std::vector<float> quiet = sine(65536, amplitude, 1000.0);
-  const PcmBuffer pcm = storeDecoded(budget, {quiet});
+  PcmBuffer pcm = decodedBuffer(budget, {quiet});
+  storeInChunks(pcm, {quiet});
   EXPECT_EQ(pcm.scale(), 1.0f / 32768.0f) << "quiet material keeps the unit scale";
   EXPECT_EQ(pcm.ditheredSamples(), quiet.size());
   const double db = levelDb(pcm, 0, 1000.0);
@@ -172,7 +179,8 @@ TEST(PcmBuffer, TheDitherIsTriangularOfOneStepEachWay) {
     state = state * 1664525u + 1013904223u;
     x = (static_cast<float>(state >> 8) / 16777216.0f - 0.5f) * 0.5f;  // off the grid, within full scale
   }
-  const PcmBuffer pcm = storeDecoded(budget, {samples});
+  PcmBuffer pcm = decodedBuffer(budget, {samples});
+  storeInChunks(pcm, {samples});
   double sum = 0.0, power = 0.0, worst = 0.0;
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const double e = pcm.channel(0)[i] - static_cast<double>(samples[i]) * 32768.0;
@@ -190,8 +198,10 @@ TEST(PcmBuffer, TheDitherIsTriangularOfOneStepEachWay) {
 TEST(PcmBuffer, ADecodedTrackIsStoredTheSameInAnyChunking) {
   core::MemoryBudget budget("test budget", 1 << 22);
   const std::vector<float> left = sine(50000, 0.3, 440.0), right = sine(50000, 0.2, 660.0);
-  const PcmBuffer whole = storeDecoded(budget, {left, right}, 50000);
-  const PcmBuffer chunked = storeDecoded(budget, {left, right}, 777);
+  PcmBuffer whole = decodedBuffer(budget, {left, right});
+  storeInChunks(whole, {left, right}, 50000);
+  PcmBuffer chunked = decodedBuffer(budget, {left, right});
+  storeInChunks(chunked, {left, right}, 777);
   EXPECT_TRUE(std::equal(whole.channel(0), whole.channel(0) + 2 * 50000, chunked.channel(0)));
   EXPECT_FALSE(std::equal(whole.channel(0), whole.channel(0) + 50000, whole.channel(1))) << "channels get their own noise";
 }
@@ -201,7 +211,8 @@ TEST(PcmBuffer, AChunkOnTheGridIsStoredExactlyInsideADitheredTrack) {
   core::MemoryBudget budget("test budget", 1 << 22);
   std::vector<float> samples = sine(8192, 1.2, 440.0);  // above full scale: a scale of its own
   std::fill(samples.begin(), samples.begin() + 4096, 0.0f);
-  const PcmBuffer pcm = storeDecoded(budget, {samples}, 4096);
+  PcmBuffer pcm = decodedBuffer(budget, {samples});
+  storeInChunks(pcm, {samples}, 4096);
   EXPECT_TRUE(std::all_of(pcm.channel(0), pcm.channel(0) + 4096, [](std::int16_t s) { return s == 0; }));
   EXPECT_EQ(pcm.ditheredSamples(), 4096u);
 }

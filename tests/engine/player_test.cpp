@@ -112,6 +112,48 @@ TEST_F(PlayerTest, StopsAtTheEndWithoutLoop) {
   EXPECT_EQ(render(player, 10).positions[0], 0);
 }
 
+// A long import plays while it is written: at the frontier the player waits in silence,
+// still playing, and goes on from the exact frame when more arrives; a seek beyond it waits there.
+TEST_F(PlayerTest, ATrackStillBeingWrittenPlaysUpToItsFrontierAndWaitsThere) {
+  auto pcm = std::make_shared<dsp::PcmBuffer>(2, 50000, kRate, budget);
+  pcm->publishWrites();
+  test::writeRamp(*pcm, 0, 3000);
+  auto track = std::make_shared<Track>(1, "arriving", std::vector<TrackSource>{{"mix", pcm}});
+  EXPECT_EQ(track->readableFrames(), 3000u);
+  EXPECT_FALSE(track->complete());
+  player.setTrack(track.get());
+  player.play();
+  Rendered out = render(player, 5000);
+  for (std::size_t i = 0; i < 3000; ++i) ASSERT_EQ(out.positions[i], static_cast<SourcePosition>(i));
+  for (std::size_t i = 3000; i < 5000; ++i) ASSERT_EQ(out.positions[i], kNoSourcePosition) << i;
+  for (std::size_t i = 3000; i < 5000; ++i) ASSERT_EQ(out.left[i], 0.0f) << "silence while it waits, nothing stale";
+  EXPECT_TRUE(player.playing()) << "waiting is not the end";
+  EXPECT_EQ(player.position(), 3000u);
+
+  // One channel alone moves nothing: a frame is readable once every channel has it.
+  std::vector<float> left(1000);
+  for (std::size_t i = 0; i < left.size(); ++i) left[i] = test::rampSample(3000 + i, 0);
+  pcm->write(0, 3000, left.data(), left.size());
+  EXPECT_EQ(track->readableFrames(), 3000u);
+  test::writeRamp(*pcm, 3000, 10000);
+  out = render(player, 4000);
+  for (std::size_t i = 0; i < out.positions.size(); ++i) ASSERT_EQ(out.positions[i], static_cast<SourcePosition>(3000 + i));
+  expectFramesMatchPositions(out, kFadeFrames, out.positions.size());
+
+  // A seek past what has arrived lands there (after the fade-out) and waits for it.
+  player.seek(30000);
+  out = render(player, 4000);
+  for (std::size_t i = kFadeFrames + kBlock; i < out.positions.size(); ++i) ASSERT_EQ(out.positions[i], kNoSourcePosition) << i;
+  EXPECT_EQ(player.position(), 30000u);
+  test::writeRamp(*pcm, 10000, 50000);
+  pcm->publishAll();
+  EXPECT_TRUE(track->complete());
+  out = render(player, 4000);
+  EXPECT_EQ(out.positions[0], 30000);
+  for (std::size_t i = 0; i < out.positions.size(); ++i) ASSERT_EQ(out.positions[i], static_cast<SourcePosition>(30000 + i));
+  expectFramesMatchPositions(out, kFadeFrames, out.positions.size());
+}
+
 TEST_F(PlayerTest, PauseFadesOutAndHolds) {
   auto track = rampTrack(100000);
   player.setTrack(track.get());

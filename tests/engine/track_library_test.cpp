@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -205,6 +206,101 @@ TEST(TrackLibrary, AFailedWaveformJobIsReportedAndTheNextImportStillGetsItsWavef
   EXPECT_EQ(ready[0].error, "");
   EXPECT_NE(library.waveform(next), nullptr);
   EXPECT_TRUE(library.remove(failed));
+}
+
+// A long import is opened part way: listed and playable, never evicted, no waveform until it is
+// all in; its cancel or removal leaves nothing behind.
+TEST(TrackLibrary, AnOpenedImportIsPlayableBeforeItIsAllWrittenAndLeavesNothingWhenItEnds) {
+  core::ThreadPool pool(2);
+  TrackLibrary library(pool, 10'000'000);
+  const std::vector<float> chunk(100'000, 0.25f);
+  const auto import = library.beginImport("long.flac", 2, 1'000'000, 48000.0, {-0.5f, 0.5f});  // 4 MB
+  for (ChannelCount c = 0; c < 2; ++c) library.writeImport(import, c, 0, chunk.data(), chunk.size());
+  const TrackId id = library.openImport(import);
+  EXPECT_EQ(library.openImport(import), id) << "opening twice gives the same track";
+  std::shared_ptr<const Track> track = library.find(id);
+  ASSERT_NE(track, nullptr);
+  EXPECT_EQ(track->frames(), 1'000'000u);
+  EXPECT_EQ(track->readableFrames(), 100'000u);
+  ASSERT_EQ(library.list().size(), 1u);
+  EXPECT_DOUBLE_EQ(library.list().front().loaded, 0.1);
+
+  // No waveform job reads a track that is still arriving.
+  std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(library.poll().empty());
+  EXPECT_EQ(library.list().front().waveformProgress, 0.0);
+
+  // Not evicted for a newcomer, even when nothing else holds it: 4 + 8 MB do not fit in 10.
+  const std::weak_ptr<const Track> weak = track;
+  track.reset();
+  EXPECT_THROW(library.beginImport("big.wav", 2, 2'000'000, 48000.0, {}), core::LimitExceeded);
+  EXPECT_FALSE(weak.expired());
+
+  for (ChannelCount c = 0; c < 2; ++c) {
+    for (std::uint64_t at = 100'000; at < 1'000'000; at += chunk.size()) library.writeImport(import, c, at, chunk.data(), chunk.size());
+  }
+  EXPECT_EQ(library.commitImport(import), id);
+  EXPECT_TRUE(library.find(id)->complete());
+  EXPECT_EQ(library.openImports(), 0u);
+  const std::vector<WaveformFinished> ready = nextAnnouncement(library);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].id, id);
+  EXPECT_NE(library.waveform(id), nullptr);
+  ASSERT_TRUE(library.remove(id));
+
+  // Cancelled after it was opened (a decoder that failed): the track goes with it.
+  const auto cancelled = library.beginImport("broken.flac", 2, 1'000'000, 48000.0, {});
+  const TrackId gone = library.openImport(cancelled);
+  library.cancelImport(cancelled);
+  EXPECT_EQ(library.find(gone), nullptr);
+  EXPECT_TRUE(library.list().empty());
+
+  // Removed by the user while it arrives: the import ends, and its next write says so.
+  const auto removed = library.beginImport("deleted.flac", 2, 1'000'000, 48000.0, {});
+  ASSERT_TRUE(library.remove(library.openImport(removed)));
+  EXPECT_THROW(library.writeImport(removed, 0, 0, chunk.data(), chunk.size()), core::InvalidArgument);
+  EXPECT_THROW(library.commitImport(removed), core::InvalidArgument);
+  EXPECT_EQ(library.openImports(), 0u);
+  for (int i = 0; i < 1000 && library.budget().usedBytes() != 0; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(library.budget().usedBytes(), 0u);
+}
+
+// The frontier is the only hand-over between the import's writer and the render thread: every
+// frame a reader sees below it holds its final sample (and TSan finds no race).
+TEST(TrackLibrary, AReaderBelowTheFrontierSeesOnlyFinishedSamplesWhileTheWriterGoesOn) {
+  core::MemoryBudget budget("test", 64 << 20);
+  constexpr std::uint64_t kFrames = 400'000;
+  constexpr std::size_t kChunk = 4096;
+  auto pcm = std::make_shared<dsp::PcmBuffer>(2, kFrames, 48000.0, budget);
+  pcm->publishWrites();
+  const auto expected = [](std::uint64_t frame, ChannelCount c) {
+    return static_cast<std::int16_t>((frame * 7 + c * 13) % 30000);
+  };
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    std::vector<float> samples(kChunk);
+    for (std::uint64_t at = 0; at < kFrames; at += kChunk) {
+      const std::size_t n = std::min<std::uint64_t>(kChunk, kFrames - at);
+      for (ChannelCount c = 0; c < 2; ++c) {
+        for (std::size_t i = 0; i < n; ++i) samples[i] = static_cast<float>(expected(at + i, c)) / dsp::PcmBuffer::kScale;
+        pcm->write(c, at, samples.data(), n);
+      }
+    }
+    done = true;
+  });
+  std::uint64_t checked = 0, wrong = 0, reads = 0;
+  while (checked < kFrames) {
+    const std::uint64_t readable = pcm->readableFrames();
+    for (; checked < readable; ++checked) {
+      for (ChannelCount c = 0; c < 2; ++c) wrong += pcm->channel(c)[checked] != expected(checked, c);
+    }
+    ++reads;
+    if (done && checked == pcm->readableFrames()) break;
+  }
+  writer.join();
+  EXPECT_EQ(checked, kFrames);
+  EXPECT_EQ(wrong, 0u);
+  EXPECT_GT(reads, 2u) << "the reader saw the frontier move";
 }
 
 }  // namespace

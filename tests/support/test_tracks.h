@@ -34,6 +34,16 @@ inline std::shared_ptr<dsp::PcmBuffer> rampPcm(core::MemoryBudget& budget, std::
   return pcm;
 }
 
+/// Writes rampSample's frames [from, to) of every channel into `pcm`, channel after channel, as
+/// an import writes a chunk.
+inline void writeRamp(dsp::PcmBuffer& pcm, std::uint64_t from, std::uint64_t to) {
+  std::vector<float> samples(static_cast<std::size_t>(to - from));
+  for (ChannelCount c = 0; c < pcm.channels(); ++c) {
+    for (std::size_t i = 0; i < samples.size(); ++i) samples[i] = rampSample(from + i, c);
+    pcm.write(c, from, samples.data(), samples.size());
+  }
+}
+
 /// A buffer holding one constant value, for mixer tests.
 inline std::shared_ptr<dsp::PcmBuffer> constantPcm(core::MemoryBudget& budget, std::uint64_t frames, float value,
                                                    ChannelCount channels = 1, SampleRate rate = 44100.0) {

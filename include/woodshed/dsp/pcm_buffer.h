@@ -28,10 +28,15 @@
 // clippedSamples(); the track library refuses an import that clipped.
 //
 // Filled once on the main thread (write() refuses non-finite samples), then only read, from
-// any number of threads (the render thread, the waveform job), so it needs no synchronisation
-// after it was handed over. Every reader converts with the buffer's own scale():
-// static_cast<float>(channel(c)[i]) * scale().
+// any number of threads (the render thread, the waveform job). Readers read below
+// readableFrames(), which is every frame unless the buffer plays while it is still being filled
+// (publishWrites(), for a long import): then it is the frames written on every channel so far,
+// published with a release store after each write and read with an acquire load, so a reader
+// never sees a frame being written, and nothing below it changes again. Every reader converts
+// with the buffer's own scale(): static_cast<float>(channel(c)[i]) * scale().
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -89,11 +94,23 @@ class PcmBuffer {
   /// Samples written so far with dither (in chunks that were not on the grid).
   std::uint64_t ditheredSamples() const noexcept { return dithered_; }
 
-  /// Channel data, for readers; multiply by scale().
+  /// Channel data, for readers; multiply by scale(). Read only below readableFrames().
   const std::int16_t* channel(ChannelCount c) const noexcept { return data_.get() + c * frames_; }
+
+  /// Frames any thread may read: all of them, or while the buffer is being filled as it plays
+  /// (publishWrites()) those written on every channel from frame 0 without a gap so far.
+  std::uint64_t readableFrames() const noexcept { return readable_.load(std::memory_order_acquire); }
+  bool complete() const noexcept { return readableFrames() == frames_; }
+  /// Before the buffer is shared: readers see only what write() has stored, as it is stored.
+  /// Writes then go in order on each channel (a write past a gap publishes nothing beyond it).
+  void publishWrites() noexcept;
+  /// The writer is done: every frame is readable (any it did not write is silence).
+  void publishAll() noexcept;
 
  private:
   void allocate(core::MemoryBudget& budget);
+  // Moves the readable frontier after a write of `count` frames of `channel` at `offset`.
+  void published(ChannelCount channel, std::uint64_t offset, std::uint64_t count) noexcept;
 
   ChannelCount channels_;
   std::uint64_t frames_;
@@ -102,6 +119,10 @@ class PcmBuffer {
   float scale_ = 1.0f / kScale;
   std::uint64_t clipped_ = 0;
   std::uint64_t dithered_ = 0;
+  // Written so far on each channel, from frame 0 without a gap; only while publishing writes.
+  bool publishing_ = false;
+  std::array<std::uint64_t, kMaxChannels> written_{};
+  std::atomic<std::uint64_t> readable_{0};
   core::MemoryBudget::Reservation reservation_;
   std::unique_ptr<std::int16_t[]> data_;
 };

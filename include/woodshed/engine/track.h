@@ -2,7 +2,7 @@
 // A track: one or more synchronized sources played on one clock. Today a decoded song is one
 // source; stem separation will add a track's stems as more sources of the same length.
 //
-// A Track is immutable once built. The main thread's library owns it through a shared_ptr,
+// A Track is immutable once built (a long import's audio may still be arriving: readableFrames()). The main thread's library owns it through a shared_ptr,
 // jobs (the waveform) hold shared_ptrs while they run, and the render thread plays it through
 // a raw pointer the Engine lends it and takes back (see Engine::loadTrack).
 
@@ -39,6 +39,12 @@ class Track {
   /// Channels of the widest source.
   ChannelCount channels() const noexcept;
   const std::vector<TrackSource>& sources() const noexcept { return sources_; }
+  /// Frames every source holds so far: frames(), unless the track plays while its import is
+  /// still being written (TrackLibrary::openImport). Readers read only below it.
+  std::uint64_t readableFrames() const noexcept;
+  /// All of the audio is in memory: what a job that reads the whole track (the waveform, an
+  /// export, beat detection, loudness) waits for.
+  bool complete() const noexcept { return readableFrames() == frames_; }
   std::uint64_t bytes() const noexcept;
 
  private:

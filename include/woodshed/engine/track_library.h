@@ -3,8 +3,9 @@
 // overviews (computed on the thread pool). Main thread only; nothing here blocks.
 //
 // An import is begin -> write... -> commit (or cancel). Until commit nothing is visible and a
-// cancel or failure releases everything; a track appears in the list only once all of its
-// audio is in memory. Removing a track drops the library's reference; its memory returns when
+// cancel or failure releases everything. A long import may be opened part way (openImport): the
+// track is listed and plays what has been written so far (Track::readableFrames) while the
+// rest arrives; its waveform job starts at commit, and it is never evicted before then. Removing a track drops the library's reference; its memory returns when
 // the engine and any running job have let go of it too.
 
 #include <cstdint>
@@ -31,6 +32,8 @@ struct TrackInfo {
   double waveformProgress = 0.0;
   /// Why the waveform job failed or was cancelled ("" while it runs or once it is ready).
   std::string waveformError;
+  /// The share of its audio in memory: below 1 while an opened import is still being written.
+  double loaded = 1.0;
 };
 
 /// A waveform job that finished (TrackLibrary::poll): `error` says why it has no waveform, or is
@@ -69,9 +72,14 @@ class TrackLibrary {
   /// samples beyond the peaks given at begin that could not be stored.
   void writeImport(ImportId import, ChannelCount channel, std::uint64_t offset, const float* samples,
                    std::uint64_t count);
-  /// Makes the import a track and starts its waveform job.
+  /// Makes the import a track that can be loaded and played while the rest of it is written:
+  /// it plays up to the frames written on every channel so far. Returns the track's id (the
+  /// same one again if it was opened already; commit returns it too).
+  TrackId openImport(ImportId import);
+  /// Makes the import a track (or, if opened, the whole of its audio readable) and starts its
+  /// waveform job.
   TrackId commitImport(ImportId import);
-  /// Drops an open import and its memory. Unknown ids are ignored.
+  /// Drops an import and its memory, and the track if it was opened. Unknown ids are ignored.
   void cancelImport(ImportId import) noexcept;
 
   std::shared_ptr<const Track> find(TrackId id) const noexcept;
@@ -80,7 +88,8 @@ class TrackLibrary {
   /// Tracks dropped from memory to make room since the last call (the page forgets them).
   std::vector<TrackId> takeEvicted();
   std::vector<TrackInfo> list() const;
-  /// Drops the track (and cancels its waveform job). Returns false for an unknown id.
+  /// Drops the track (and cancels its waveform job, or ends its import, whose next write then
+  /// fails as an unknown import). Returns false for an unknown id.
   bool remove(TrackId id);
   /// The waveform overview once its job has finished, else null.
   std::shared_ptr<const dsp::WaveformOverview> waveform(TrackId id) const noexcept;
@@ -113,7 +122,9 @@ class TrackLibrary {
   struct Import {
     std::string name;
     std::shared_ptr<dsp::PcmBuffer> pcm;
+    TrackId track = kNoTrack;  // once opened
   };
+  static bool evictable(const Entry& entry) noexcept;
 
   core::ThreadPool& pool_;
   core::MemoryBudget budget_;

@@ -27,7 +27,7 @@ namespace {
 
 constexpr const char* kEntries =
     "ws_audio_prepare,ws_notify_audio_state,ws_set_generator,ws_set_target_latency,ws_set_master_gain_db,ws_stats,"
-    "ws_import_begin,ws_import_write,ws_import_commit,ws_import_cancel,ws_import_progress,ws_import_done,"
+    "ws_import_begin,ws_import_write,ws_import_open,ws_import_commit,ws_import_cancel,ws_import_progress,ws_import_done,"
     "ws_report_error,ws_tracks,ws_load,ws_unload,ws_play,ws_pause,ws_seek,ws_set_loop,ws_state,"
     "ws_catalog_begin,ws_catalog_add,ws_catalog_end,ws_markers_begin,ws_markers_add,ws_markers_end,"
     "ws_set_eq_bypass,ws_set_eq,ws_meters,ws_set_limiter,ws_loudness,ws_reset_loudness,ws_spectrum,"
@@ -272,7 +272,13 @@ EMSCRIPTEN_KEEPALIVE int ws_import_write(std::uint32_t import, int channel, doub
   }));
 }
 
-/// Makes the import a track; its id is in ws_result_number().
+/// Makes the import a track that plays what has been written so far while the rest is written
+/// (a long file decoded in chunks); its id is in ws_result_number(). Commit it when it is all written.
+EMSCRIPTEN_KEEPALIVE int ws_import_open(std::uint32_t import) {
+  return status(callAtBoundary("ws_import_open", [&] { gResultNumber = app().library().openImport(import); }));
+}
+
+/// Makes the import a track (all of its audio); its id is in ws_result_number().
 EMSCRIPTEN_KEEPALIVE int ws_import_commit(std::uint32_t import) {
   return status(callAtBoundary("ws_import_commit", [&] { gResultNumber = app().library().commitImport(import); }));
 }
@@ -314,10 +320,10 @@ EMSCRIPTEN_KEEPALIVE int ws_tracks() {
       char numbers[256];
       std::snprintf(numbers, sizeof numbers,
                     "\"id\":%u,\"duration\":%.6f,\"sampleRate\":%.0f,\"channels\":%u,\"bytes\":%llu,"
-                    "\"waveformReady\":%s,\"waveformProgress\":%.3f,\"name\":",
+                    "\"waveformReady\":%s,\"waveformProgress\":%.3f,\"loaded\":%.4f,\"name\":",
                     track.id, track.durationSeconds, track.sampleRate, track.channels,
                     static_cast<unsigned long long>(track.bytes), track.waveformReady ? "true" : "false",
-                    track.waveformProgress);
+                    track.waveformProgress, track.loaded);
       json += '{';
       json += numbers;
       appendJsonString(json, track.name);
@@ -683,7 +689,7 @@ EMSCRIPTEN_KEEPALIVE int ws_beat_detection_status() {
     a.poll();
     const auto& b = a.beatDetection;
     const woodshed::dsp::BeatGrid& grid = b.grid;
-    const double values[10] = {b.job.valid() ? 1.0 : 0.0, b.job.valid() ? b.job.progress() : 1.0,
+    const double values[10] = {b.running() ? 1.0 : 0.0, b.job.valid() ? b.job.progress() : b.running() ? 0.0 : 1.0,
                                static_cast<double>(b.trackId), b.succeeded ? 1.0 : 0.0, grid.bpm, grid.offsetSeconds,
                                static_cast<double>(grid.beatsPerBar), grid.confidence,
                                b.tuning ? 1.0 : 0.0, b.tuning ? b.tuning->offsetCents : 0.0};
