@@ -106,6 +106,9 @@ constexpr double kPlayingFrameSeconds = 1.0 / 30.0;  // the playhead still moves
 constexpr double kImportFrameSeconds = 0.1;   // import progress; at 30 frames a second the
                                               // drawing slowed a 5-minute MP3's decode by 40 %
 constexpr double kIdleFrameSeconds = 0.25;
+// Playing while the rest of a song is decoded (web/import.js): the decode shares the main
+// thread with the drawing.
+constexpr double kPlayingWhileDecodingFrameSeconds = 1.0 / 15.0;
 
 EM_JS(double, js_seconds_since_input, (), {
   return (performance.now() - (Module.lastInputTime || 0)) / 1000;
@@ -118,7 +121,7 @@ bool shouldDraw(const Frame& frame) {
   if (js_seconds_since_input() < kInteractiveSeconds || frame.backingWidth == 0) {
     interval = 0.0;
   } else if (woodshed::web::theApp().playing()) {
-    interval = kPlayingFrameSeconds;
+    interval = woodshed::web::theApp().imports().empty() ? kPlayingFrameSeconds : kPlayingWhileDecodingFrameSeconds;
   } else if (!woodshed::web::theApp().imports().empty()) {
     interval = kImportFrameSeconds;
   }
