@@ -35,4 +35,10 @@ else()
     target_compile_options(woodshed_options INTERFACE -fsanitize=${WOODSHED_SANITIZE} -fno-omit-frame-pointer)
     target_link_options(woodshed_options INTERFACE -fsanitize=${WOODSHED_SANITIZE})
   endif()
+  # Optimized native builds (native-release, native-tsan) carry line tables (-g1), not full
+  # debug info: backtraces and sanitizer reports keep their files and lines, and the sources
+  # build about a quarter faster on 2 cores. The debugger's build is native-debug.
+  foreach(lang C CXX)
+    string(REGEX REPLACE "(^| )-g( |$)" "\\1-g1\\2" CMAKE_${lang}_FLAGS_RELWITHDEBINFO "${CMAKE_${lang}_FLAGS_RELWITHDEBINFO}")
+  endforeach()
 endif()
