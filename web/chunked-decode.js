@@ -1,10 +1,11 @@
 // MP3 and FLAC decoded chunk by chunk with WebCodecs' AudioDecoder, frame by frame as the page
 // finds them (mp3-frames.js, flac-frames.js): no whole-song float copy is made, and the samples
 // go on into the engine as they come. It is taken only where it gives what decodeAudioData
-// would: the browser has AudioDecoder and the codec, the file is at the output's rate (the
-// browser's decoder does not resample), mono or stereo, and its frames were all found. Anything
-// else returns null and goes to decodeAudioData, so every message about a bad file stays the
-// one it was. See docs/design/import.md.
+// would: the browser has AudioDecoder and the codec, the file is mono or stereo, and its frames
+// were all found. The decoder gives the file's own rate; one that is not the output's is
+// converted by the engine as it is stored (dsp::RateConverter), where the ratio of the rates
+// allows (MAX_CONVERSION_PHASES). Anything else returns null and goes to decodeAudioData, so
+// every message about a bad file stays the one it was. See docs/design/import.md.
 
 import { flacFrames } from './flac-frames.js';
 import { mp3Frames } from './mp3-frames.js';
@@ -18,6 +19,22 @@ const MAX_QUEUED_FRAMES = 32;
  * decoded: 6 dB of headroom for a decoder's overs (a lossless file never exceeds full scale).
  */
 const LOSSY_HEADROOM = 2;
+
+/**
+ * Limit, as the engine's dsp::RateConverter::kMaxPhases: a file at another rate than the
+ * output's is converted by the engine as it is stored when the ratio of the two rates, in
+ * lowest terms, has at most this many output phases (44.1 to 48 kHz has 160); any other goes to
+ * decodeAudioData.
+ */
+export const MAX_CONVERSION_PHASES = 4096;
+
+function convertible(from, to) {
+  if (from === to) return true;
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to < 1 || from > 768000 || to > 768000) return false;
+  let [a, b] = [from, to];
+  while (b) [a, b] = [b, a % b];
+  return to / a <= MAX_CONVERSION_PHASES;
+}
 
 /**
  * A plan for decoding `bytes` chunk by chunk, or null when this file takes decodeAudioData:
@@ -34,7 +51,7 @@ export function chunkedDecoding(bytes, kind, outputRate) {
   } catch {
     return null;  // not what it looked like, truncated or damaged: decodeAudioData says why
   }
-  if (!plan || plan.sampleRate !== outputRate || plan.channels > 2 || plan.frames <= 0) return null;
+  if (!plan || !convertible(plan.sampleRate, outputRate) || plan.channels > 2 || plan.frames <= 0) return null;
   return { ...plan, decode: (write, isCancelled, between = null) => decodeAll(bytes, plan, write, isCancelled, between) };
 }
 

@@ -223,9 +223,9 @@ export class ImportQueue {
     const problem = readWavHeader(bytes)?.problem;
     if (problem) throw new Error(problem);
     this.#report(job, STAGE.decoding, -1);
-    // A PCM WAV at the output's rate is read here, an MP3 or FLAC at that rate decoded chunk by
-    // chunk (chunked-decode.js); anything else the browser decodes whole. Off the main thread,
-    // while the content is hashed.
+    // A PCM WAV at the output's rate is read here, an MP3 or FLAC decoded chunk by chunk
+    // (chunked-decode.js; the engine converts another rate as it stores it); anything else the
+    // browser decodes whole. Off the main thread, while the content is hashed.
     const rate = (await this.#output.ensureContext()).sampleRate;
     const pcm = pcmWav(bytes, rate);
     let chunked = pcm ? null : chunkedDecoding(bytes, sniff(bytes), rate);
@@ -234,7 +234,7 @@ export class ImportQueue {
     const decoding = pcm || chunked ? null : this.#decode(bytes.slice(0));
     decoding?.catch(() => {});  // not awaited when the song is in the library already
     let abandoned = false;  // the chunked decode stops at its next frame
-    const chunkedStore = chunked ? this.#storeChunked(job, chunked, () => abandoned) : null;
+    const chunkedStore = chunked ? this.#storeChunked(job, chunked, () => abandoned, rate) : null;
     const abandon = async () => {
       abandoned = true;
       await chunkedStore?.stored;
@@ -382,10 +382,10 @@ export class ImportQueue {
   }
 
   // Opens the engine's import for `source` ({channels, frames, sampleRate}) with the peaks that
-  // fix its storage's scale.
-  #beginImport(job, source, { lowest, highest }) {
-    callEntry(this.#module, 'ws_import_begin', ['string', 'number', 'number', 'number', 'number', 'number'],
-      [job.name, source.channels, source.frames, source.sampleRate, lowest, highest]);
+  // fix its storage's scale; stored at `storedRate` (converted as it is written) when given.
+  #beginImport(job, source, { lowest, highest }, storedRate = 0) {
+    callEntry(this.#module, 'ws_import_begin', ['string', 'number', 'number', 'number', 'number', 'number', 'number'],
+      [job.name, source.channels, source.frames, source.sampleRate, lowest, highest, storedRate]);
     job.importId = this.#module._ws_result_number();
   }
 
@@ -404,9 +404,9 @@ export class ImportQueue {
   //   or `abandoned()` (nothing is kept; a failed file goes to decodeAudioData). A cancel throws.
   // - stored: settles when the decode has ended, successfully or not (it never rejects). A
   //   song that fails after it became playable keeps what was decoded and says so.
-  #storeChunked(job, plan, abandoned) {
+  #storeChunked(job, plan, abandoned, outputRate) {
     const module = this.#module;
-    this.#beginImport(job, plan, plan.peaks);
+    this.#beginImport(job, plan, plan.peaks, outputRate);
     const chunk = this.#scratch.length;
     const openAt = Math.min(plan.frames, Math.round(PLAYABLE_AFTER_SECONDS * plan.sampleRate));
     const what = { channels: plan.channels, frames: plan.frames, sampleRate: plan.sampleRate };

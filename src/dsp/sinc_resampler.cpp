@@ -4,28 +4,13 @@
 #include <cstddef>
 #include <numbers>
 
+#include "woodshed/dsp/kaiser.h"
+
 namespace woodshed::dsp {
-
-namespace {
-
-// The zeroth-order modified Bessel function of the first kind, by its power series.
-double besselI0(double x) noexcept {
-  double sum = 1.0, term = 1.0;
-  const double quarter = x * x / 4.0;
-  for (int k = 1; k < 64; ++k) {
-    term *= quarter / (static_cast<double>(k) * static_cast<double>(k));
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  return sum;
-}
-
-}  // namespace
 
 void SincResampler::prepare() {
   table_.assign(static_cast<std::size_t>(kPhases + 1) * kTaps, 0.0f);
   const double half = kTaps / 2.0;
-  const double norm = besselI0(kKaiserBeta);
   for (int phase = 0; phase <= kPhases; ++phase) {
     const double fraction = static_cast<double>(phase) / kPhases;
     double taps[kTaps];
@@ -34,8 +19,7 @@ void SincResampler::prepare() {
       const double d = static_cast<double>(k - kHistory) - fraction;  // tap's distance from the position
       const double x = 2.0 * kCutoff * d;
       const double sinc = x == 0.0 ? 1.0 : std::sin(std::numbers::pi * x) / (std::numbers::pi * x);
-      const double r = d / half;
-      const double window = std::fabs(r) >= 1.0 ? 0.0 : besselI0(kKaiserBeta * std::sqrt(1.0 - r * r)) / norm;
+      const double window = kaiserWindow(d / half, kKaiserBeta);
       taps[k] = sinc * window;
       sum += taps[k];
     }

@@ -27,9 +27,18 @@ TrackLibrary::~TrackLibrary() {
 }
 
 TrackLibrary::ImportId TrackLibrary::beginImport(std::string name, ChannelCount channels, std::uint64_t frames,
-                                                 SampleRate sampleRate, dsp::PcmBuffer::Peaks peaks) {
+                                                 SampleRate sampleRate, dsp::PcmBuffer::Peaks peaks,
+                                                 SampleRate storedRate) {
   if (!(sampleRate > 0.0) || !std::isfinite(sampleRate)) throw core::InvalidArgument("the audio has no valid sample rate");
   const double seconds = static_cast<double>(frames) / sampleRate;
+  std::vector<dsp::RateConverter> converters;
+  if (storedRate > 0.0 && storedRate != sampleRate && seconds <= kMaxTrackMinutes * 60.0 && channels <= dsp::PcmBuffer::kMaxChannels) {
+    for (ChannelCount c = 0; c < channels; ++c) converters.emplace_back(sampleRate, storedRate, frames);
+    const auto widen = static_cast<float>(converters.front().peakGain());
+    peaks = {peaks.lowest * widen, peaks.highest * widen};
+    frames = converters.front().outputFrames();
+    sampleRate = storedRate;
+  }
   if (seconds > kMaxTrackMinutes * 60.0) {
     throw core::LimitExceeded("track length", static_cast<std::uint64_t>(kMaxTrackMinutes),
                               "it is " + minutes(seconds) + " long; Woodshed takes tracks up to " +
@@ -70,8 +79,13 @@ TrackLibrary::ImportId TrackLibrary::beginImport(std::string name, ChannelCount 
   auto pcm = std::make_shared<dsp::PcmBuffer>(channels, frames, sampleRate, budget_, peaks);
   pcm->publishWrites();  // in case it plays before it is all written (openImport)
   const ImportId id = nextImportId_++;
-  imports_.emplace(id, Import{std::move(name), std::move(pcm)});
+  imports_.emplace(id, Import{std::move(name), std::move(pcm), kNoTrack, std::move(converters)});
   return id;
+}
+
+void TrackLibrary::storeConverted(Import& import, ChannelCount channel, const std::vector<float>& samples) {
+  const std::uint64_t at = import.converters[channel].produced() - samples.size();
+  import.pcm->write(channel, at, samples.data(), samples.size());
 }
 
 bool TrackLibrary::evictable(const Entry& entry) noexcept {
@@ -84,7 +98,16 @@ void TrackLibrary::writeImport(ImportId import, ChannelCount channel, std::uint6
   const auto found = imports_.find(import);
   if (found == imports_.end()) throw core::InvalidArgument("no such import (it was cancelled or finished)");
   dsp::PcmBuffer& pcm = *found->second.pcm;
-  pcm.write(channel, offset, samples, count);
+  if (!found->second.converters.empty()) {
+    if (channel >= found->second.converters.size()) throw core::InvalidArgument("audio written outside the track's buffer");
+    dsp::RateConverter& converter = found->second.converters[channel];
+    if (offset != converter.consumed()) throw core::InvalidArgument("audio converted to another rate must be written in order");
+    std::vector<float> converted;
+    converter.push(samples, count, converted);
+    storeConverted(found->second, channel, converted);
+  } else {
+    pcm.write(channel, offset, samples, count);
+  }
   // The scale came from the peaks the caller measured; a sample it did not see may not fit.
   if (pcm.clippedSamples() > 0) {
     throw core::InvalidArgument("the audio goes beyond the peaks measured before it was stored (" +
@@ -109,6 +132,11 @@ TrackId TrackLibrary::openImport(ImportId import) {
 TrackId TrackLibrary::commitImport(ImportId import) {
   const auto found = imports_.find(import);
   if (found == imports_.end()) throw core::InvalidArgument("no such import (it was cancelled or finished)");
+  for (ChannelCount c = 0; c < found->second.converters.size(); ++c) {  // the rest of each channel
+    std::vector<float> rest;
+    found->second.converters[c].finish(rest);
+    storeConverted(found->second, c, rest);
+  }
   const TrackId id = openImport(import);
   found->second.pcm->publishAll();
   imports_.erase(found);

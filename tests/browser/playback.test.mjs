@@ -95,10 +95,11 @@ describe('playback', () => {
       const { decoder, outputRate } = await page.evaluate(async () => ({
         decoder: window.woodshed.test.lastDecoder(), outputRate: (await window.woodshed.stats()).sampleRate,
       }));
-      // At the output's rate a PCM WAV is read by the page and an MP3 or FLAC decoded chunk by
-      // chunk; the rest is decoded by the browser, whole.
+      // At the output's rate a PCM WAV is read by the page; an MP3 or FLAC is decoded chunk by
+      // chunk at any of these rates (the engine converts it to the output's); the rest is
+      // decoded by the browser, whole.
       const atRate = c.rate === outputRate;
-      const expected = atRate && c.format.startsWith('wav') ? 'page' : atRate && ['mp3', 'flac'].includes(c.format) ? 'chunked' : 'browser';
+      const expected = atRate && c.format.startsWith('wav') ? 'page' : ['mp3', 'flac'].includes(c.format) ? 'chunked' : 'browser';
       assert.equal(decoder, expected);
       const tracks = await page.evaluate(() => window.woodshed.tracks());
       const track = tracks.find((t) => t.id === id);
@@ -146,7 +147,9 @@ describe('playback', () => {
     assert.ok(result.correlation > 0.999, `after the seek the audio is the target's: ${result.correlation}`);
     assert.ok(result.delayMs <= 100, `heard ${result.delayMs} ms after seek() resolved`);
     assert.ok(result.exact.correlation > 0.9999 && result.exact.maxDiff < 1e-3, JSON.stringify(result.exact));
-    assert.ok(result.laterStart > 12.345 && result.laterStart < 13.5, `later capture starts at ${result.laterStart} s`);
+    // Soon after the target: a second or two later, the reference search and a retried capture
+    // take longer on a busy machine.
+    assert.ok(result.laterStart > 12.345 && result.laterStart < 15.5, `later capture starts at ${result.laterStart} s`);
     await page.evaluate((trackId) => window.woodshed.unload(trackId), id);
   });
 

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <thread>
@@ -263,6 +265,37 @@ TEST(TrackLibrary, AnOpenedImportIsPlayableBeforeItIsAllWrittenAndLeavesNothingW
   EXPECT_EQ(library.openImports(), 0u);
   for (int i = 0; i < 1000 && library.budget().usedBytes() != 0; ++i) std::this_thread::sleep_for(1ms);
   EXPECT_EQ(library.budget().usedBytes(), 0u);
+}
+
+// A chunked decode gives the file's own rate; the library stores it at the output's, converting
+// as it is written, and the track plays at that rate: same length in seconds, same tone.
+TEST(TrackLibrary, AFileAtAnotherRateIsStoredAtTheOutputsRateAsItIsWritten) {
+  core::ThreadPool pool(1);
+  TrackLibrary library(pool);
+  constexpr std::uint64_t kFrames = 44100 * 2;
+  std::vector<float> samples(kFrames);
+  for (std::size_t i = 0; i < samples.size(); ++i) samples[i] = static_cast<float>(0.5 * std::sin(2.0 * M_PI * 1000.0 * static_cast<double>(i) / 44100.0));
+  const auto import = library.beginImport("at-44k.flac", 1, kFrames, 44100.0, {-1.0f, 1.0f}, 48000.0);
+  for (std::uint64_t at = 0; at < kFrames; at += 10000) {
+    library.writeImport(import, 0, at, samples.data() + at, std::min<std::uint64_t>(10000, kFrames - at));
+  }
+  EXPECT_THROW(library.writeImport(import, 0, 5, samples.data(), 10), core::InvalidArgument) << "out of order";
+  const auto track = library.find(library.commitImport(import));
+  ASSERT_NE(track, nullptr);
+  EXPECT_EQ(track->sampleRate(), 48000.0);
+  EXPECT_EQ(track->frames(), 96000u);
+  const dsp::PcmBuffer& pcm = *track->sources().front().pcm;
+  double squares = 0.0;
+  for (std::uint64_t i = 1000; i < 95000; ++i) {
+    const double ideal = 0.5 * std::sin(2.0 * M_PI * 1000.0 * static_cast<double>(i) / 48000.0);
+    const double error = pcm.channel(0)[i] * pcm.scale() - ideal;
+    squares += error * error;
+  }
+  // The error is the storage's dithered steps, at a scale widened by the conversion's largest
+  // possible overshoot (RateConverter::peakGain, about 2.2): a floor near -89 dBFS.
+  const double errorDbfs = 20.0 * std::log10(std::sqrt(squares / 94000.0));
+  std::printf("[ measure  ] 44.1 kHz stored at 48 kHz: error %.1f dBFS, scale %.3g\n", errorDbfs, pcm.scale() * 32768.0);
+  EXPECT_LT(errorDbfs, -86.0);
 }
 
 // The frontier is the only hand-over between the import's writer and the render thread: every

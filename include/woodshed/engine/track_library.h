@@ -16,6 +16,7 @@
 
 #include "woodshed/core/memory_budget.h"
 #include "woodshed/core/thread_pool.h"
+#include "woodshed/dsp/rate_converter.h"
 #include "woodshed/dsp/waveform_overview.h"
 #include "woodshed/engine/track.h"
 
@@ -66,10 +67,15 @@ class TrackLibrary {
   /// one a job reads) are dropped from memory first (evicted() lists them). Throws
   /// LimitExceeded (too long, over budget even then, too many) or InvalidArgument (no channels,
   /// no frames, bad rate, non-finite peaks) with a message naming why and the figures.
+  /// `storedRate`, when given and not `sampleRate`: the track is stored at that rate, each
+  /// channel converted as it is written (dsp::RateConverter; InvalidArgument when it cannot
+  /// convert between the two), its peaks widened by the conversion's largest overshoot; writes
+  /// then go in order on each channel.
   ImportId beginImport(std::string name, ChannelCount channels, std::uint64_t frames, SampleRate sampleRate,
-                       dsp::PcmBuffer::Peaks peaks);
-  /// Converts and stores samples; throws InvalidArgument for NaN/Inf samples, a bad range, or
-  /// samples beyond the peaks given at begin that could not be stored.
+                       dsp::PcmBuffer::Peaks peaks, SampleRate storedRate = 0.0);
+  /// Converts and stores samples (`offset` in the file's frames); throws InvalidArgument for
+  /// NaN/Inf samples, a bad range, or samples beyond the peaks given at begin that could not be
+  /// stored.
   void writeImport(ImportId import, ChannelCount channel, std::uint64_t offset, const float* samples,
                    std::uint64_t count);
   /// Makes the import a track that can be loaded and played while the rest of it is written:
@@ -123,7 +129,10 @@ class TrackLibrary {
     std::string name;
     std::shared_ptr<dsp::PcmBuffer> pcm;
     TrackId track = kNoTrack;  // once opened
+    std::vector<dsp::RateConverter> converters;  // one a channel, when stored at another rate
   };
+  // Stores converted samples of `channel`, after those stored before.
+  static void storeConverted(Import& import, ChannelCount channel, const std::vector<float>& samples);
   static bool evictable(const Entry& entry) noexcept;
 
   core::ThreadPool& pool_;

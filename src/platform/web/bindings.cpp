@@ -248,8 +248,10 @@ EMSCRIPTEN_KEEPALIVE double ws_import_chunk_frames() { return kImportChunkFrames
 
 /// Reserves memory for a decoded file whose samples span [lowest, highest] (measured by the
 /// page over all of it first: they set the storage's scale); the import's id is in ws_result_number().
+/// `storedRate`: 0, or the rate to store it at, converted as it is written (a chunked decode at
+/// the file's own rate).
 EMSCRIPTEN_KEEPALIVE int ws_import_begin(const char* name, int channels, double frames, double sampleRate,
-                                         double lowest, double highest) {
+                                         double lowest, double highest, double storedRate) {
   return status(callAtBoundary("ws_import_begin", [&] {
     if (channels < 1 || !(frames >= 1.0) || frames > 9.0e15) {
       throw woodshed::core::InvalidArgument(channels < 1 ? "the file has no audio channels" : "the file has no audio");
@@ -257,7 +259,8 @@ EMSCRIPTEN_KEEPALIVE int ws_import_begin(const char* name, int channels, double 
     gResultNumber = app().library().beginImport(name ? name : "", static_cast<woodshed::ChannelCount>(channels),
                                                 static_cast<std::uint64_t>(frames), sampleRate,
                                                 woodshed::dsp::PcmBuffer::Peaks{static_cast<float>(lowest),
-                                                                                static_cast<float>(highest)});
+                                                                                static_cast<float>(highest)},
+                                                storedRate);
   }));
 }
 
