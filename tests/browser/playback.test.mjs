@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { openApp, startServer } from './harness.mjs';
 import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
+import { makeWav } from './wav.mjs';
 
 // Imports a file given as base64 through window.woodshed.importFiles; returns the track id.
 async function importBase64(page, name, base64) {
@@ -109,6 +110,58 @@ describe('playback', () => {
       await page.evaluate((trackId) => window.woodshed.unload(trackId), id);
     });
   }
+
+  // A 5.1 WAV (no channel mask: front left, front right, centre, LFE, surround left, surround
+  // right) plays as the browser would play it on stereo: each side gets its front channel, and
+  // the centre and its surround at -3 dB; the LFE is left out. A tone on each channel tells.
+  test('a 5.1 file is mixed down to stereo as the browser mixes it', async () => {
+    const tones = [300, 500, 700, 900, 1100, 1300];
+    const wav = makeWav({
+      rate: 44100, channels: 6, frames: 44100 * 3, bits: 16,
+      sample: (i, c) => Math.round(0.2 * 32767 * Math.sin((2 * Math.PI * tones[c] * i) / 44100)),
+    });
+    const id = await importBase64(page, 'surround.wav', wav.toString('base64'));
+    const result = await page.evaluate(async ([trackId, frequencies]) => {
+      const w = window.woodshed;
+      await w.load(trackId);
+      await w.setLoop(true);
+      await w.seek(0.5);
+      await w.play();
+      await new Promise((r) => setTimeout(r, 250));
+      const captured = await window.testAudio.captureWithoutGaps(0.5);
+      await w.pause();
+      // Each tone's amplitude on each side (a whole number of cycles in the half second, at any rate).
+      const amplitude = (samples, frequency) => {
+        let re = 0;
+        let im = 0;
+        for (let i = 0; i < samples.length; i++) {
+          const phase = (2 * Math.PI * frequency * i) / captured.sampleRate;
+          re += samples[i] * Math.cos(phase);
+          im += samples[i] * Math.sin(phase);
+        }
+        return (2 * Math.hypot(re, im)) / samples.length;
+      };
+      const track = (await w.tracks()).find((t) => t.id === trackId);
+      return {
+        channels: track.channels,
+        rate: captured.sampleRate,
+        left: frequencies.map((f) => amplitude(captured.channels[0], f)),
+        right: frequencies.map((f) => amplitude(captured.channels[1], f)),
+      };
+    }, [id, tones]);
+    await page.evaluate((trackId) => window.woodshed.remove(trackId), id);
+    console.log(`[ measure  ] 5.1 mixed down: left ${result.left.map((a) => a.toFixed(4)).join(' ')}, right ${result.right.map((a) => a.toFixed(4)).join(' ')}`);
+    assert.equal(result.channels, 2);
+    const expected = {
+      left: [0.2, 0, 0.2 * Math.SQRT1_2, 0, 0.2 * Math.SQRT1_2, 0],
+      right: [0, 0.2, 0.2 * Math.SQRT1_2, 0, 0, 0.2 * Math.SQRT1_2],
+    };
+    for (const side of ['left', 'right']) {
+      result[side].forEach((a, k) => {
+        assert.ok(Math.abs(a - expected[side][k]) < 0.004, `${side} ${tones[k]} Hz: ${a.toFixed(4)}, expected ${expected[side][k].toFixed(4)}`);
+      });
+    }
+  });
 
   test('seeking is sample-accurate and heard within 100 ms', async () => {
     const file = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 20, name: 'seek.wav' });
