@@ -40,6 +40,7 @@ test('a 20-minute track plays before it is all decoded; 31 minutes is refused cl
     const decoding = (await w.tracks()).find((t) => t.id === song).decoding;
     await w.load(song);
     await w.play();
+    await new Promise((r) => setTimeout(r, 300));  // past the output's latency and the fade-in
     const captured = await w.captureOutput(0.5);
     return { decoding, decoder: w.test.lastDecoder(), captured };
   }, id);
