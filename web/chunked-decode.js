@@ -1,5 +1,6 @@
-// MP3 and FLAC decoded chunk by chunk with WebCodecs' AudioDecoder, frame by frame as the page
-// finds them (mp3-frames.js, flac-frames.js): no whole-song float copy is made, and the samples
+// MP3, FLAC, Ogg Opus and AAC in MP4/M4A decoded chunk by chunk with WebCodecs' AudioDecoder,
+// frame by frame as the page finds them (mp3-frames.js, flac-frames.js, ogg-opus-packets.js,
+// mp4-aac-samples.js): no whole-song float copy is made, and the samples
 // go on into the engine as they come. It is taken only where it gives what decodeAudioData
 // would: the browser has AudioDecoder and the codec, the file is mono or stereo, and its frames
 // were all found. The decoder gives the file's own rate; one that is not the output's is
@@ -9,6 +10,8 @@
 
 import { flacFrames } from './flac-frames.js';
 import { mp3Frames } from './mp3-frames.js';
+import { mp4AacSamples } from './mp4-aac-samples.js';
+import { oggOpusPackets } from './ogg-opus-packets.js';
 
 /** The MP3 decoder's own delay, in samples, which gapless players trim with the encoder's. */
 const MP3_DECODER_DELAY = 529;
@@ -48,6 +51,8 @@ export function chunkedDecoding(bytes, kind, outputRate) {
   try {
     if (kind === 'FLAC') plan = flacPlan(flacFrames(bytes));
     else if (kind === 'MP3 or AAC') plan = mp3Plan(mp3Frames(bytes));
+    else if (kind === 'Ogg') plan = opusPlan(oggOpusPackets(bytes));
+    else if (kind === 'MP4/M4A') plan = aacPlan(mp4AacSamples(bytes));
   } catch {
     return null;  // not what it looked like, truncated or damaged: decodeAudioData says why
   }
@@ -92,6 +97,37 @@ function mp3Plan(mp3) {
   };
 }
 
+function opusPlan(opus) {
+  // Mapping family 0 is mono or stereo, 1 up to 8 channels in Vorbis order; an output gain other
+  // than 0 dB is applied by some decoders and not others: both go to decodeAudioData.
+  if (opus.mappingFamily > 1 || opus.outputGain !== 0) return null;
+  return {
+    codec: 'opus',
+    channels: opus.channels,
+    sampleRate: opus.rate,
+    frames: opus.totalSamples,
+    chunks: opus.frames,
+    // Chromium's Opus decoder drops the pre-skip itself, read from the OpusHead it is given (the
+    // parity test in tests/browser/import.test.mjs measures the start against decodeAudioData's).
+    skip: 0,
+    peaks: { lowest: -LOSSY_HEADROOM, highest: LOSSY_HEADROOM },
+    config: { codec: 'opus', sampleRate: opus.rate, numberOfChannels: opus.channels, description: opus.description },
+  };
+}
+
+function aacPlan(aac) {
+  return {
+    codec: 'aac',
+    channels: aac.channels,
+    sampleRate: aac.rate,
+    frames: aac.totalSamples,
+    chunks: aac.frames,
+    skip: aac.skip,
+    peaks: { lowest: -LOSSY_HEADROOM, highest: LOSSY_HEADROOM },
+    config: { codec: aac.codec, sampleRate: aac.rate, numberOfChannels: aac.channels, description: aac.description },
+  };
+}
+
 // Feeds every frame to an AudioDecoder and hands what it decodes to
 // write(channelSamples[], frameOffset, count), dropping the first `skip` samples and anything
 // past `frames`. Resolves when all is written; rejects on a decoder error or a cancel.
@@ -105,6 +141,9 @@ async function decodeAll(bytes, plan, write, isCancelled, between) {
   const decoder = new AudioDecoder({
     output: (data) => {
       try {
+        // A stream that decodes to another rate than its header's (AAC's implicit SBR) is not
+        // what the plan said: it fails here, before the song plays, and goes to decodeAudioData.
+        if (data.sampleRate !== plan.sampleRate) throw new Error(`the decoder gave ${data.sampleRate} Hz, not ${plan.sampleRate}`);
         const count = data.numberOfFrames;
         for (let c = 0; c < plan.channels; c++) {
           if (planes[c].length < count) planes[c] = new Float32Array(count);
@@ -139,7 +178,7 @@ async function decodeAll(bytes, plan, write, isCancelled, between) {
       if (isCancelled()) throw new Error('cancelled');
       if (between) await between();
       decoder.decode(new EncodedAudioChunk({
-        type: 'key', timestamp: Math.round(timestamp * microsPerSample), data: source.subarray(chunk.offset, chunk.offset + chunk.size),
+        type: 'key', timestamp: Math.round(timestamp * microsPerSample), data: chunk.data ?? source.subarray(chunk.offset, chunk.offset + chunk.size),
       }));
       timestamp += chunk.samples;
       while (decoder.decodeQueueSize > MAX_QUEUED_FRAMES && !failure) await waitForOutput();

@@ -34,9 +34,17 @@ describe('chunked decoding', () => {
     await server?.stop();
   });
 
-  for (const format of ['flac16', 'flac', 'mp3']) {
+  // Opus is always 48 kHz; the others are made at the output's rate. Each is compared at its own.
+  for (const { format, kind, codec, ext } of [
+    { format: 'flac16', kind: 'FLAC', codec: 'flac', ext: 'flac' },
+    { format: 'flac', kind: 'FLAC', codec: 'flac', ext: 'flac' },
+    { format: 'mp3', kind: 'MP3 or AAC', codec: 'mp3', ext: 'mp3' },
+    { format: 'opus', kind: 'Ogg', codec: 'opus', ext: 'opus' },
+    { format: 'aac', kind: 'MP4/M4A', codec: 'aac', ext: 'm4a' },
+  ]) {
     test(`${format}: frame by frame, the samples decodeAudioData gives, within -90 dB after alignment`, async () => {
-      const file = makeAudio({ format, rate, channels: 2, seconds: 6, name: `chunked-${format}.${format === 'mp3' ? 'mp3' : 'flac'}` });
+      const fileRate = format === 'opus' ? 48000 : rate;
+      const file = makeAudio({ format, rate: fileRate, channels: 2, seconds: 6, name: `chunked-${format}.${ext}` });
       const result = await page.evaluate(async ([b, outputRate, kind]) => {
         const { chunkedDecoding, decoderSupports } = await import('./chunked-decode.js');
         const bytes = window.testAudio.fromBase64(b);
@@ -45,7 +53,7 @@ describe('chunked decoding', () => {
         if (!(await decoderSupports(plan))) return { plan: 'unsupported' };
         const channels = Array.from({ length: plan.channels }, () => new Float32Array(plan.frames));
         await plan.decode((planes, offset, count) => planes.forEach((p, c) => channels[c].set(p.subarray(0, count), offset)), () => false);
-        const context = new OfflineAudioContext(2, 1, outputRate);
+        const context = new OfflineAudioContext(2, 1, plan.sampleRate);
         const reference = await context.decodeAudioData(bytes.slice().buffer);
         // The lag where they agree best, within 3000 samples either way (an encoder delay).
         const ref = reference.getChannelData(0);
@@ -68,12 +76,12 @@ describe('chunked decoding', () => {
           }
         }
         return { plan: plan.codec, frames: plan.frames, referenceFrames: reference.length, lag: best.lag, worstDb: 20 * Math.log10(worst / peak), compared };
-      }, [base64Of(file), rate, format === 'mp3' ? 'MP3 or AAC' : 'FLAC']);
-      assert.ok(result.plan === 'flac' || result.plan === 'mp3', `the chunked path took it: ${result.plan}`);
+      }, [base64Of(file), rate, kind]);
+      assert.equal(result.plan, codec, 'the chunked path took it');
       console.log(`[ measure  ] ${format}: ${result.frames} frames chunked, ${result.referenceFrames} from decodeAudioData; `
         + `aligned at a lag of ${result.lag} samples; worst difference ${result.worstDb.toFixed(1)} dB`);
       assert.ok(result.worstDb < -90, `worst difference ${result.worstDb} dB`);
-      assert.ok(result.compared > 2 * 5.9 * rate, 'nearly all of it compared');
+      assert.ok(result.compared > 2 * 5.9 * fileRate, 'nearly all of it compared');
       assert.equal(result.frames, result.referenceFrames, 'the same length');
       assert.equal(result.lag, 0, 'the same start: the encoder delay is trimmed as decodeAudioData trims it');
     });
@@ -139,11 +147,17 @@ describe('chunked decoding', () => {
     assert.ok(Math.abs(result.duration - 30) < 0.01, 'the song keeps its length');
   });
 
-  test('a truncated FLAC leaves the chunked path and imports as it did before it', async () => {
-    const file = makeAudio({ format: 'flac', rate, channels: 2, seconds: 4, name: 'truncated.flac' });
+  // `kind`: what the file's first bytes look like, as the message names it.
+  for (const { format, ext, label, kind } of [
+    { format: 'flac', ext: 'flac', label: 'FLAC', kind: 'FLAC' },
+    { format: 'opus', ext: 'opus', label: 'Opus', kind: 'Ogg' },
+    { format: 'aac', ext: 'm4a', label: 'M4A', kind: 'MP4/M4A' },
+  ]) test(`a truncated ${label} leaves the chunked path and imports as it did before it`, async () => {
+    const name = `truncated.${ext}`;
+    const file = makeAudio({ format, rate: format === 'opus' ? 48000 : rate, channels: 2, seconds: 4, name });
     const whole = readFileSync(file);
     const cut = whole.subarray(0, Math.floor(whole.length * 0.6));
-    const result = await page.evaluate(async ([b, outputRate]) => {
+    const result = await page.evaluate(async ([b, outputRate, name]) => {
       const w = window.woodshed;
       const bytes = window.testAudio.fromBase64(b);
       let browser;
@@ -154,7 +168,7 @@ describe('chunked decoding', () => {
         browser = { error: true };
       }
       try {
-        const [id] = await w.importFiles([{ name: 'truncated.flac', bytes }]);
+        const [id] = await w.importFiles([{ name, bytes }]);
         await w.saved(id);
         const track = (await w.tracks()).find((t) => t.id === id);
         await w.remove(id);
@@ -162,10 +176,11 @@ describe('chunked decoding', () => {
       } catch (error) {
         return { browser, decoder: w.test.lastDecoder(), imported: { error: error.message } };
       }
-    }, [Buffer.from(cut).toString('base64'), rate]);
+    }, [Buffer.from(cut).toString('base64'), rate, name]);
     assert.equal(result.decoder, 'browser');
+    console.log(`[ measure  ] a truncated ${label}: ${JSON.stringify(result.imported)}`);
     if (result.browser.error) {
-      assert.match(result.imported.error, /^truncated\.flac: it looks like FLAC but could not be decoded: it may be truncated or damaged/);
+      assert.match(result.imported.error, new RegExp(`^truncated\\.${ext}: it looks like ${kind} but could not be decoded: it may be truncated or damaged`));
     } else {
       assert.ok(Math.abs(result.imported.seconds - result.browser.frames / rate) < 1e-6, JSON.stringify(result));
     }
