@@ -1,20 +1,24 @@
-// MP3, FLAC, Ogg Opus and AAC in MP4/M4A decoded chunk by chunk with WebCodecs' AudioDecoder,
-// frame by frame as the page finds them (mp3-frames.js, flac-frames.js, ogg-opus-packets.js,
-// mp4-aac-samples.js): no whole-song float copy is made, and the samples
-// go on into the engine as they come. It is taken only where it gives what decodeAudioData
-// would: the browser has AudioDecoder and the codec, the file is mono or stereo, and its frames
-// were all found. The decoder gives the file's own rate; one that is not the output's is
-// converted by the engine as it is stored (dsp::RateConverter), where the ratio of the rates
-// allows (MAX_CONVERSION_PHASES). Anything else returns null and goes to decodeAudioData, so
-// every message about a bad file stays the one it was. See docs/design/import.md.
+// Songs chunk by chunk into the engine: a PCM WAV read by the page (wav-pcm.js), and MP3, FLAC,
+// Ogg Opus and AAC in MP4/M4A decoded with WebCodecs' AudioDecoder frame by frame as the page
+// finds them (mp3-frames.js, flac-frames.js, ogg-opus-packets.js, mp4-aac-samples.js). No
+// whole-song float copy is made; the samples go on into the engine as they come. It is taken
+// only where it gives what decodeAudioData would: the browser has AudioDecoder and the codec,
+// the file is mono or stereo, and its frames were all found. The file's own rate, if it is not
+// the output's, is converted by the engine as it is stored (dsp::RateConverter), where the
+// ratio of the rates allows (MAX_CONVERSION_PHASES). Anything else returns null and goes to
+// decodeAudioData, so every message about a bad file stays the one it was. See
+// docs/design/import.md.
 
 import { flacFrames } from './flac-frames.js';
 import { mp3Frames } from './mp3-frames.js';
 import { mp4AacSamples } from './mp4-aac-samples.js';
 import { oggOpusPackets } from './ogg-opus-packets.js';
+import { pcmWav } from './wav-pcm.js';
 
 /** The MP3 decoder's own delay, in samples, which gapless players trim with the encoder's. */
 const MP3_DECODER_DELAY = 529;
+/** Frames of a PCM WAV read at a time: about 0.4 s at 44.1 kHz, between two yields to the page. */
+const PCM_CHUNK_FRAMES = 16384;
 /** Limit: frames handed to the decoder and not yet decoded. */
 const MAX_QUEUED_FRAMES = 32;
 /**
@@ -46,6 +50,11 @@ function convertible(from, to) {
  * `kind` is what the file's first bytes look like ('MP3 or AAC', 'FLAC', ...).
  */
 export function chunkedDecoding(bytes, kind, outputRate) {
+  if (kind === 'WAV') {
+    const plan = wavPlan(pcmWav(bytes));
+    if (!plan || !convertible(plan.sampleRate, outputRate)) return null;
+    return { ...plan, decode: (write, isCancelled, between = null) => readAll(plan, write, isCancelled, between) };
+  }
   if (typeof AudioDecoder === 'undefined' || typeof EncodedAudioChunk === 'undefined') return null;
   let plan = null;
   try {
@@ -62,11 +71,34 @@ export function chunkedDecoding(bytes, kind, outputRate) {
 
 /** Whether this browser's AudioDecoder takes the plan's codec (asked once per configuration). */
 export async function decoderSupports(plan) {
+  if (plan.codec === 'pcm') return true;  // read by the page
   try {
     return (await AudioDecoder.isConfigSupported(plan.config)).supported === true;
   } catch {
     return false;
   }
+}
+
+// A PCM WAV (wav-pcm.js) needs no decoder: its samples are read chunk by chunk. Integers never
+// exceed full scale; floats may, so their peaks are found first (one pass over the samples).
+function wavPlan(pcm) {
+  if (!pcm) return null;
+  let peaks = { lowest: -1, highest: 1 };
+  if (pcm.float) {
+    peaks = { lowest: 0, highest: 0 };
+    const block = new Float32Array(PCM_CHUNK_FRAMES);
+    for (let channel = 0; channel < pcm.channels; channel++) {
+      for (let offset = 0; offset < pcm.frames; offset += block.length) {
+        const count = Math.min(block.length, pcm.frames - offset);
+        pcm.fill(channel, offset, count, block);
+        for (let i = 0; i < count; i++) {
+          if (block[i] < peaks.lowest) peaks.lowest = block[i];
+          else if (block[i] > peaks.highest) peaks.highest = block[i];
+        }
+      }
+    }
+  }
+  return { codec: 'pcm', channels: pcm.channels, sampleRate: pcm.sampleRate, frames: pcm.frames, peaks, config: null, source: pcm };
 }
 
 function flacPlan(flac) {
@@ -126,6 +158,24 @@ function aacPlan(aac) {
     peaks: { lowest: -LOSSY_HEADROOM, highest: LOSSY_HEADROOM },
     config: { codec: aac.codec, sampleRate: aac.rate, numberOfChannels: aac.channels, description: aac.description },
   };
+}
+
+// Reads a PCM WAV's samples chunk by chunk and hands them to write(channelSamples[], frameOffset,
+// count), as decodeAll does with what a decoder gives; yields to the page after each chunk.
+async function readAll(plan, write, isCancelled, between) {
+  const planes = Array.from({ length: plan.channels }, () => new Float32Array(PCM_CHUNK_FRAMES));
+  for (let offset = 0; offset < plan.frames; offset += PCM_CHUNK_FRAMES) {
+    if (isCancelled()) throw new Error('cancelled');
+    if (between) await between();
+    const count = Math.min(PCM_CHUNK_FRAMES, plan.frames - offset);
+    planes.forEach((plane, channel) => plan.source.fill(channel, offset, count, plane));
+    write(planes.map((plane) => plane.subarray(0, count)), offset, count);
+    await yieldToPage();
+  }
+}
+
+function yieldToPage() {
+  return globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 // Feeds every frame to an AudioDecoder and hands what it decodes to

@@ -10,7 +10,7 @@
 import { CancelledError, contentHash } from './library.js';
 import { callEntry } from './engine-bridge.js';
 import { chunkedDecoding, decoderSupports } from './chunked-decode.js';
-import { pcmWav, readWavHeader } from './wav-pcm.js';
+import { readWavHeader } from './wav-pcm.js';
 
 /** Limit: files waiting behind the one being imported. */
 export const MAX_WAITING_IMPORTS = 8;
@@ -112,8 +112,9 @@ export class ImportQueue {
   #saves = new Set();  // saves running in the background
   #loading = new Map();  // engine track id -> the rest of its decode (a playable song still arriving)
   /**
-   * Who decoded the last file: 'page' (a PCM WAV, web/wav-pcm.js), 'chunked' (an MP3 or FLAC,
-   * web/chunked-decode.js) or 'browser' (decodeAudioData, whole).
+   * Who decoded the last file: 'page' (a PCM WAV, web/wav-pcm.js), 'chunked' (an MP3, FLAC,
+   * Opus or AAC, web/chunked-decode.js) or 'browser' (decodeAudioData, whole). Both of the
+   * first two go into the engine chunk by chunk, playable before all of it has arrived.
    */
   lastDecoder = null;
 
@@ -223,15 +224,14 @@ export class ImportQueue {
     const problem = readWavHeader(bytes)?.problem;
     if (problem) throw new Error(problem);
     this.#report(job, STAGE.decoding, -1);
-    // A PCM WAV at the output's rate is read here, an MP3 or FLAC decoded chunk by chunk
-    // (chunked-decode.js; the engine converts another rate as it stores it); anything else the
-    // browser decodes whole. Off the main thread, while the content is hashed.
+    // A PCM WAV is read, an MP3, FLAC, Opus or AAC decoded, chunk by chunk into the engine
+    // while the content is hashed (chunked-decode.js; the engine converts another rate as it
+    // stores it); anything else the browser decodes whole, off the main thread.
     const rate = (await this.#output.ensureContext()).sampleRate;
-    const pcm = pcmWav(bytes, rate);
-    let chunked = pcm ? null : chunkedDecoding(bytes, sniff(bytes), rate);
+    let chunked = chunkedDecoding(bytes, sniff(bytes), rate);
     if (chunked && !(await decoderSupports(chunked))) chunked = null;
-    this.lastDecoder = pcm ? 'page' : chunked ? 'chunked' : 'browser';
-    const decoding = pcm || chunked ? null : this.#decode(bytes.slice(0));
+    this.lastDecoder = chunked?.codec === 'pcm' ? 'page' : chunked ? 'chunked' : 'browser';
+    const decoding = chunked ? null : this.#decode(bytes.slice(0));
     decoding?.catch(() => {});  // not awaited when the song is in the library already
     let abandoned = false;  // the chunked decode stops at its next frame
     const chunkedStore = chunked ? this.#storeChunked(job, chunked, () => abandoned, rate) : null;
@@ -268,7 +268,7 @@ export class ImportQueue {
       if (!source) this.lastDecoder = 'browser';  // the decoder refused a frame: the browser says why
     }
     if (!source) {
-      source = pcm ?? audioSource(await this.#toStereoAtMost(await (decoding ?? this.#decode(bytes.slice(0)))));
+      source = audioSource(await this.#toStereoAtMost(await (decoding ?? this.#decode(bytes.slice(0)))));
       this.#check(job);
       await this.#store(job, source);
     }
@@ -396,8 +396,8 @@ export class ImportQueue {
     job.trackId = this.#module._ws_result_number();
   }
 
-  // Decodes an MP3 or FLAC chunk by chunk straight into the engine, while the content is
-  // hashed. Returns two promises:
+  // Reads or decodes a song chunk by chunk straight into the engine (a plan from
+  // chunked-decode.js), while the content is hashed. Returns two promises:
   // - playable: what is stored ({channels, frames, sampleRate}) once the song can play, that
   //   is once PLAYABLE_AFTER_SECONDS are in the engine and #run has called job.openIfReady()
   //   (the content is hashed and the song is new); or null when the decoder failed before then

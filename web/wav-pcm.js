@@ -1,9 +1,10 @@
 // WAV files read by the page itself. The header is checked before anything is decoded (a
 // truncated file, a header claiming 4 GB, no channels or a rate of 0 get their own messages),
-// and a plain PCM WAV (16-, 24- or 32-bit integers, or 32-bit floats; mono or stereo) at the
-// output's rate is turned into samples here, chunk by chunk, without the browser's decoder: no
-// whole-song float copy is ever made. The samples are the ones decodeAudioData gives (an
-// integer over 2^(bits-1), a float as it is). Other WAVs go to the browser's decoder.
+// and a plain PCM WAV (16-, 24- or 32-bit integers, or 32-bit floats; mono or stereo) is turned
+// into samples here, chunk by chunk, without the browser's decoder (web/chunked-decode.js feeds
+// them to the engine, which converts another rate than the output's): no whole-song float copy
+// is ever made. The samples are the ones decodeAudioData gives (an integer over 2^(bits-1), a
+// float as it is). Other WAVs go to the browser's decoder.
 
 const WAVE_FORMAT_PCM = 1;
 const WAVE_FORMAT_IEEE_FLOAT = 3;
@@ -52,18 +53,18 @@ export function readWavHeader(buffer) {
 }
 
 /**
- * A PCM WAV at `outputRate` as a source of samples: {channels, frames, sampleRate,
- * fill(channel, offset, count, out)}, or null when the page does not read this file itself
- * (not a WAV, a damaged one, another codec or rate, more than two channels).
+ * A PCM WAV as a source of samples: {channels, frames, sampleRate, float (its samples may
+ * exceed full scale), fill(channel, offset, count, out)}, or null when the page does not read
+ * this file itself (not a WAV, a damaged one, another codec, more than two channels).
  */
-export function pcmWav(buffer, outputRate) {
+export function pcmWav(buffer) {
   const header = readWavHeader(buffer);
   if (!header || header.problem) return null;
   const { format, dataOffset, dataBytes } = header;
   const { tag, channels, rate, blockAlign, bits } = format;
   const integer = tag === WAVE_FORMAT_PCM && (bits === 16 || bits === 24 || bits === 32);
   const float = tag === WAVE_FORMAT_IEEE_FLOAT && bits === 32;
-  if (!(integer || float) || channels > 2 || rate !== outputRate || blockAlign !== channels * (bits / 8)) return null;
+  if (!(integer || float) || channels > 2 || blockAlign !== channels * (bits / 8)) return null;
   const frames = Math.floor(dataBytes / blockAlign);
   if (frames === 0) return null;
   const view = new DataView(buffer, dataOffset, frames * blockAlign);
@@ -73,6 +74,7 @@ export function pcmWav(buffer, outputRate) {
     channels,
     frames,
     sampleRate: rate,
+    float,
     /** Writes `count` samples of `channel` from frame `offset` into `out` (a Float32Array). */
     fill(channel, offset, count, out) {
       let at = (offset * channels + channel) * step;

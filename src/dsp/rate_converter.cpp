@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <numbers>
 #include <numeric>
 #include <string>
@@ -62,7 +63,7 @@ RateConverter::RateConverter(SampleRate from, SampleRate to, std::uint64_t input
   const double cutoff = kCutoff * lower / from;
   half_ = static_cast<std::int64_t>(std::ceil(kZeroCrossings * from / lower));
   taps_ = (2 * half_ + 3) / 4 * 4;
-  kernels_.assign(static_cast<std::size_t>(phases_ * taps_), 0.0f);
+  auto kernels = std::make_shared<std::vector<float>>(static_cast<std::size_t>(phases_ * taps_), 0.0f);
   std::vector<double> kernel(static_cast<std::size_t>(taps_));
   for (std::int64_t p = 0; p < phases_; ++p) {
     double sum = 0.0;
@@ -75,9 +76,10 @@ RateConverter::RateConverter(SampleRate from, SampleRate to, std::uint64_t input
       sum += kernel[static_cast<std::size_t>(t)];
     }
     for (std::int64_t t = 0; t < 2 * half_; ++t) {
-      kernels_[static_cast<std::size_t>(p * taps_ + t)] = static_cast<float>(kernel[static_cast<std::size_t>(t)] / sum);
+      (*kernels)[static_cast<std::size_t>(p * taps_ + t)] = static_cast<float>(kernel[static_cast<std::size_t>(t)] / sum);
     }
   }
+  kernels_ = std::move(kernels);
 }
 
 float RateConverter::at(std::int64_t input) const noexcept {
@@ -89,7 +91,7 @@ double RateConverter::peakGain() const noexcept {
   double most = 0.0;
   for (std::int64_t p = 0; p < phases_; ++p) {
     double sum = 0.0;
-    for (std::int64_t t = 0; t < taps_; ++t) sum += std::fabs(kernels_[static_cast<std::size_t>(p * taps_ + t)]);
+    for (std::int64_t t = 0; t < taps_; ++t) sum += std::fabs((*kernels_)[static_cast<std::size_t>(p * taps_ + t)]);
     most = std::max(most, sum);
   }
   return most;
@@ -107,28 +109,27 @@ void RateConverter::push(const float* samples, std::size_t count, std::vector<fl
 void RateConverter::finish(std::vector<float>& out) { emit(out, true); }
 
 void RateConverter::emit(std::vector<float>& out, bool final) {
-  std::vector<float> gathered;
   const auto lastInput = static_cast<std::int64_t>(inputFrames_) - 1;
   while (static_cast<std::uint64_t>(next_) < total_) {
     const std::int64_t position = next_ * step_;
     const std::int64_t n = position / phases_;
-    const float* kernel = kernels_.data() + (position % phases_) * taps_;
+    const float* kernel = kernels_->data() + (position % phases_) * taps_;
     const std::int64_t first = n - half_ + 1;
     // Every input sample a tap weighs must be here (those past the end are silence).
     if (!final && std::min(n + half_, lastInput) >= received_) break;
     if (first >= base_ && first + taps_ <= received_) {
       out.push_back(dot(input_.data() + (first - base_), kernel, taps_));
     } else {  // at an edge: the same sum over samples gathered one by one
-      gathered.resize(static_cast<std::size_t>(taps_));
-      for (std::int64_t t = 0; t < taps_; ++t) gathered[static_cast<std::size_t>(t)] = at(first + t);
-      out.push_back(dot(gathered.data(), kernel, taps_));
+      gathered_.resize(static_cast<std::size_t>(taps_));
+      for (std::int64_t t = 0; t < taps_; ++t) gathered_[static_cast<std::size_t>(t)] = at(first + t);
+      out.push_back(dot(gathered_.data(), kernel, taps_));
     }
     ++next_;
   }
   // Input no later output reads goes, a block at a time.
   const std::int64_t keepFrom = (next_ * step_) / phases_ - half_ + 1;
   if (keepFrom - base_ >= 65536) {
-    input_.erase(input_.begin(), input_.begin() + (keepFrom - base_));
+    input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(keepFrom - base_));
     base_ = keepFrom;
   }
 }

@@ -1,7 +1,9 @@
 #include "woodshed/engine/track_library.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 #include "woodshed/core/error.h"
@@ -33,7 +35,8 @@ TrackLibrary::ImportId TrackLibrary::beginImport(std::string name, ChannelCount 
   const double seconds = static_cast<double>(frames) / sampleRate;
   std::vector<dsp::RateConverter> converters;
   if (storedRate > 0.0 && storedRate != sampleRate && seconds <= kMaxTrackMinutes * 60.0 && channels <= dsp::PcmBuffer::kMaxChannels) {
-    for (ChannelCount c = 0; c < channels; ++c) converters.emplace_back(sampleRate, storedRate, frames);
+    converters.emplace_back(sampleRate, storedRate, frames);
+    converters.resize(channels, converters.front());  // copies share the kernel table
     const auto widen = static_cast<float>(converters.front().peakGain());
     peaks = {peaks.lowest * widen, peaks.highest * widen};
     frames = converters.front().outputFrames();
@@ -79,7 +82,7 @@ TrackLibrary::ImportId TrackLibrary::beginImport(std::string name, ChannelCount 
   auto pcm = std::make_shared<dsp::PcmBuffer>(channels, frames, sampleRate, budget_, peaks);
   pcm->publishWrites();  // in case it plays before it is all written (openImport)
   const ImportId id = nextImportId_++;
-  imports_.emplace(id, Import{std::move(name), std::move(pcm), kNoTrack, std::move(converters)});
+  imports_.emplace(id, Import{std::move(name), std::move(pcm), kNoTrack, std::move(converters), {}});
   return id;
 }
 
@@ -102,8 +105,11 @@ void TrackLibrary::writeImport(ImportId import, ChannelCount channel, std::uint6
     if (channel >= found->second.converters.size()) throw core::InvalidArgument("audio written outside the track's buffer");
     dsp::RateConverter& converter = found->second.converters[channel];
     if (offset != converter.consumed()) throw core::InvalidArgument("audio converted to another rate must be written in order");
-    std::vector<float> converted;
-    converter.push(samples, count, converted);
+    std::vector<float>& converted = found->second.converted;
+    converted.clear();  // its capacity stays: no allocation per chunk once it has grown
+    // A count beyond size_t (wasm32) is clamped to a count push() refuses: more than was set up.
+    const auto countHere = static_cast<std::size_t>(std::min<std::uint64_t>(count, std::numeric_limits<std::size_t>::max()));
+    converter.push(samples, countHere, converted);
     storeConverted(found->second, channel, converted);
   } else {
     pcm.write(channel, offset, samples, count);

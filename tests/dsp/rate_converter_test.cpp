@@ -87,6 +87,29 @@ TEST(RateConverter, ChunksOfAnySizeGiveTheSameSamplesAsTheWhole) {
   }
 }
 
+// A song's channels: one converter copied per channel (sharing its kernel table) converts each
+// channel as a converter of its own would, whichever is fed first and in whatever chunks.
+TEST(RateConverter, CopiesConvertEachChannelAsAConverterOfItsOwn) {
+  std::mt19937 random(11);
+  std::uniform_real_distribution<float> noise(-1.0f, 1.0f);
+  std::vector<float> left(30000), right(30000);
+  for (float& x : left) x = noise(random);
+  for (float& x : right) x = noise(random);
+  const RateConverter first(44100.0, 48000.0, left.size());
+  std::vector<RateConverter> channels(2, first);
+  std::vector<float> outLeft, outRight;
+  for (std::size_t at = 0; at < left.size(); at += 7000) {
+    const std::size_t n = std::min<std::size_t>(7000, left.size() - at);
+    channels[1].push(right.data() + at, n, outRight);
+    channels[0].push(left.data() + at, n, outLeft);
+  }
+  channels[0].finish(outLeft);
+  channels[1].finish(outRight);
+  EXPECT_TRUE(outLeft == convertWhole(left, 44100.0, 48000.0));
+  EXPECT_TRUE(outRight == convertWhole(right, 44100.0, 48000.0));
+  EXPECT_EQ(channels[1].peakGain(), first.peakGain());
+}
+
 TEST(RateConverter, TakesWholeRatesWhoseRatioItCanTabulateAndSaysWhyNot) {
   EXPECT_TRUE(RateConverter::supports(44100.0, 48000.0));
   EXPECT_TRUE(RateConverter::supports(8000.0, 44100.0));

@@ -11,10 +11,12 @@
 // normalised to unity gain at DC. The signal is silence before its first sample and after its
 // last. The output is floor(frames * to / from) samples long, as long as Chromium's
 // decodeAudioData makes it. Fed in chunks of any size, the output is the same, sample for
-// sample, as fed whole.
+// sample, as fed whole. A copy shares the (immutable) kernel table and carries on from the
+// same point: the converters of a song's channels are one converter, built once, copied.
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "woodshed/core/types.h"
@@ -66,13 +68,15 @@ class RateConverter {
   std::int64_t step_ = 1;      // M
   std::int64_t half_ = 1;      // taps before and after the position, in input samples
   std::int64_t taps_ = 2;      // 2 * half_, rounded up to a multiple of 4
-  std::vector<float> kernels_; // phases_ rows of taps_ taps; tap t reads x[n - half_ + 1 + t]
+  // phases_ rows of taps_ taps; tap t reads x[n - half_ + 1 + t]. Shared by copies.
+  std::shared_ptr<const std::vector<float>> kernels_;
   std::uint64_t inputFrames_ = 0;
   std::uint64_t total_ = 0;
   std::vector<float> input_;   // input samples from base_ on
   std::int64_t base_ = 0;
   std::int64_t received_ = 0;
   std::int64_t next_ = 0;      // the next output sample
+  std::vector<float> gathered_;  // the taps' input at an edge
 };
 
 }  // namespace woodshed::dsp

@@ -130,6 +130,7 @@ class TrackLibrary {
     std::shared_ptr<dsp::PcmBuffer> pcm;
     TrackId track = kNoTrack;  // once opened
     std::vector<dsp::RateConverter> converters;  // one a channel, when stored at another rate
+    std::vector<float> converted;                // what a write converted, before it is stored
   };
   // Stores converted samples of `channel`, after those stored before.
   static void storeConverted(Import& import, ChannelCount channel, const std::vector<float>& samples);
