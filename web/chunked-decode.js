@@ -174,8 +174,19 @@ async function readAll(plan, write, isCancelled, between) {
   }
 }
 
+// A task of its own behind whatever else is queued (the hash's result, the library's reads):
+// not scheduler.yield(), whose continuation goes ahead of them, nor setTimeout, which is held
+// to 4 ms once nested.
+const yieldChannel = typeof MessageChannel === 'undefined' ? null : new MessageChannel();
+const yielded = [];
+if (yieldChannel) yieldChannel.port1.onmessage = () => yielded.shift()?.();
+
 function yieldToPage() {
-  return globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0));
+  if (!yieldChannel) return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    yielded.push(resolve);
+    yieldChannel.port2.postMessage(null);
+  });
 }
 
 // Feeds every frame to an AudioDecoder and hands what it decodes to

@@ -224,6 +224,9 @@ export class ImportQueue {
     const problem = readWavHeader(bytes)?.problem;
     if (problem) throw new Error(problem);
     this.#report(job, STAGE.decoding, -1);
+    // The digest runs off the main thread: started first, it overlaps the search for the frames.
+    const hashing = job.persist ? contentHash(bytes) : null;
+    hashing?.catch(() => {});  // awaited below, unless the import fails before
     // A PCM WAV is read, an MP3, FLAC, Opus or AAC decoded, chunk by chunk into the engine
     // while the content is hashed (chunked-decode.js; the engine converts another rate as it
     // stores it); anything else the browser decodes whole, off the main thread.
@@ -243,7 +246,7 @@ export class ImportQueue {
     };
     if (job.persist) {
       try {
-        job.libraryId = await contentHash(bytes);
+        job.libraryId = await hashing;
         const known = await this.#library.get(job.libraryId);
         await this.#library.checkRoom(bytes.byteLength);  // a song that cannot be kept is refused at once
         if (known?.saveError) {

@@ -94,7 +94,7 @@ function pageAt(bytes, at) {
   const end = body + lacing.reduce((sum, value) => sum + value, 0);
   if (end > bytes.length) throw new Error('it is truncated inside an Ogg page');
   const stored = view.getUint32(22, true);
-  if (pageCrc(bytes, at, end) !== stored) throw new Error('it is damaged: an Ogg page does not check');
+  if (oggPageCrc(bytes, at, end) !== stored) throw new Error('it is damaged: an Ogg page does not check');
   return { flags: bytes[at + 5], granule, serial: view.getUint32(14, true), sequence: view.getUint32(18, true), lacing, body, end };
 }
 
@@ -125,6 +125,8 @@ function packetSamples(packet) {
     if (packet.length < 2) throw new Error('it is damaged: an Opus packet is cut short');
     count = packet[1] & 0x3f;
   }
+  // RFC 6716 3.2.5: at least one frame, and at most 120 ms of them.
+  if (count === 0 || count * tenths > 1200) throw new Error('it is damaged: an Opus packet holds no frames or more than 120 ms');
   return (count * tenths * OPUS_RATE) / 10000;
 }
 
@@ -139,7 +141,8 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-function pageCrc(bytes, from, to) {
+/** The CRC an Ogg page spanning bytes [from, to) should carry (its own CRC field read as zeros). */
+export function oggPageCrc(bytes, from, to) {
   let crc = 0;
   for (let i = from; i < to; i++) {
     const byte = i - from >= 22 && i - from < 26 ? 0 : bytes[i];
