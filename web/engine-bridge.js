@@ -20,10 +20,11 @@ const EQ_BANDS = 10;
  */
 export const LAYOUTS = {
   stats: {
-    version: 2,
+    version: 3,
     fields: ['sampleRate', 'framesRendered', 'framesPlayed', 'underruns', 'ringFillFrames', 'targetLatencyMs',
       'renderLoadAvg', 'renderLoadMax', 'heapBytesInUse', 'heapCapacity', 'threads', 'nonFiniteBlocks',
-      'volumeLimitedBlocks', 'invariantFailures', 'longLaneYields', 'longLaneYieldMs', 'memoryBudgetBytes', 'memoryUsedBytes'],
+      'volumeLimitedBlocks', 'invariantFailures', 'longLaneYields', 'longLaneYieldMs', 'memoryBudgetBytes', 'memoryUsedBytes',
+      'limiterPeakDb'],
   },
   state: {
     version: 3,

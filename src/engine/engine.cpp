@@ -454,6 +454,7 @@ bool Engine::renderBlockIfBelow(FrameCount targetFrames, EngineStatus& status) n
   for (std::size_t s = 0; s < status.sourcePeaks.size(); ++s) status.sourcePeaks[s] = player.sourcePeak(s);
   status.tapBlocksDropped = renderer_.droppedTapBlocks();
   status.limiterGainReductionDb = renderer_.chain().limiterGainReductionDb();
+  status.limiterPeak = renderer_.chain().limiterPeak();
   status.chainLatencyFrames = renderer_.chain().latencyFrames();
   status.volumeLimitedBlocks = renderer_.volumeLimitedBlocks();
   if (!rendered.wasFinite) ++status.nonFiniteBlocks;

@@ -13,6 +13,7 @@ constexpr SampleRate kLimiterSizingRate = 192000.0;
 
 void OutputChain::prepare(const dsp::ProcessSpec& spec) {
   spec_ = spec;
+  limiterPeak_ = 0.0f;
   masterGain_.prepare(spec);
   eq_.prepare(spec);
   limiter_.prepare(dsp::ProcessSpec{std::max(spec.sampleRate, kLimiterSizingRate), spec.maxBlockFrames, spec.channels});
@@ -33,6 +34,9 @@ void OutputChain::setSampleRate(SampleRate sampleRate) noexcept {
 void OutputChain::setLimiter(double ceilingDb, bool enabled) noexcept {
   limiter_.setCeilingDb(ceilingDb);
   limiter_.setEnabled(enabled);
+  const double defaultDb = dsp::SafetyClipper::kDefaultThresholdDb;
+  clipper_.setThresholdDb(enabled ? std::max(limiter_.ceilingDb(), defaultDb) : defaultDb);
+  limiterPeak_ = 0.0f;
 }
 
 void OutputChain::reset() noexcept {
@@ -45,6 +49,9 @@ bool OutputChain::process(const dsp::AudioBlock& block) noexcept {
   masterGain_.process(block);
   eq_.process(block);
   limiter_.process(block);
+  for (ChannelCount c = 0; c < block.numChannels; ++c) {
+    for (FrameCount i = 0; i < block.numFrames; ++i) limiterPeak_ = std::max(limiterPeak_, std::fabs(block.channels[c][i]));
+  }
   clipper_.process(block);
   return guardNonFinite(block);
 }

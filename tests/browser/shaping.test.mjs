@@ -94,24 +94,58 @@ describe('sound shaping and analysis', () => {
     assert.deepEqual(read.afterPanel, { type: 'triangle', frequency: 880, levelDb: -24 }, 'the panel\'s frequency is kept');
   });
 
+  // Measured where the limiter hands on (stats().limiterPeakDb, before the safety clipper and
+  // the volume), so the clipper cannot be what holds the ceiling; and at the output.
   test('the limiter holds every sample at its ceiling, whatever goes in', async () => {
+    const limiterPeakAt = (ceilingDb) => page.evaluate(async (db) => {
+      await window.woodshed.setLimiter({ ceilingDb: db, enabled: true });  // a new setting starts a new peak
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      return (await window.woodshed.stats()).limiterPeakDb;
+    }, ceilingDb);
     await page.evaluate(async () => {
       await window.woodshed.setGenerator({ type: 'square', frequency: 220, levelDb: -3 });
       await window.woodshed.setMasterGain(12);
     });
-    await settle();
-    const atDefault = await measure();
-    await page.evaluate(() => window.woodshed.setLimiter({ ceilingDb: -6, enabled: true }));
-    await settle();
-    const atMinus6 = await measure();
+    const limiter = {};
+    const output = {};
+    for (const ceilingDb of [-1, -6, -0.1]) {
+      limiter[ceilingDb] = await limiterPeakAt(ceilingDb);
+      output[ceilingDb] = (await measure()).peak;
+    }
     await page.evaluate(async () => {
       await window.woodshed.setLimiter({ ceilingDb: -1, enabled: true });
       await window.woodshed.setMasterGain(0);
     });
-    console.log(`[ measure  ] limiter peaks: ${atDefault.peak.toFixed(5)} at -1 dBFS, ${atMinus6.peak.toFixed(5)} at -6 dBFS`);
-    assert.ok(atDefault.peak <= 10 ** (-1 / 20) + 1e-6, `peak ${atDefault.peak} over -1 dBFS`);
-    assert.ok(atDefault.peak > 10 ** (-1.5 / 20), 'and it is limiting, not silent');
-    assert.ok(atMinus6.peak <= 10 ** (-6 / 20) + 1e-6, `peak ${atMinus6.peak} over -6 dBFS`);
+    console.log(`[ measure  ] a square 9 dB over full scale, out of the limiter and at the output: `
+      + Object.keys(limiter).map((db) => `${db} dBFS: ${limiter[db].toFixed(4)} dBFS, ${(20 * Math.log10(output[db])).toFixed(4)} dBFS`).join('; '));
+    for (const db of Object.keys(limiter).map(Number)) {
+      assert.ok(limiter[db] <= db + 1e-5, `the limiter let out ${limiter[db]} dBFS at a ${db} dBFS ceiling`);
+      assert.ok(limiter[db] > db - 0.5, `and it is limiting, not silent: ${limiter[db]} dBFS`);
+      assert.ok(output[db] <= 10 ** (db / 20) + 1e-6, `the output peaked at ${output[db]} at a ${db} dBFS ceiling`);
+    }
+  });
+
+  // A ceiling above the safety clipper's default (-0.5 dBFS): a tone peaking between the two
+  // comes out as it went in, not bent by the clipper.
+  test('below a -0.1 dBFS ceiling a -0.3 dBFS tone is not bent by the safety clipper', async () => {
+    const result = await page.evaluate(async () => {
+      const w = window.woodshed;
+      await w.setLimiter({ ceilingDb: -0.1, enabled: true });
+      await w.setGenerator({ type: 'sine', frequency: 441, levelDb: -0.3 });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const captured = await w.captureOutput(0.3);
+      const limiterPeakDb = (await w.stats()).limiterPeakDb;
+      await w.setGenerator(null);
+      await w.setLimiter({ ceilingDb: -1, enabled: true });
+      let peak = 0;
+      for (const x of captured.channels[0]) peak = Math.max(peak, Math.abs(x));
+      return { outputPeakDb: 20 * Math.log10(peak), limiterPeakDb };
+    });
+    console.log(`[ measure  ] a -0.3 dBFS sine under a -0.1 dBFS ceiling: ${result.limiterPeakDb.toFixed(5)} dBFS out of the limiter, `
+      + `${result.outputPeakDb.toFixed(5)} dBFS at the output`);
+    assert.ok(Math.abs(result.limiterPeakDb + 0.3) < 0.01, `the limiter let it through: ${result.limiterPeakDb}`);
+    assert.ok(Math.abs(result.outputPeakDb - result.limiterPeakDb) < 0.001,
+      `the output peaks where the limiter's output did (the clipper at -0.5 dBFS bent it to about -0.4): ${result.outputPeakDb}`);
   });
 
   test('the spectrum reads a sine on a bin at its level and frequency', async () => {

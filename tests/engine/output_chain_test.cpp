@@ -47,6 +47,45 @@ TEST(OutputChain, LeavesASignalBelowTheCeilingBitExactApartFromItsFixedDelay) {
   for (std::size_t i = 0; i < latency; ++i) ASSERT_EQ(output[i], 0.0f);
 }
 
+// A ceiling above the safety clipper's default threshold (-0.5 dBFS): noise peaking between
+// -0.5 and -0.1 dBFS, under a -0.1 dBFS ceiling, still comes out bit for bit; the clipper's
+// threshold moved up with the ceiling instead of bending those peaks. The limiter's peak is the
+// input's. At every ceiling from -24 to 0 dBFS, loud noise comes out of the limiter at most at
+// the ceiling, and of the chain at most at full scale.
+TEST(OutputChain, ACeilingAboveTheClippersDefaultIsNotBentBelowIt) {
+  OutputChain chain;
+  chain.prepare(dsp::ProcessSpec{48000.0, 128, 2});
+  chain.setLimiter(-0.1, true);
+  const float ceiling = static_cast<float>(std::pow(10.0, -0.1 / 20.0));
+  EXPECT_GE(chain.clipperThreshold(), ceiling);
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> loud(-0.985f, 0.985f);  // up to -0.13 dBFS
+  std::vector<float> input(128 * 200);
+  for (auto& s : input) s = loud(rng);
+  const float inputPeak = std::fabs(*std::max_element(input.begin(), input.end(), [](float a, float b) { return std::fabs(a) < std::fabs(b); }));
+  ASSERT_GT(inputPeak, 0.98f) << "the noise reaches above the old threshold (0.944)";
+  const FrameCount latency = chain.latencyFrames();
+  const std::vector<float> output = runChain(chain, input, 128);
+  std::size_t mismatches = 0;
+  for (std::size_t i = latency; i < output.size(); ++i) mismatches += output[i] != input[i - latency];
+  EXPECT_EQ(mismatches, 0u);
+  EXPECT_EQ(chain.limiterPeak(), inputPeak) << "everything but the look-ahead's tail came out";
+
+  std::uniform_real_distribution<float> overs(-4.0f, 4.0f);
+  for (double ceilingDb : {-24.0, -6.0, -1.0, -0.3, 0.0}) {
+    chain.setLimiter(ceilingDb, true);
+    EXPECT_EQ(chain.limiterPeak(), 0.0f) << "a new setting starts a new peak";
+    std::vector<float> hot(128 * 100);
+    for (auto& s : hot) s = overs(rng);
+    const std::vector<float> out = runChain(chain, hot, 128);
+    const float held = static_cast<float>(std::pow(10.0, ceilingDb / 20.0));
+    // Samples already in the look-ahead when the ceiling dropped are clamped there too.
+    EXPECT_LE(chain.limiterPeak(), held) << ceilingDb;
+    EXPECT_GE(chain.limiterPeak(), held * 0.9f) << ceilingDb << ": it is limiting, not silent";
+    for (float x : out) ASSERT_LE(std::fabs(x), 1.0f);
+  }
+}
+
 TEST(OutputChain, NanOrInfinityBecomesSilenceAndTheChainRecoversWithinABlock) {
   for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
                     -std::numeric_limits<float>::infinity()}) {

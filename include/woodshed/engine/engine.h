@@ -56,6 +56,7 @@ struct EngineStatus {
   std::uint32_t trainerPasses = 0; ///< passes of the loop it has heard
   std::uint64_t tapBlocksDropped = 0;  ///< blocks the analysis tap had no room for
   double limiterGainReductionDb = 0.0;
+  float limiterPeak = 0.0f;  ///< OutputChain::limiterPeak(): the loudest sample out of the limiter
   FrameCount chainLatencyFrames = 0;   ///< the output chain's fixed delay (limiter look-ahead)
   std::uint64_t volumeLimitedBlocks = 0;  ///< blocks the final stage kept within full scale
   /// The voice meters: each source's largest sample in the last block, after gain and pan.

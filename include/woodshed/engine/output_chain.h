@@ -31,13 +31,20 @@ class OutputChain {
   void setEqBand(std::size_t index, const dsp::BandParams& band) noexcept { eq_.setBand(index, band); }
   void setEqBypass(bool bypassed) noexcept { eq_.setBypass(bypassed); }
   /// A disabled limiter keeps its delay (so timing never jumps) and lets everything through;
-  /// in playback the safety clipper then keeps the output within full scale.
+  /// in playback the safety clipper then keeps the output within full scale. The clipper's
+  /// threshold follows an enabled limiter's ceiling when that is above the clipper's default
+  /// (-0.5 dBFS), so nothing the limiter lets through is bent. Starts a new limiterPeak().
   void setLimiter(double ceilingDb, bool enabled) noexcept;
 
   /// The chain's fixed delay in frames (the limiter's look-ahead).
   FrameCount latencyFrames() const noexcept { return limiter_.latencyFrames(); }
   /// Gain the limiter applies now, in dB (0 or negative).
   double limiterGainReductionDb() const noexcept { return limiter_.gainReductionDb(); }
+  /// The largest magnitude out of the limiter (before the safety clipper, the listening tools
+  /// and the volume) since its settings last changed, or prepare(): linear, 0 when silent.
+  float limiterPeak() const noexcept { return limiterPeak_; }
+  /// The safety clipper's threshold, linear.
+  float clipperThreshold() const noexcept { return static_cast<float>(clipper_.thresholdGain()); }
 
   /// Processes `block` in place. Returns false when the block held NaN or Inf after the
   /// chain: it is then silenced and the chain reset, so one bad sample never poisons later
@@ -55,6 +62,7 @@ class OutputChain {
   dsp::ParametricEq eq_;
   dsp::LookAheadLimiter limiter_;
   dsp::SafetyClipper clipper_;
+  float limiterPeak_ = 0.0f;
 };
 
 /// True when every sample in `block` is finite.

@@ -136,8 +136,9 @@ struct Stats {
   double longLaneYieldMs;    // and their total length
   double memoryBudgetBytes;  // the budget for decoded audio and jobs' working memory
   double memoryUsedBytes;    // and what is held of it
+  double limiterPeakDb;      // the loudest sample out of the limiter since it was last set (dBFS)
 };
-Block<Stats, 2> gStats;
+Block<Stats, 3> gStats;
 
 // JS reads the ring's layout from here after ws_audio_prepare (seven uint32 values).
 woodshed::core::AudioRing::Layout gLayout;
@@ -235,6 +236,7 @@ EMSCRIPTEN_KEEPALIVE int ws_stats() {
     gStats.fields.longLaneYieldMs = pool.longLaneYieldSeconds * 1000.0;
     gStats.fields.memoryBudgetBytes = static_cast<double>(a.library().budget().limitBytes());
     gStats.fields.memoryUsedBytes = static_cast<double>(a.library().budget().usedBytes());
+    gStats.fields.limiterPeakDb = 20.0 * std::log10(static_cast<double>(engine.limiterPeak));  // -Infinity when silent
     gResultText = woodshed::core::lastInvariantFailure();
   }));
 }
