@@ -64,9 +64,9 @@ async function serviceWorkerUrl() {
 // Files shared with the app wait in the service worker's quarantine until the user accepts
 // them (shared-inbox.js). Accepted files are imported like dropped ones: the first becomes
 // current only if no song is.
-async function acceptSharedFiles(inbox, library) {
+async function acceptSharedFiles(inbox) {
   const files = await inbox.take();
-  importFromUser(files, library);
+  importFromUser(files);
 }
 
 // ?open=media/<file>: a song the host publishes beside the app is imported and loaded.
@@ -209,9 +209,8 @@ async function importEach(files) {
 }
 
 // Files the user opens or drops are imported; the first one becomes current if nothing is.
-function importFromUser(files, library) {
+function importFromUser(files) {
   if (files.length === 0) return Promise.resolve();
-  library.askToPersist();  // a user gesture: the moment to ask for storage that is kept
   return importEach(files).then(async ([first]) => {
     if (first && (await api.state()).trackId === null) await api.load(first);
   }).catch((error) => toast(error.message, 'error'));
@@ -227,10 +226,10 @@ async function openLaunchedFiles(params) {
   await api.play();
 }
 
-function acceptFilesFromTheUser(library) {
+function acceptFilesFromTheUser() {
   const input = document.getElementById('file-input');
   input.addEventListener('change', () => {
-    importFromUser(Array.from(input.files), library);
+    importFromUser(Array.from(input.files));
     input.value = '';
   });
   window.addEventListener('dragover', (event) => {
@@ -239,7 +238,7 @@ function acceptFilesFromTheUser(library) {
   });
   window.addEventListener('drop', (event) => {
     event.preventDefault();
-    importFromUser(Array.from(event.dataTransfer.files), library);
+    importFromUser(Array.from(event.dataTransfer.files));
   });
 }
 
@@ -358,11 +357,11 @@ async function boot() {
     toast(`${refused} shared file(s) were not taken: at most ${globalThis.WOODSHED_CACHE_BUDGETS.sharedMaxFiles} files `
       + 'and 1 GB may wait to be imported.', 'error');
   }
-  inbox.onChange = () => offerSharedFiles(inbox, () => acceptSharedFiles(inbox, library)).catch(() => {});
+  inbox.onChange = () => offerSharedFiles(inbox, () => acceptSharedFiles(inbox)).catch(() => {});
   await inbox.onChange();  // expired shares are gone before the app says it is ready
   const published = new URLSearchParams(location.search).get('open');
   if (published) openPublishedSong(published).catch((error) => toast(error.message, 'error'));
-  acceptFilesFromTheUser(library);
+  acceptFilesFromTheUser();
   const shortcuts = installShortcuts(api, () => module._ws_wants_text_input() !== 0);
   const mediaSession = new MediaSessionBridge(api);
   api.onChange(() => { mediaSession.update().catch(() => {}); });

@@ -83,6 +83,7 @@ export class WoodshedApi {
   #output = null;
   #imports = null;
   #library = null;
+  #askedToPersist = false;
   #inbox = null;
   #session = null;
   #exporter = null;
@@ -292,6 +293,13 @@ export class WoodshedApi {
    */
   async importFiles(files) {
     await this.ready;
+    // Every import path comes here (the picker, a drop, a file opened with the app, accepted
+    // shared files, this API): the first of a visit asks the browser to keep the library when
+    // it is short of space.
+    if (!this.#askedToPersist) {
+      this.#askedToPersist = true;
+      this.#library.askToPersist();
+    }
     const results = await Promise.allSettled(this.#imports.enqueue(files));
     this.#session.imported(results.filter((r) => r.status === 'fulfilled').map((r) => r.value));
     const failed = results.find((r) => r.status === 'rejected');

@@ -70,6 +70,58 @@ describe('player conventions', () => {
     assert.equal(now.playing, true, 'and playing');
   });
 
+  // The browser is asked to keep the library on the first import of a visit, whichever way the
+  // song came in: a file opened with the app, the file picker, or the API (which accepted
+  // shared files and drops also go through). Each path in a visit of its own, counted by a
+  // wrapper around navigator.storage.persist installed before the app loads.
+  test('the first import of a visit asks for persistent storage, from any path, once', async () => {
+    const visit = await page.context().newPage();
+    try {
+      await visit.addInitScript(() => {
+        window.persistAsked = 0;
+        const persist = navigator.storage.persist?.bind(navigator.storage);
+        navigator.storage.persist = () => {
+          window.persistAsked += 1;
+          return persist ? persist() : Promise.resolve(false);
+        };
+      });
+      const file = makeAudio({ format: 'mp3', rate: 44100, channels: 2, seconds: 3, name: 'Asked.mp3' });
+      const asked = {};
+      for (const path of ['opened with the app', 'file picker', 'API']) {
+        await visit.goto(`${server.url}?test`);
+        await visit.evaluate(() => window.woodshed.ready);
+        const before = await visit.evaluate(() => window.persistAsked);
+        if (path === 'file picker') {
+          await visit.setInputFiles('#file-input', file);
+        } else {
+          await visit.evaluate(async ([b, viaLaunch]) => {
+            const bytes = Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
+            if (viaLaunch) await window.woodshed.test.launchWith([new File([bytes], 'Asked.mp3', { type: 'audio/mpeg' })]);
+            else await window.woodshed.importFiles([{ name: 'Asked.mp3', bytes }]);
+          }, [base64Of(file), path === 'opened with the app']);
+        }
+        await eventually(visit, async () => (await window.woodshed.tracks()).length > 0);
+        // A second import in the same visit does not ask again.
+        await visit.evaluate(async (b) => {
+          const bytes = Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
+          bytes[bytes.length - 1] ^= 1;
+          await window.woodshed.importFiles([{ name: 'Asked again.mp3', bytes }]);
+          await window.woodshed.saved();
+          await window.woodshed.pause();
+          for (const track of await window.woodshed.tracks()) await window.woodshed.remove(track.id);
+        }, base64Of(file));
+        asked[path] = { before, after: await visit.evaluate(() => window.persistAsked) };
+      }
+      console.log(`[ measure  ] persist() asked, per visit: ${JSON.stringify(asked)}`);
+      for (const [path, { before, after }] of Object.entries(asked)) {
+        assert.equal(before, 0, `${path}: not asked before the import`);
+        assert.equal(after, 1, `${path}: asked once`);
+      }
+    } finally {
+      await visit.close();
+    }
+  });
+
   // Another website's page that posts files to Woodshed's share target, as any site can.
   async function postFromAnotherSite(files) {
     const attacker = http.createServer((request, response) => {
