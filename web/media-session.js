@@ -7,6 +7,8 @@
 
 const ACTIONS = ['play', 'pause', 'seekbackward', 'seekforward', 'seekto', 'previoustrack', 'nexttrack', 'stop'];
 const SEEK_STEP_SECONDS = 10;
+/** The previous-track key starts the song over when it has played longer than this. */
+const RESTART_WITHIN_SECONDS = 3;
 
 // Ten seconds of 8 kHz mono 8-bit silence as a WAV (Chromium ignores media shorter than 5 s).
 function silentWavUrl() {
@@ -98,6 +100,12 @@ export class MediaSessionBridge {
         break;
       case 'seekto': await api.seek(Math.min(state.durationSeconds, Math.max(0, details.seekTime ?? 0))); break;
       case 'previoustrack':
+        // As in other players: a song playing for a while starts over; near its start, the one before.
+        if (state.positionSeconds > RESTART_WITHIN_SECONDS) {
+          await api.seek(0);
+          break;
+        }
+        // falls through
       case 'nexttrack': {
         const tracks = await api.tracks();
         const index = tracks.findIndex((t) => t.id === state.trackId);

@@ -58,6 +58,49 @@ describe('player conventions', () => {
     assert.equal((await state()).playing, false);
   });
 
+  // The previous and next keys (and the system's media controls) walk the library's list: next
+  // loads the song after the current one, keeping play or pause; previous starts a song that
+  // has played over 3 s from its beginning, and nearer its start goes to the one before. At
+  // either end of the list nothing changes.
+  test('previous and next media keys walk the library, and previous first restarts a song under way', async () => {
+    const result = await page.evaluate(async (b) => {
+      const w = window.woodshed;
+      for (const [i, name] of ['One.mp3', 'Two.mp3', 'Three.mp3'].entries()) {
+        const bytes = window.testAudio.fromBase64(b);
+        bytes[bytes.length - 1] ^= i + 1;  // a song of its own
+        await w.importFiles([{ name, bytes }]);
+      }
+      await w.saved();
+      const order = (await w.tracks()).map((t) => t.id);
+      const key = async (action) => {
+        await w.test.mediaSessionAction(action, {});
+        const s = await w.state();
+        return { at: order.indexOf(s.trackId), playing: s.playing, position: s.positionSeconds };
+      };
+      await w.load(order[1]);
+      await w.play();
+      const steps = { next: await key('nexttrack'), nextAtEnd: await key('nexttrack') };
+      steps.previousNearStart = await key('previoustrack');
+      await w.seek(10);
+      steps.previousUnderWay = await key('previoustrack');
+      steps.previousAgain = await key('previoustrack');
+      steps.previousAtStart = await key('previoustrack');
+      await w.pause();
+      steps.nextWhilePaused = await key('nexttrack');
+      return { steps, listed: order.length };
+    }, song.base64);
+    const { steps } = result;
+    assert.equal(result.listed, 3);
+    assert.deepEqual([steps.next.at, steps.next.playing], [2, true], 'next: the song after, still playing');
+    assert.equal(steps.nextAtEnd.at, 2, 'next on the last song: nothing changes');
+    assert.equal(steps.previousNearStart.at, 1, 'previous near the start: the song before');
+    assert.equal(steps.previousUnderWay.at, 1, 'previous 10 s in: the same song...');
+    assert.ok(steps.previousUnderWay.position < 1, `...from its start: ${steps.previousUnderWay.position} s`);
+    assert.equal(steps.previousAgain.at, 0, 'previous again, near the start: the song before');
+    assert.equal(steps.previousAtStart.at, 0, 'previous on the first song: nothing changes');
+    assert.deepEqual([steps.nextWhilePaused.at, steps.nextWhilePaused.playing], [1, false], 'next while paused: loaded, not playing');
+  });
+
   test('a file opened from the operating system is imported and plays', async () => {
     const id = await page.evaluate(async (b) => {
       const file = new File([window.testAudio.fromBase64(b)], 'Opened from the desktop.mp3', { type: 'audio/mpeg' });
