@@ -152,6 +152,46 @@ describe('the cache of published songs', () => {
       await server.stop();
     }
   });
+
+  // Three entries: after A, B and C, A is played again; D then evicts B, the song used longest
+  // ago, not A, the oldest one cached.
+  test('evicts the song used least recently, not the one cached first', async () => {
+    const server = await startFaultServer({ prefix: '/woodshed/' });
+    const browser = await openPage(`${server.url}?test&mediaMaxBytes=1000000&mediaMaxEntries=3`);
+    try {
+      const { page } = browser;
+      await waitForApp(page);
+      await eventually(page, async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated');
+      const cached = await page.evaluate(async () => {
+        const cache = await caches.open('woodshed-media');
+        const names = async () => (await cache.keys()).map((r) => r.url.split('/').pop()).sort();
+        // The worker records a song after serving it: wait until the cache holds what is expected.
+        const until = async (count) => {
+          for (let i = 0; i < 100 && (await cache.keys()).length !== count; i++) await new Promise((r) => setTimeout(r, 100));
+        };
+        const play = async (name) => {
+          await (await fetch(`media/${name}`)).arrayBuffer();
+          await new Promise((r) => setTimeout(r, 200));  // its use is noted beside the response
+        };
+        await play('a-20000.wav');
+        await until(1);
+        await play('b-20000.wav');
+        await until(2);
+        await play('c-20000.wav');
+        await until(3);
+        const before = await names();
+        await play('a-20000.wav');  // from the cache: A is now the song used last
+        await play('d-20000.wav');
+        for (let i = 0; i < 100 && (await names()).includes('b-20000.wav'); i++) await new Promise((r) => setTimeout(r, 100));
+        return { before, after: await names() };
+      });
+      assert.deepEqual(cached.before, ['a-20000.wav', 'b-20000.wav', 'c-20000.wav']);
+      assert.deepEqual(cached.after, ['a-20000.wav', 'c-20000.wav', 'd-20000.wav'], 'B, used longest ago, made room');
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  });
 });
 
 describe('Content-Security-Policy', () => {
