@@ -40,6 +40,8 @@ function show(id) {
 
 function explainUnsupported(reason) {
   document.getElementById('unsupported-reason').textContent = reason;
+  // The help about cross-origin isolation only where that is what is missing.
+  document.getElementById('unsupported-isolation').hidden = globalThis.crossOriginIsolated === true;
   show('unsupported');
 }
 
@@ -305,16 +307,17 @@ async function boot() {
         .catch((error) => toast(`Normalizing failed: ${error.message}`, 'error'));
     },
   };
+  // The module's start can fail before createWoodshed resolves (its code refused), which then
+  // never does: both waits below also end on a failure, so boot() rejects with its message.
   let appReady;
   let appFailed;
-  const appStarted = new Promise((resolve, reject) => {
-    appReady = resolve;
-    appFailed = (message) => reject(new Error(message));
-  });
+  const appStarted = new Promise((resolve) => { appReady = resolve; });
+  const startFailed = new Promise((resolve, reject) => { appFailed = (message) => reject(new Error(message)); });
+  startFailed.catch(() => {});  // raced below
   loadingStage('Downloading Woodshed\u2026');
   const { default: createWoodshed } = await import('./woodshed.js');
   loadingStage('Starting the audio engine and its threads\u2026');
-  const module = await createWoodshed({
+  const module = await Promise.race([startFailed, createWoodshed({
     canvas,
     host,
     lastInputTime: performance.now(),
@@ -326,11 +329,13 @@ async function boot() {
     instantiateWasm: (imports, receiveInstance) => {
       WebAssembly.instantiateStreaming(fetch('woodshed.wasm', { integrity: WASM_INTEGRITY, credentials: 'same-origin' }), imports)
         .then(({ instance, module: compiled }) => receiveInstance(instance, compiled))
-        .catch((error) => appFailed(`Woodshed's code could not be loaded safely (${error.message}).`));
+        .catch((error) => appFailed(`Woodshed's code could not be loaded safely: woodshed.wasm failed its integrity `
+          + `check or could not be downloaded (${error.message}). Reload the page; if this happens again, the files on `
+          + 'this host are damaged or incomplete.'));
       return {};
     },
-  });
-  await appStarted;
+  })]);
+  await Promise.race([startFailed, appStarted]);
   loadingStage('Opening your library\u2026');
   const output = new AudioOutput(module);
   const library = await Library.open({ describe: async (bytes) => describeAudio(await output.ensureContext(), bytes) });

@@ -35,6 +35,32 @@ describe('updates', () => {
     await server?.stop();
   });
 
+  // A first visit, on a host that sends the isolation headers itself, runs the app before any
+  // service worker exists: the page checks the wasm against the build's hash and refuses it, and
+  // the worker, whose precache checks the same hash, never activates.
+  test('a first visit refuses a tampered wasm before any service worker exists, and says so', async () => {
+    const host = await startServer({ dir: tampered });
+    const visit = await openPage(`${host.url}?test`);
+    try {
+      const { page } = visit;
+      const refused = await page.evaluate(() => window.woodshed.ready.then(() => 'started', (error) => error.message));
+      assert.match(refused, /^Woodshed's code could not be loaded safely: woodshed\.wasm failed its integrity check/);
+      assert.equal(await page.locator('#unsupported').isVisible(), true, 'the page says why');
+      assert.match(await page.locator('#unsupported-reason').innerText(), /could not be loaded safely/);
+      assert.equal(await page.locator('#unsupported-isolation').isVisible(), false, 'not the help about isolation, which is not what failed');
+      await page.waitForTimeout(3000);  // time for the worker's install to fail
+      const worker = await page.evaluate(async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        return { active: Boolean(registration?.active), waiting: Boolean(registration?.waiting) };
+      });
+      assert.deepEqual(worker, { active: false, waiting: false }, 'no worker serves the tampered build');
+    } finally {
+      visit.errors.length = 0;  // the refused wasm and the failed install log errors, as they should
+      await visit.close();
+      await host.stop();
+    }
+  });
+
   test('a tampered version fails to install, visibly, and the running one keeps working offline', async () => {
     const { page } = browser;
     const v1 = await page.evaluate(() => window.woodshed.build);

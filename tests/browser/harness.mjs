@@ -30,11 +30,12 @@ const CHROMIUM_ARGS = [
 
 /**
  * Serves the built app on a free port of 127.0.0.1 with tools/lib/serve.py.
- * @param {{plain?: boolean, testHooks?: boolean}} options plain: no cross-origin isolation headers;
- *   testHooks: false serves no test hooks, as tools/serve does
+ * @param {{plain?: boolean, testHooks?: boolean, dir?: string}} options plain: no cross-origin
+ *   isolation headers; testHooks: false serves no test hooks, as tools/serve does; dir: another
+ *   build to serve
  */
-export async function startServer({ plain = false, testHooks = true } = {}) {
-  const args = [path.join(root, 'tools/lib/serve.py'), '--dir', appDir, '--port', '0'];
+export async function startServer({ plain = false, testHooks = true, dir = appDir } = {}) {
+  const args = [path.join(root, 'tools/lib/serve.py'), '--dir', dir, '--port', '0'];
   if (testHooks) args.push('--test-hooks', testHooksFile);
   if (plain) args.push('--plain');
   const child = spawn('python3', args, { env: { ...process.env, WOODSHED_SERVE_QUIET: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
