@@ -97,6 +97,25 @@ describe('audio output (cross-origin isolated)', () => {
     assert.ok(Math.abs(aes17Db(tail) + 6) < 0.1);
   });
 
+  // Every export either runs through the boundary (an entry, which the next test makes throw)
+  // or is one of the getters the README names as outside it: a new export is one or the other.
+  test('every export the page can call is a boundary entry or a getter the README names', async () => {
+    const OUTSIDE = [
+      'ws_stats_block', 'ws_state_block', 'ws_recall_block', 'ws_meters_block', 'ws_eq_block', 'ws_loudness_block',
+      'ws_spectrum_block', 'ws_normalize_block', 'ws_beat_detection_block', 'ws_export_block',
+      'ws_result_number', 'ws_result_text', 'ws_ring_layout', 'ws_import_scratch', 'ws_import_chunk_frames',
+      'ws_last_error', 'ws_version', 'ws_entry_names', 'ws_recall_keys', 'ws_wants_text_input',
+      'ws_frames_drawn', 'ws_catalog_size', 'ws_control_rect', 'ws_waveform_rect', 'ws_search_rect', 'ws_enable_fault_injection',
+      // test hooks that do work: through the boundary, but not entries (they arm and inspect the others)
+      'ws_arm_fault', 'ws_set_song_budget_for_test', 'ws_inject_waveform_failure', 'ws_waveform_digest',
+    ];
+    const { entries, exported } = await browser.page.evaluate(() => ({ entries: window.woodshed.test.entries(), exported: window.woodshed.test.exports() }));
+    const outside = exported.filter((name) => !entries.includes(name)).sort();
+    console.log(`[ measure  ] ${exported.length} exports: ${entries.length} boundary entries, ${outside.length} getters and test hooks outside it`);
+    assert.deepEqual(outside, [...OUTSIDE].sort());
+    assert.deepEqual(entries.filter((name) => !exported.includes(name)), [], 'every entry is exported');
+  });
+
   test('an exception at every exported entry point reaches JS as an Error and the sine keeps playing', async () => {
     const { page } = browser;
     await startSine(page);

@@ -21,6 +21,8 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
   return {
     /** Names of every exported C++ entry point that runs through the exception boundary. */
     entries: () => module.UTF8ToString(module._ws_entry_names()).split(','),
+    /** Names of every exported C++ function the page can call (ws_...). */
+    exports: () => Object.keys(module).filter((key) => key.startsWith('_ws_')).map((key) => key.slice(1)),
     /** Makes the next call of `entry` throw inside C++. */
     armFault: (entry) => callEntry(module, 'ws_arm_fault', ['string'], [entry]),
     /** Sets the budget for decoded songs to `bytes` (setDeviceMemory sizes it as a device would). */

@@ -371,8 +371,14 @@ EMSCRIPTEN_KEEPALIVE void* ws_recall_block() { return &gRecall; }
 
 /// What is recalled per song, in the block's order, comma-separated.
 EMSCRIPTEN_KEEPALIVE const char* ws_recall_keys() {
-  static const std::string keys = woodshed::engine::recallKeys();
-  return keys.c_str();
+  // Outside the boundary, as a getter: its one allocation failing gives no keys (the page then
+  // refuses the recall block as from another build), never an exception into JS.
+  try {
+    static const std::string keys = woodshed::engine::recallKeys();
+    return keys.c_str();
+  } catch (...) {
+    return "";
+  }
 }
 
 /// Every setting as the engine last accepted it, as JSON in ws_result_text() (settings.h).
@@ -394,9 +400,13 @@ EMSCRIPTEN_KEEPALIVE double ws_frames_drawn() {
 /// pixels, then the frame it was drawn in), or null when it was not drawn.
 EMSCRIPTEN_KEEPALIVE const double* ws_control_rect(const char* key) {
   if (!woodshed::web::hasApp() || key == nullptr) return nullptr;
-  auto& rects = woodshed::web::theApp().controlRects;
-  const auto found = rects.find(key);
-  return found != rects.end() ? found->second.data() : nullptr;
+  try {  // a getter outside the boundary: the key's string may allocate
+    auto& rects = woodshed::web::theApp().controlRects;
+    const auto found = rects.find(key);
+    return found != rects.end() ? found->second.data() : nullptr;
+  } catch (...) {
+    return nullptr;
+  }
 }
 
 EMSCRIPTEN_KEEPALIVE int ws_unload(std::uint32_t track) {
