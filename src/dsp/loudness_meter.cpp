@@ -57,14 +57,42 @@ void LoudnessMeter::prepare(SampleRate sampleRate, ChannelCount channels) {
   state_ = std::move(state);
   sampleRate_ = sampleRate;
   channels_ = channels;
+  start();
 }
 
 void LoudnessMeter::reset() {
-  if (state_) state_ = std::make_unique<State>(sampleRate_, channels_);
+  if (!state_) return;
+  state_ = std::make_unique<State>(sampleRate_, channels_);
+  start();
+}
+
+void LoudnessMeter::start() noexcept {
+  settling_ = kSettleFrames;
+  truePeak_ = 0.0;
+  samplePeak_ = 0.0;
+}
+
+void LoudnessMeter::add(const float* samples, FrameCount frames) noexcept {
+  while (frames > 0) {
+    // The first frames of a measurement on their own, so their true peak can be left out.
+    const FrameCount n = settling_ > 0 ? std::min(frames, settling_) : frames;
+    ebur128_add_frames_float(state_->meter, samples, n);
+    for (ChannelCount c = 0; c < channels_; ++c) {
+      double sample = 0.0;
+      double interpolated = 0.0;
+      if (ebur128_prev_sample_peak(state_->meter, c, &sample) != EBUR128_SUCCESS) sample = 0.0;
+      if (settling_ > 0 || ebur128_prev_true_peak(state_->meter, c, &interpolated) != EBUR128_SUCCESS) interpolated = sample;
+      samplePeak_ = std::max(samplePeak_, sample);
+      truePeak_ = std::max(truePeak_, std::max(interpolated, sample));
+    }
+    settling_ -= settling_ > 0 ? n : 0;
+    samples += static_cast<std::size_t>(n) * channels_;
+    frames -= n;
+  }
 }
 
 void LoudnessMeter::addInterleaved(const float* samples, FrameCount frames) noexcept {
-  if (state_) ebur128_add_frames_float(state_->meter, samples, frames);
+  if (state_) add(samples, frames);
 }
 
 void LoudnessMeter::addPlanar(const float* const* channels, FrameCount frames) noexcept {
@@ -74,7 +102,7 @@ void LoudnessMeter::addPlanar(const float* const* channels, FrameCount frames) n
     for (ChannelCount c = 0; c < channels_; ++c) {
       for (FrameCount i = 0; i < chunk; ++i) interleaved_[static_cast<std::size_t>(i) * channels_ + c] = channels[c][done + i];
     }
-    ebur128_add_frames_float(state_->meter, interleaved_.data(), chunk);
+    add(interleaved_.data(), chunk);
     done += chunk;
   }
 }
@@ -104,22 +132,8 @@ double LoudnessMeter::loudnessRangeLu() const noexcept {
   return value;
 }
 
-double LoudnessMeter::truePeakDbtp() const noexcept {
-  double highest = 0.0;
-  for (ChannelCount c = 0; state_ && c < channels_; ++c) {
-    double peak = 0.0;
-    if (ebur128_true_peak(state_->meter, c, &peak) == EBUR128_SUCCESS) highest = std::max(highest, peak);
-  }
-  return peakToDb(highest);
-}
+double LoudnessMeter::truePeakDbtp() const noexcept { return peakToDb(truePeak_); }
 
-double LoudnessMeter::samplePeakDbfs() const noexcept {
-  double highest = 0.0;
-  for (ChannelCount c = 0; state_ && c < channels_; ++c) {
-    double peak = 0.0;
-    if (ebur128_sample_peak(state_->meter, c, &peak) == EBUR128_SUCCESS) highest = std::max(highest, peak);
-  }
-  return peakToDb(highest);
-}
+double LoudnessMeter::samplePeakDbfs() const noexcept { return peakToDb(samplePeak_); }
 
 }  // namespace woodshed::dsp

@@ -180,6 +180,7 @@ describe('sound shaping and analysis', () => {
     console.log(`[ measure  ] loudness of a -23 dBFS sine: integrated ${loudness.integrated.toFixed(2)} LUFS, momentary ${loudness.momentary.toFixed(2)}, true peak ${loudness.truePeak.toFixed(2)} dBTP (underruns so far ${stats.underruns})`);
     assert.ok(Math.abs(loudness.integrated + 23) <= 0.1, `integrated ${loudness.integrated}`);
     assert.ok(Math.abs(loudness.momentary + 23) <= 0.2, `momentary ${loudness.momentary}`);
+    assert.ok(Math.abs(loudness.truePeak + 23) <= 0.1, `true peak ${loudness.truePeak} (the reset lands anywhere in the sine)`);
   });
 
   test('the listening volume comes after the meters, and above 0 dB the output stays within full scale', async () => {

@@ -114,6 +114,20 @@ TEST(LoudnessMeter, ResetStartsAFreshMeasurement) {
   EXPECT_NEAR(meter.integratedLufs(), -23.0, 0.1);
 }
 
+// A reset lands anywhere in a sine: the true peak read after it is the sine's, not the overshoot
+// of an interpolator that saw the sine start from silence (up to -22.0 dBTP before the fix).
+TEST(LoudnessMeter, AResetMidSignalReadsTheSignalsTruePeak) {
+  for (double phase : {0.0, 0.4, 1.2, 2.0, 2.9, 4.4}) {
+    LoudnessMeter meter = stereoMeter();
+    const auto x = stereoSine(1000.0, -23.0, 2.0, phase);
+    meter.addInterleaved(x.data(), 1000);
+    meter.reset();
+    meter.addInterleaved(x.data() + 2 * 1000, static_cast<FrameCount>(x.size() / 2 - 1000));
+    EXPECT_NEAR(meter.truePeakDbtp(), -23.0, 0.05) << "phase " << phase;
+    EXPECT_NEAR(meter.samplePeakDbfs(), -23.0, 0.05) << "phase " << phase;
+  }
+}
+
 TEST(LoudnessMeter, RefusesChannelCountsAndRatesOutOfRange) {
   LoudnessMeter meter;
   EXPECT_THROW(meter.prepare(kRate, 0), core::InvalidArgument);

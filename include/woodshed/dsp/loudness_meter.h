@@ -10,6 +10,10 @@
 // loudness and LRA from 0.1 LU-wide bins (a -23.0 LUFS tone reads -22.95).
 // Mono counts as one front channel (BS.1770), so a mono signal reads 3 dB below the same
 // signal on both channels of a stereo pair.
+// A measurement starts (prepare, reset) with the true-peak interpolator empty, as if the signal
+// jumped there from silence, and the interpolated jump overshoots: a -23 dBFS sine read up to
+// -22.0 dBTP after a reset at the wrong moment. So the first kSettleFrames frames of a
+// measurement count at their sample peak; the interpolator has forgotten the jump after them.
 
 #include <memory>
 #include <vector>
@@ -25,6 +29,9 @@ class LoudnessMeter {
   static constexpr SampleRate kMaxSampleRate = 384000.0;
   /// Planar input is interleaved through a buffer of this many frames.
   static constexpr FrameCount kChunkFrames = 1024;
+  /// Frames at the start of a measurement whose true peak is their sample peak (libebur128's
+  /// true-peak interpolator remembers about 12).
+  static constexpr FrameCount kSettleFrames = 32;
   /// What the loudness getters return before there is enough signal (or only silence).
   static constexpr double kSilenceLufs = -200.0;
 
@@ -62,9 +69,15 @@ class LoudnessMeter {
 
  private:
   struct State;
+  // Adds interleaved frames and follows the peaks.
+  void add(const float* samples, FrameCount frames) noexcept;
+  void start() noexcept;  // a new measurement's peaks
 
   std::unique_ptr<State> state_;
   std::vector<float> interleaved_;  // kChunkFrames x channels
+  FrameCount settling_ = 0;         // frames left that count at their sample peak
+  double truePeak_ = 0.0;           // since the measurement started, every channel, linear
+  double samplePeak_ = 0.0;
   SampleRate sampleRate_ = 0.0;
   ChannelCount channels_ = 0;
 };
