@@ -130,8 +130,12 @@ describe('sound shaping and analysis', () => {
   test('below a -0.1 dBFS ceiling a -0.3 dBFS tone is not bent by the safety clipper', async () => {
     const result = await page.evaluate(async () => {
       const w = window.woodshed;
-      await w.setLimiter({ ceilingDb: -0.1, enabled: true });
+      // The tone first, and the master gain back at unity, so the limiter's new peak (a new
+      // setting starts one) sees only the tone.
       await w.setGenerator({ type: 'sine', frequency: 441, levelDb: -0.3 });
+      await w.setMasterGain(0);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await w.setLimiter({ ceilingDb: -0.1, enabled: true });
       await new Promise((resolve) => setTimeout(resolve, 600));
       const captured = await w.captureOutput(0.3);
       const limiterPeakDb = (await w.stats()).limiterPeakDb;
