@@ -82,6 +82,8 @@ describe('player conventions', () => {
       const steps = { next: await key('nexttrack'), nextAtEnd: await key('nexttrack') };
       steps.previousNearStart = await key('previoustrack');
       await w.seek(10);
+      // The position the key reads comes from the render thread: wait until it shows the seek.
+      for (let i = 0; i < 100 && (await w.state()).positionSeconds < 5; i++) await new Promise((r) => setTimeout(r, 20));
       steps.previousUnderWay = await key('previoustrack');
       steps.previousAgain = await key('previoustrack');
       steps.previousAtStart = await key('previoustrack');
