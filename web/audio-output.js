@@ -210,7 +210,8 @@ export class AudioOutput {
     try {
       const sampleRate = this.#context.sampleRate;
       const frames = Math.round(seconds * sampleRate);
-      const buffer = new SharedArrayBuffer(CAPTURE_HEADER_BYTES + 2 * frames * 4);
+      // Header, then left, right and each frame's source position (CAPTURE_GAP in an underrun).
+      const buffer = new SharedArrayBuffer(CAPTURE_HEADER_BYTES + 3 * frames * 4);
       // state, frames written, source frame at start, underruns during the capture
       const header = new Int32Array(buffer, 0, 4);
       header[0] = CAPTURE_ARMED;
@@ -222,11 +223,13 @@ export class AudioOutput {
       }
       const left = new Float32Array(buffer, CAPTURE_HEADER_BYTES, frames).slice();
       const right = new Float32Array(buffer, CAPTURE_HEADER_BYTES + frames * 4, frames).slice();
+      const sourceFrames = new Int32Array(buffer, CAPTURE_HEADER_BYTES + frames * 8, frames).slice();
       const sourceFrame = Atomics.load(header, 2);
       return {
         sampleRate,
         channels: [left, right],
         sourceFrameAtStart: sourceFrame < 0 ? null : sourceFrame,
+        sourceFrames,
         underruns: Atomics.load(header, 3),
       };
     } finally {

@@ -278,7 +278,10 @@ export class WoodshedApi {
   /**
    * Records the next `seconds` (at most 30) of what the worklet outputs.
    * `underruns` counts the render quanta in the capture that found the ring empty (gaps).
-   * @returns {Promise<{sampleRate: number, channels: Float32Array[], sourceFrameAtStart: number|null, underruns: number}>}
+   * `sourceFrames` gives each frame's source position: -1 where nothing was playing, -2 for the
+   * silence of a gap (cutting those out leaves what the engine rendered, in order).
+   * @returns {Promise<{sampleRate: number, channels: Float32Array[], sourceFrameAtStart: number|null,
+   *   sourceFrames: Int32Array, underruns: number}>}
    */
   async captureOutput(seconds) {
     await this.ready;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { eventually, openApp, openPage, startServer } from './harness.mjs';
-import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
+import { base64Of, installPageHelpers, makeAudio, reportGaps } from './media.mjs';
 
 // The songs stored in the library's originals folder (not their sidecars), the temporary
 // files, and the records in IndexedDB.
@@ -122,6 +122,7 @@ describe('library', () => {
     }
   });
   after(async () => {
+    await reportGaps(page);
     await browser?.close();
     await server?.stop();
   });

@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { spliceGaps } from './capture-gaps.mjs';
+
 export const mediaDir = mkdtempSync(path.join(tmpdir(), 'woodshed-media-'));
 
 /** Encoder arguments and file extension per format. */
@@ -85,21 +87,35 @@ export async function installPageHelpers(page) {
         return { correlation: xy / Math.sqrt(xx * yy), levelDb: 10 * Math.log10(xx / yy), maxDiff };
       },
       /**
-       * captureOutput, repeated (up to 3 times) while a capture has an underrun in it: a gap
-       * shifts everything after it, and frame-exact comparisons need gap-free audio. Gaps seen
-       * are counted in testAudio.gapsSeen.
+       * captureOutput with the silence of any underrun cut out: what the engine rendered, in
+       * order, so frame-exact comparisons hold across a gap (the ring resumes where it paused).
+       * `sourceFrameAtStart` is then the first rendered frame's. Nothing is retried: the gaps
+       * are counted in testAudio.gapsSeen and gapFramesCut, and the suites print them.
        */
       async captureWithoutGaps(seconds) {
-        for (let attempt = 0; attempt < 3; attempt++) {
-          const captured = await window.woodshed.captureOutput(seconds);
-          if (captured.underruns === 0) return captured;
-          window.testAudio.gapsSeen += captured.underruns;
-        }
-        throw new Error('three captures in a row had underruns');
+        const captured = await window.woodshed.captureOutput(seconds);
+        if (captured.underruns === 0) return captured;
+        const spliced = window.testAudio.spliceGaps(captured);
+        window.testAudio.gapsSeen += captured.underruns;
+        window.testAudio.gapFramesCut += spliced.gapFrames;
+        return spliced;
+      },
+      /** The gaps cut from captures so far, as a line for the log (empty when none). */
+      gapReport() {
+        const { gapsSeen, gapFramesCut } = window.testAudio;
+        return gapsSeen === 0 ? '' : `underruns inside captures: ${gapsSeen} quanta, ${gapFramesCut} silent frames cut before comparing`;
       },
       gapsSeen: 0,
+      gapFramesCut: 0,
     };
   });
+  await page.evaluate(`window.testAudio.spliceGaps = ${spliceGaps.toString()};`);
+}
+
+/** Prints the page's gap report, if its captures had any underruns (call in a suite's after()). */
+export async function reportGaps(page) {
+  const gaps = await page?.evaluate(() => window.testAudio?.gapReport()).catch(() => '');
+  if (gaps) console.log(`[ measure  ] ${gaps}`);
 }
 
 /** A 16-bit mono WAV of `samples` (floats in -1..1) at `rate`, as base64. */

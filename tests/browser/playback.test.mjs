@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { openApp, startServer } from './harness.mjs';
-import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
+import { base64Of, installPageHelpers, makeAudio, reportGaps } from './media.mjs';
 import { makeWav } from './wav.mjs';
 
 // Imports a file given as base64 through window.woodshed.importFiles; returns the track id.
@@ -59,8 +59,7 @@ describe('playback', () => {
     await page.evaluate(() => window.woodshed.start());
   });
   after(async () => {
-    const gaps = await page?.evaluate(() => window.testAudio.gapsSeen);
-    if (gaps) console.log(`[ measure  ] captures retried for underruns: ${gaps} underrun quanta seen`);
+    await reportGaps(page);
     await browser?.close();
     await server?.stop();
   });
@@ -172,8 +171,8 @@ describe('playback', () => {
       const pending = w.captureOutput(0.5);
       const target = 12.345;
       await w.seek(target);
-      const captured = await pending;
-      if (captured.underruns > 0) return { gap: true };
+      // An underrun's silence is cut out (and reported): the delay measured is the engine's.
+      const captured = window.testAudio.spliceGaps(await pending);
       const reference = (await window.testAudio.decode(window.testAudio.fromBase64(b), captured.sampleRate)).getChannelData(0);
       // Where in the capture does the audio from the seek target begin?
       const targetFrame = Math.round(target * captured.sampleRate);
@@ -188,12 +187,11 @@ describe('playback', () => {
       const later = await window.testAudio.captureWithoutGaps(0.5);
       const exact = window.testAudio.compare(later.channels[0], reference, later.sourceFrameAtStart, 0, later.channels[0].length);
       await w.pause();
-      return { delayMs: (1000 * best.at) / captured.sampleRate, correlation: best.correlation, exact, laterStart: later.sourceFrameAtStart / later.sampleRate };
+      return { delayMs: (1000 * best.at) / captured.sampleRate, correlation: best.correlation, exact, laterStart: later.sourceFrameAtStart / later.sampleRate, gapFrames: captured.gapFrames };
     }, [id, base64]);
-    let result = await measure();
-    for (let attempt = 1; attempt < 3 && result.gap; attempt++) result = await measure();
-    assert.ok(!result.gap, 'three seek measurements in a row had underruns');
-    console.log(`[ measure  ] seek heard after ${result.delayMs.toFixed(1)} ms; exact-position correlation ${result.exact.correlation}`);
+    const result = await measure();
+    const gaps = result.gapFrames > 0 ? ` (${result.gapFrames} frames of underrun cut out)` : '';
+    console.log(`[ measure  ] seek heard after ${result.delayMs.toFixed(1)} ms${gaps}; exact-position correlation ${result.exact.correlation}`);
     assert.ok(result.correlation > 0.999, `after the seek the audio is the target's: ${result.correlation}`);
     assert.ok(result.delayMs <= 100, `heard ${result.delayMs} ms after seek() resolved`);
     assert.ok(result.exact.correlation > 0.9999 && result.exact.maxDiff < 1e-3, JSON.stringify(result.exact));

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { eventually, openApp, startServer, uiDriver } from './harness.mjs';
-import { base64Of, drumLoop, installPageHelpers, makeAudio, wavBase64 } from './media.mjs';
+import { base64Of, drumLoop, installPageHelpers, makeAudio, reportGaps, wavBase64 } from './media.mjs';
 
 describe('markers and sections', () => {
   let server;
@@ -24,6 +24,7 @@ describe('markers and sections', () => {
     song = base64Of(file);
   });
   after(async () => {
+    await reportGaps(page);
     await browser?.close();
     await server?.stop();
   });
@@ -186,6 +187,7 @@ describe('beat grid, metronome and count-in', () => {
     await page.evaluate(() => window.woodshed.start());
   });
   after(async () => {
+    await reportGaps(page);
     await browser?.close();
     await server?.stop();
   });

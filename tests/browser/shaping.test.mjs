@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openApp, startServer } from './harness.mjs';
-import { base64Of, installPageHelpers, makeAudio } from './media.mjs';
+import { base64Of, installPageHelpers, makeAudio, reportGaps } from './media.mjs';
 
 describe('sound shaping and analysis', () => {
   let server;
@@ -18,6 +18,7 @@ describe('sound shaping and analysis', () => {
     await page.evaluate(() => window.woodshed.start());
   });
   after(async () => {
+    await reportGaps(page);
     await browser?.close();
     await server?.stop();
   });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openApp, startServer } from './harness.mjs';
-import { installPageHelpers } from './media.mjs';
+import { installPageHelpers, reportGaps } from './media.mjs';
 import { makeWav, parseWav } from './wav.mjs';
 
 describe('decoded storage', () => {
@@ -26,6 +26,7 @@ describe('decoded storage', () => {
     });
   });
   after(async () => {
+    await reportGaps(page);
     await browser?.close();
     await server?.stop();
   });

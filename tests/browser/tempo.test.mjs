@@ -45,12 +45,16 @@ describe('tempo and pitch', () => {
     const before = { state: await w.state(), stats: await w.stats() };
     const captured = await w.captureOutput(s);
     const afterwards = { state: await w.state(), stats: await w.stats() };
+    // The silence of an underrun (source position -2) is left out of both measurements: the
+    // pitch is measured on what was rendered, and the advance per frame that came from the ring.
+    const gapFrames = captured.sourceFrames.filter((source) => source === -2).length;
     return {
-      left: Array.from(captured.channels[0]),
+      left: Array.from(captured.channels[0]).filter((x, i) => captured.sourceFrames[i] !== -2),
       sampleRate: captured.sampleRate,
       captureUnderruns: captured.underruns,
+      gapFrames,
       advance: ((afterwards.state.positionSeconds - before.state.positionSeconds) * afterwards.stats.sampleRate)
-        / (afterwards.stats.framesPlayed - before.stats.framesPlayed),
+        / (afterwards.stats.framesPlayed - before.stats.framesPlayed - gapFrames),
     };
   }, seconds);
 
@@ -66,8 +70,7 @@ describe('tempo and pitch', () => {
     const measured = await playAndMeasure(3);
     const frequency = zeroCrossingFrequency(measured.left, measured.sampleRate);
     console.log(`[ measure  ] tempo 0.5 in the browser: ${frequency.toFixed(3)} Hz for ${LEFT_HZ} Hz; `
-      + `${measured.advance.toFixed(4)} source frames per frame played; capture underruns ${measured.captureUnderruns}`);
-    assert.equal(measured.captureUnderruns, 0, 'a gap would spoil the measurement');
+      + `${measured.advance.toFixed(4)} source frames per frame played; capture underruns ${measured.captureUnderruns} (${measured.gapFrames} frames cut)`);
     assert.ok(Math.abs(frequency - LEFT_HZ) <= 0.3, `${frequency} Hz`);
     assert.ok(Math.abs(measured.advance - 0.5) <= 0.01, `${measured.advance} source frames per frame`);
 

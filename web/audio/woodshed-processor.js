@@ -11,6 +11,8 @@
 
 const CAPTURE_DONE = 2;
 const CAPTURE_HEADER_BYTES = 16;
+/** A captured frame's source position when the ring had no frame for it (an underrun). */
+const CAPTURE_GAP = -2;
 
 class WoodshedOutputProcessor extends AudioWorkletProcessor {
   constructor(options) {
@@ -35,6 +37,7 @@ class WoodshedOutputProcessor extends AudioWorkletProcessor {
     this.captureHeader = null;
     this.captureLeft = null;
     this.captureRight = null;
+    this.captureSources = null;
     this.captureFrames = 0;
     this.port.onmessage = (event) => this.onMessage(event.data);
   }
@@ -44,6 +47,7 @@ class WoodshedOutputProcessor extends AudioWorkletProcessor {
       const { buffer, frames } = message;
       this.captureLeft = new Float32Array(buffer, CAPTURE_HEADER_BYTES, frames);
       this.captureRight = new Float32Array(buffer, CAPTURE_HEADER_BYTES + frames * 4, frames);
+      this.captureSources = new Int32Array(buffer, CAPTURE_HEADER_BYTES + frames * 8, frames);
       this.captureFrames = frames;
       this.captureHeader = new Int32Array(buffer, 0, 4);
     }
@@ -92,6 +96,8 @@ class WoodshedOutputProcessor extends AudioWorkletProcessor {
     for (let i = 0; i < count; i++) {
       this.captureLeft[written + i] = left[i];
       this.captureRight[written + i] = right[i];
+      // Each frame's source position, so a gap can be cut out and the rest compared in order.
+      this.captureSources[written + i] = i < fromRing ? this.i32[this.positionsIndex + ((ringStart + i) & this.mask)] : CAPTURE_GAP;
     }
     header[1] = written + count;
     if (written + count >= this.captureFrames) {
@@ -99,6 +105,7 @@ class WoodshedOutputProcessor extends AudioWorkletProcessor {
       this.captureHeader = null;
       this.captureLeft = null;
       this.captureRight = null;
+      this.captureSources = null;
     }
   }
 }
