@@ -35,6 +35,10 @@ else()
     target_compile_options(woodshed_options INTERFACE -fsanitize=${WOODSHED_SANITIZE} -fno-omit-frame-pointer)
     target_link_options(woodshed_options INTERFACE -fsanitize=${WOODSHED_SANITIZE})
   endif()
+  if(WOODSHED_FUZZ)
+    # Coverage for libFuzzer in every object; the fuzz targets link its main (tests/fuzz).
+    target_compile_options(woodshed_options INTERFACE -fsanitize=fuzzer-no-link)
+  endif()
   # Optimized native builds (native-release, native-tsan) carry line tables (-g1), not full
   # debug info: backtraces and sanitizer reports keep their files and lines, and the sources
   # build about a quarter faster on 2 cores. The debugger's build is native-debug.

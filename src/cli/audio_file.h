@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "woodshed/core/memory_budget.h"
+#include "woodshed/engine/engine.h"
 #include "woodshed/engine/offline_render.h"
 #include "woodshed/engine/track.h"
 #include "woodshed/engine/wav_encoder.h"
@@ -23,9 +24,19 @@ struct InputFile {
   engine::ExportFormat format = engine::ExportFormat::Wav16;
 };
 
+/// Sample rates a file may have: the tool renders at the file's own rate, which the engine takes.
+inline constexpr int kMinFileRate = static_cast<int>(engine::Engine::kMinSampleRate);
+inline constexpr int kMaxFileRate = static_cast<int>(engine::Engine::kMaxSampleRate);
+
 /// Reads `path` (WAV, FLAC, Ogg Vorbis, AIFF, ... as libsndfile knows them), mono or stereo.
-/// Throws core::Error with the file's name and the reason.
+/// Throws core::Error with the file's name and the reason: no audio, too many channels, a rate
+/// outside kMinFileRate-kMaxFileRate, more than the memory budget, a sample that is NaN or
+/// infinite (with its time), or what libsndfile says is wrong.
 InputFile readAudioFile(const std::string& path, core::MemoryBudget& budget);
+
+/// The same from `size` bytes in memory; `name` names the file in messages and the track.
+InputFile readAudioBytes(const std::string& name, const std::uint8_t* bytes, std::size_t size,
+                         core::MemoryBudget& budget);
 
 /// Writes a WAV of a known length chunk by chunk into `path`.partial and, on commit(), renames
 /// it to `path`, so a failed or interrupted render leaves no file behind: the destructor removes

@@ -150,6 +150,35 @@ class RenderTest(unittest.TestCase):
         self.assertIn("broken.wav: ", result.stderr)
         self.assertEqual(sorted(os.listdir(self.dir.name)), ["broken.wav", "in.wav"], "nothing half-written")
 
+    def test_bad_audio_is_refused_with_its_reason_and_leaves_no_file(self):
+        def float_wav(name, samples, rate=44100):
+            path = os.path.join(self.dir.name, name)
+            data = struct.pack(f"<{len(samples)}f", *samples)
+            fmt = struct.pack("<HHIIHH", 3, 1, rate, rate * 4, 4, 32)
+            with open(path, "wb") as f:
+                f.write(b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data)) + b"WAVE")
+                f.write(b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data)
+            return path
+        tone = [0.25] * 44100
+        nan_at = tone[:]
+        nan_at[33075] = float("nan")  # 0.750 s
+        infinite = tone[:]
+        infinite[22050] = float("inf")
+        slow = os.path.join(self.dir.name, "slow.wav")
+        write_wav(slow, 4410, channels=1, rate=4000)
+        cases = [
+            (float_wav("nan.wav", nan_at), "nan.wav: the audio contains invalid samples (NaN or infinity), the first at 0.750 s"),
+            (float_wav("inf.wav", infinite), "inf.wav: the audio contains invalid samples (NaN or infinity), the first at 0.500 s"),
+            (slow, "slow.wav: its sample rate of 4000 Hz is outside 8000-192000 Hz"),
+        ]
+        for path, message in cases:
+            with self.subTest(path=path):
+                result = run("render", path, self.out())
+                self.assertEqual(result.returncode, 1, result.stderr)
+                self.assertIn(message, result.stderr)
+                self.assertFalse(os.path.exists(self.out()), "nothing written")
+        self.assertFalse([n for n in os.listdir(self.dir.name) if n.endswith(".partial")])
+
     def test_an_unwritable_output_fails_cleanly(self):
         result = run("render", self.input, os.path.join(self.dir.name, "no", "such", "dir.wav"))
         self.assertEqual(result.returncode, 1)
