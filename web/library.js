@@ -118,6 +118,10 @@ export class Library {
   #unstored = new Map();
   /** Test hook: a function called with the bytes written so far, which may throw or wait. */
   writeProbe = null;
+  /** Test hook: awaited inside the lock between reading a record and writing it back. */
+  updateProbe = null;
+  /** Test hook: awaited once a new song's file is in originals/, before its record is written. */
+  commitProbe = null;
 
   /**
    * Opens the library, moves files of an older layout into place and repairs it. `repaired`
@@ -460,6 +464,7 @@ export class Library {
       await handle.move(originals, id);
     }
     try {
+      await this.commitProbe?.();  // tests fail here: the file is in place, its record not yet
       await request(this.#store(TRACKS, 'readwrite').put(record));
     } catch (error) {
       await originals.removeEntry(id).catch(() => {});
@@ -531,6 +536,7 @@ export class Library {
     await this.#exclusive(async () => {
       const record = await this.#storedRecord(id);
       if (!record) throw new Error('that song is not in the library');
+      await this.updateProbe?.();  // tests widen the window between the read and the write here
       await request(this.#store(TRACKS, 'readwrite').put(change(record)));
     });
     if (announce) this.#changed();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "woodshed/core/error.h"
+#include "woodshed/core/exception_boundary.h"
 #include "woodshed/core/render_pressure.h"
 #include "woodshed/core/wait.h"
 #include "woodshed/dsp/process_spec.h"
@@ -307,6 +308,7 @@ void Engine::setEq(const dsp::ParametricEq::Bands& bands, bool bypassed) {
     commands[i] = command::SetEqBand{static_cast<std::uint32_t>(i), bands[i]};
   }
   commands.back() = command::SetEqBypass{bypassed};
+  core::faultPoint("engine.setEq.validated");
   // Published together: the render thread applies all of them before its next block, or none.
   if (!commands_.tryPushAll(commands.data(), static_cast<FrameCount>(commands.size()))) {
     throw core::LimitExceeded("engine command queue", kCommandQueueCapacity,

@@ -44,6 +44,7 @@ async function installDatabaseHelpers(page) {
       clear: () => withTracks('readwrite', (store) => store.clear()),
       remove: (id) => withTracks('readwrite', (store) => store.delete(id)),
       put: (record) => withTracks('readwrite', (store) => store.put(record)),
+      get: (id) => withTracks('readonly', (store) => store.get(id)),
     };
     window.testFiles = {
       async folder(path) {
@@ -96,6 +97,14 @@ async function playsCorrectly(page, id, base64) {
     return window.testAudio.compare(captured.channels[0], reference.getChannelData(0), captured.sourceFrameAtStart, 0, captured.channels[0].length);
   }, [id, base64]);
   assert.ok(match.correlation > 0.999, `plays the stored song: ${JSON.stringify(match)}`);
+}
+
+// A song's bytes with the last one changed: content of its own, so a test that removes it
+// takes nothing from the tests after it.
+function ownCopy(base64, mask) {
+  const bytes = Buffer.from(base64, 'base64');
+  bytes[bytes.length - 1] ^= mask;
+  return bytes.toString('base64');
 }
 
 async function reloadApp(page) {
@@ -219,6 +228,41 @@ describe('library', () => {
     assert.match(result.saveError, /the storage filled up/);
     assert.match(result.lastError, /^mid-write\.wav: it could not be saved \(the storage filled up.*import it again to keep it$/);
     assert.deepEqual(await storedState(page), before, 'no file, no temporary file, no record');
+  });
+
+  test('a save failing between its file and its record leaves neither, and the song plays on with a message', async () => {
+    const before = await storedState(page);
+    const sidecars = () => page.evaluate(async () => {
+      const library = await (await navigator.storage.getDirectory()).getDirectoryHandle('library');
+      const found = [];
+      for await (const [name] of (await library.getDirectoryHandle('originals')).entries()) if (name.endsWith('.json')) found.push(name);
+      return found.sort();
+    });
+    const sidecarsBefore = await sidecars();
+    const result = await page.evaluate(async (b) => {
+      const w = window.woodshed;
+      const bytes = window.testAudio.fromBase64(b);
+      bytes[bytes.length - 1] ^= 0x55;  // content of its own
+      w.test.failLibraryCommit('the database refused the record');
+      const [id] = await w.importFiles([{ name: 'half-committed.wav', bytes }]);
+      const saved = await w.saved(id).then(() => 'saved', (error) => error.message);
+      await w.load(id);
+      await w.play();
+      const captured = await window.testAudio.captureWithoutGaps(0.3);
+      await w.pause();
+      const peak = captured.channels[0].reduce((p, x) => Math.max(p, Math.abs(x)), 0);
+      const entry = (await w.tracks()).find((t) => t.id === id);
+      return { id, saved, peak, saveError: entry?.saveError, lastError: (await w.state()).lastError };
+    }, songs.wav.base64);
+    assert.match(result.saved, /^it could not be saved \(.*the database refused the record/);
+    assert.ok(result.peak > 0.05, `it plays for this visit: peak ${result.peak}`);
+    assert.match(result.lastError, /^half-committed\.wav: it could not be saved/);
+    assert.deepEqual(await storedState(page), before, 'no original, no temporary file, no record');
+    assert.deepEqual(await sidecars(), sidecarsBefore, 'and no sidecar');
+    await page.evaluate((id) => window.woodshed.unload(id), result.id);
+    await reloadApp(page);
+    assert.deepEqual(await page.evaluate(() => window.woodshed.libraryRepairs.recovered), [], 'nothing to recover at the next start');
+    assert.deepEqual(await storedState(page), before);
   });
 
   test('a song saved in the background is stored byte for byte, with the waveform of a song decoded alone', async () => {
@@ -410,6 +454,56 @@ describe('library', () => {
     const stored = await storedState(page);
     assert.deepEqual(stored.files, stored.records);
     await second.close();
+  });
+
+  test('a load failing after the song is in the engine leaves the page and the engine agreeing on the current song', async () => {
+    const a = await importBase64(page, 'fault-a.wav', ownCopy(songs.wav.base64, 0x21));
+    const b = await importBase64(page, 'fault-b.mp3', ownCopy(songs.mp3.base64, 0x22));
+    const result = await page.evaluate(async ([idA, idB]) => {
+      const w = window.woodshed;
+      await w.load(idA);
+      await w.setTrackGain(-2);
+      w.test.armFault('ws_load.loaded');  // after the engine took song B, before its settings are restored
+      const load = await w.load(idB).then(() => 'loaded', (error) => error.message);
+      const state = await w.state();
+      await w.setTrackGain(-7);  // goes to the song the engine plays
+      return { load, current: state.trackId, lastError: state.lastError, recallA: await w.recall(idA), recallB: await w.recall(idB) };
+    }, [a, b]);
+    assert.equal(result.load, 'loaded', 'the song is loaded; what could not be restored is a note');
+    assert.match(result.lastError, /its settings could not all be restored \(injected fault in ws_load\.loaded\)/);
+    assert.equal(result.current, b);
+    assert.equal(result.recallB.trackGainDb, -7, 'a change after it is kept with the song that plays');
+    assert.equal(result.recallA.trackGainDb, -2, 'and not with the one before');
+    await page.evaluate(async (ids) => { for (const id of ids) await window.woodshed.remove(id); }, [a, b]);
+  });
+
+  test('two tabs changing the same song at once lose nothing: a rename against the play position and the track gain', async () => {
+    const id = await importBase64(page, 'two-tabs.wav', ownCopy(songs.wav.base64, 0x23));
+    const second = await page.context().newPage();
+    await second.goto(`${server.url}?test`);
+    await second.evaluate(() => window.woodshed.ready);
+    // Each change waits 25 ms between reading the record and writing it back: without the
+    // library's lock, the other tab's change made in that window would be written over.
+    for (const tab of [page, second]) await tab.evaluate(() => window.woodshed.test.slowLibraryUpdates(25));
+    const rounds = 8;
+    await Promise.all([
+      page.evaluate(async ([songId, n]) => {
+        for (let i = 1; i <= n; i++) await window.woodshed.rename(songId, `Take ${i}`);
+      }, [id, rounds]),
+      second.evaluate(async ([songId, n]) => {
+        for (let i = 1; i <= n; i++) {
+          await window.woodshed.test.notePlayback(songId, 10 * i);
+          await window.woodshed.test.storeRecall(songId, 'trackGainDb', -i);
+        }
+      }, [id, rounds]),
+    ]);
+    for (const tab of [page, second]) await tab.evaluate(() => window.woodshed.test.slowLibraryUpdates(0));
+    await installDatabaseHelpers(page);
+    const record = await page.evaluate((songId) => window.testDb.get(songId), id);
+    assert.deepEqual([record.name, record.lastPosition, record.recall?.trackGainDb], [`Take ${rounds}`, 10 * rounds, -rounds],
+      'every change of both tabs is in the stored record');
+    await second.close();
+    await page.evaluate((songId) => window.woodshed.remove(songId), id);
   });
 
   test('with the server gone, a reload shows the library and plays a stored song', async () => {

@@ -86,6 +86,22 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
     },
     /** The size of the wasm memory in bytes (it only grows). */
     wasmMemoryBytes: () => module.HEAPU8.buffer.byteLength,
+    /**
+     * Makes the next save fail after its file is in place and before its record is written,
+     * as a failing IndexedDB would.
+     */
+    failLibraryCommit: (message) => {
+      library.commitProbe = () => {
+        library.commitProbe = null;
+        throw new DOMException(message, 'UnknownError');
+      };
+    },
+    /** Slows each change of a library record between its read and its write (0 restores it). */
+    slowLibraryUpdates: (milliseconds) => {
+      library.updateProbe = milliseconds > 0 ? () => new Promise((r) => setTimeout(r, milliseconds)) : null;
+    },
+    /** Saves a song's play position as the session does every few seconds while it plays. */
+    notePlayback: (id, seconds) => library.notePlayback(id, seconds),
     /** Stores a value in a song's recall record directly, as a damaged or old record might hold. */
     storeRecall: (id, key, value) => library.setRecall(id, key, value),
     /** Songs in the C++ app's library panel (what the page last told it). */
@@ -111,6 +127,8 @@ export function installTestHooks({ bridge, output, imports, library, session, sh
     /** Calls a registered media session action handler. */
     mediaSessionAction: (action, details) => mediaSession.invoke(action, details),
     helpVisible: () => shortcuts.helpVisible(),
+    /** Whether a text field in the canvas has the keyboard (the shortcuts stand aside then). */
+    typing: () => module._ws_wants_text_input() !== 0,
     /** Calls an entry with harmless arguments, as the app's own plumbing does. */
     invoke: (entry) => {
       const calls = {

@@ -15,6 +15,7 @@
 
 #include "support/test_tracks.h"
 #include "woodshed/core/error.h"
+#include "woodshed/core/exception_boundary.h"
 #include "woodshed/engine/engine.h"
 #include "woodshed/engine/recall.h"
 
@@ -136,6 +137,27 @@ TEST_F(EngineSettingsTest, ARefusedChangeLeavesEverySettingAsItWas) {
   EXPECT_THROW(engine.setSourceGainDb(8, 0.0), core::InvalidArgument);
   EXPECT_THROW(engine.setEqBand(10, {}), core::InvalidArgument);
   EXPECT_EQ(toJson(engine.settings()), before);
+}
+
+TEST_F(EngineSettingsTest, AFaultAfterTheEqIsValidatedAndBeforeTheRenderIsToldChangesNothing) {
+  core::setFaultInjectionEnabled(true);
+  dsp::ParametricEq::Bands bands = dsp::ParametricEq::flatBands();
+  bands[2].gainDb = 4.0;
+  engine.setEq(bands, false);
+  const std::string before = toJson(engine.settings());
+  for (auto& band : bands) band.gainDb = -5.0;
+  ASSERT_TRUE(core::armFault("engine.setEq.validated"));
+  try {
+    engine.setEq(bands, true);
+    ADD_FAILURE() << "the armed fault point did not fire";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "injected fault in engine.setEq.validated");
+  }
+  EXPECT_EQ(toJson(engine.settings()), before) << "nothing of the failed change is kept";
+  engine.setEq(bands, true);  // and the next change goes through
+  EXPECT_EQ(engine.settings().eqBands[9].gainDb, -5.0);
+  EXPECT_TRUE(engine.settings().eqBypass);
+  core::setFaultInjectionEnabled(false);
 }
 
 TEST_F(EngineSettingsTest, AChangeOfOneFieldKeepsTheOthers) {

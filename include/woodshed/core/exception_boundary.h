@@ -5,8 +5,9 @@
 // or anything else) is caught, logged, and kept as the calling thread's last error, which the
 // JS glue turns into an Error. Nothing propagates into JS, and the engine stays usable.
 //
-// Tests can make any entry throw on its next call (fault injection). It is off unless enabled
-// by the page's test flag, and costs one relaxed load per call when off.
+// Tests can make any entry throw on its next call (fault injection), or a named point inside
+// one (faultPoint). It is off unless enabled by the page's test flag, and costs one relaxed load
+// per call when off.
 
 #include <exception>
 #include <string>
@@ -43,8 +44,14 @@ const char* lastBoundaryError() noexcept;
 void setFaultInjectionEnabled(bool enabled) noexcept;
 /// Whether the page's test flag enabled fault injection (test hooks check it).
 bool faultInjectionEnabled() noexcept;
-/// Makes the next call of `entryName` throw, if fault injection is enabled. Main thread.
-/// Returns false when fault injection is disabled.
+/// Makes the next call of `entryName` throw, if fault injection is enabled, or the next pass
+/// through the fault point of that name (faultPoint()). Main thread. Returns false when fault
+/// injection is disabled.
 bool armFault(const std::string& entryName);
+
+/// A fault point inside an entry's work ("engine.setEq.validated"): throws when armFault() named
+/// it, so tests can fail an entry half way and check what it left. Main thread; never on the
+/// render thread. One relaxed load when fault injection is off.
+inline void faultPoint(const char* pointName) { boundary_detail::throwIfFaultArmed(pointName); }
 
 }  // namespace woodshed::core

@@ -351,15 +351,24 @@ EMSCRIPTEN_KEEPALIVE int ws_tracks() {
 
 /// Makes a track current: loads it, applies its recalled settings from ws_recall_block() (which
 /// the page filled from the song's record, NaN for what it has none of) and moves to where it
-/// resumes (engine::resumePosition of `savedSeconds`; 0 plays from the start). A recalled value
-/// that was out of range is ignored, and why is in ws_result_text().
+/// resumes (engine::resumePosition of `savedSeconds`; 0 plays from the start). Only a track that
+/// cannot be loaded fails the call. A recalled value that was out of range is ignored, and why is
+/// in ws_result_text(), as is a failure to restore the settings once the track is loaded.
 EMSCRIPTEN_KEEPALIVE int ws_load(std::uint32_t track, double savedSeconds) {
   return status(callAtBoundary("ws_load", [&] {
     woodshed::app::App& a = app();
-    a.load(track);
-    gResultText = woodshed::engine::applyRecall(a.engine(), gRecall.fields);
-    const double resume = woodshed::engine::resumePosition(savedSeconds, a.currentTrack()->durationSeconds());
-    if (resume > 0.0) a.engine().seek(resume);
+    a.load(track);  // all or nothing
+    // From here the song is loaded, and the page makes it current: what is restored with it is
+    // restored as far as it goes, and a failure is a note (ws_result_text), not a failed load,
+    // so the page and the engine never disagree about which song is loaded.
+    try {
+      woodshed::core::faultPoint("ws_load.loaded");
+      gResultText = woodshed::engine::applyRecall(a.engine(), gRecall.fields);
+      const double resume = woodshed::engine::resumePosition(savedSeconds, a.currentTrack()->durationSeconds());
+      if (resume > 0.0) a.engine().seek(resume);
+    } catch (const std::exception& e) {
+      gResultText = std::string("its settings could not all be restored (") + e.what() + ")";
+    }
   }));
 }
 
