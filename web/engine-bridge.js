@@ -27,9 +27,9 @@ export const LAYOUTS = {
       'limiterPeakDb'],
   },
   state: {
-    version: 3,
+    version: 4,
     fields: ['trackId', 'positionSeconds', 'durationSeconds', 'playing', 'looping', 'countingIn', 'tempo', 'trainerRunning',
-      'trainerPasses'],
+      'trainerPasses', 'heardSeconds', 'commandsSent', 'commandsApplied'],
   },
   eq: {
     version: 1,

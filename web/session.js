@@ -384,7 +384,8 @@ export class Session {
       this.#bridge.call('ws_state');
       const state = this.#bridge.record('state');
       const id = this.libraryIdOfEngineTrack(state.trackId);
-      if (state.playing && id !== null) await this.#library.notePlayback(id, state.positionSeconds);
+      // Where the listener is: the engine runs ahead of it by the output latency.
+      if (state.playing && id !== null) await this.#library.notePlayback(id, state.heardSeconds);
       this.#onChange();  // the position moved: media controls follow
     } catch { /* best effort: the next note will do */ }
   }

@@ -56,8 +56,8 @@ import { mediaCacheUse, tuningOf } from './session.js';
 
 /** The EQ's band types, by band index. */
 const EQ_TYPES = ['lowshelf', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'peaking', 'highshelf'];
-/** How long play() and pause() wait for the render thread to report the change. */
-const TRANSPORT_SETTLE_MS = 250;
+/** How long play() and pause() wait for the render thread to apply them before they reject. */
+const TRANSPORT_DEADLINE_MS = 2000;
 const GENERATOR_TYPES = ['sine', 'square', 'triangle', 'saw', 'white', 'pink', 'sweep'];
 const COUNT_INS = ['off', 'first', 'every'];
 const LOOP_SNAPS = ['off', 'beat', 'zero'];
@@ -726,29 +726,43 @@ export class WoodshedApi {
   }
 
   /** Plays the current track (starting audio output if it is off); resolves once it plays. */
+  /**
+   * Plays the current song; resolves once the render thread is rendering it (heard after the
+   * output latency), or rejects when it has not started within TRANSPORT_DEADLINE_MS.
+   */
   async play() {
     await this.ready;
     if (this.#output.state !== 'running') await this.#output.start();
     // A new output at another rate: the song is being decoded again for it.
     await this.#session.rateSettled();
     this.#call('ws_play');
-    await this.#untilPlaying(true);
+    await this.#untilApplied('play()');
     this.#changed();
   }
 
-  /** Pauses; resolves once the engine has paused. */
+  /** Pauses; resolves once the render thread has paused (at once when no output runs). */
   async pause() {
     await this.ready;
     this.#call('ws_pause');
-    await this.#untilPlaying(false);
+    if (this.#output.state === 'running') await this.#untilApplied('pause()');
     this.#changed();
   }
 
-  // The render thread applies a command within a block or two; wait (briefly) until it has.
-  async #untilPlaying(playing) {
-    for (let waited = 0; waited < TRANSPORT_SETTLE_MS; waited += 5) {
-      if ((await this.state()).playing === playing) return;
-      await new Promise((resolve) => setTimeout(resolve, 5));
+  // The render thread applies commands before each block it renders, a few ms apart while the
+  // output runs: waits until it has applied everything sent so far, or rejects with why not.
+  async #untilApplied(what) {
+    this.#call('ws_state');
+    const sent = this.#bridge.record('state').commandsSent;
+    const deadline = performance.now() + TRANSPORT_DEADLINE_MS;
+    for (;;) {
+      this.#call('ws_state');
+      const { commandsApplied } = this.#bridge.record('state');
+      if (((commandsApplied - sent) | 0) >= 0) return;  // counters modulo 2^32
+      if (performance.now() > deadline) {
+        throw new Error(`${what} did not take effect within ${TRANSPORT_DEADLINE_MS / 1000} s: the audio output is ${this.#output.state}`
+          + (this.#output.message ? ` (${this.#output.message})` : ''));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
     }
   }
 
@@ -1065,8 +1079,9 @@ export class WoodshedApi {
 
   /**
    * {trackId (null when none), positionSeconds, durationSeconds, playing, looping, loop
-   * ({start, end, enabled} in song seconds, or null), countingIn, heardSeconds (the position as
-   * heard: the output latency behind positionSeconds while playing), loopSnap, volumeDb, muted,
+   * ({start, end, enabled} in song seconds, or null), countingIn, heardSeconds (while playing,
+   * the position as heard: the frame the output handed out last, less the device's latency;
+   * positionSeconds, the engine's, runs ahead by the ring's fill), loopSnap, volumeDb, muted,
    * lastError}.
    */
   async state() {
@@ -1074,17 +1089,13 @@ export class WoodshedApi {
     this.#call('ws_state');
     const state = this.#bridge.record('state');
     const { volumeDb, muted, loop, pitchSemitones, speedTrainer } = this.#bridge.json('ws_settings');
-    const { tempo, trainerRunning, trainerPasses, ...engineState } = state;
+    const { tempo, trainerRunning, trainerPasses, commandsSent, commandsApplied, ...engineState } = state;
     return {
       ...engineState,
       trackId: this.#session.libraryIdOfEngineTrack(state.trackId),
       playing: state.playing !== 0,
       looping: state.looping !== 0,
       countingIn: state.countingIn !== 0,
-      // Where the song is as heard: the output latency behind the engine while it plays (in
-      // song time, so at the speed it plays).
-      heardSeconds: state.playing !== 0 && state.countingIn === 0
-        ? Math.max(0, state.positionSeconds - (tempo * this.#outputLatencyMs()) / 1000) : state.positionSeconds,
       tempo,
       pitchSemitones,
       trainer: speedTrainer && trainerRunning ? trainerProgress(speedTrainer, trainerPasses, tempo) : null,
@@ -1096,14 +1107,6 @@ export class WoodshedApi {
       // {stage, progress, etaSeconds, ...} of the running or last export, or null.
       export: this.#exporter.state(),
     };
-  }
-
-  // Ring fill plus the AudioContext's own latency, as stats() reports it.
-  #outputLatencyMs() {
-    this.#bridge.call('ws_stats');
-    const { ringFillFrames, sampleRate } = this.#bridge.record('stats');
-    const rate = this.#output.sampleRate ?? sampleRate;
-    return (rate > 0 ? (1000 * ringFillFrames) / rate : 0) + this.#output.contextLatencyMs;
   }
 
   async #transport(name, types, args) {

@@ -278,7 +278,15 @@ double App::totalOutputLatencyMs() noexcept {
 double App::heardSeconds() noexcept {
   const double position = positionSeconds();
   if (!playing() || engine_.status().countingIn) return position;
-  // In song time: the output latency at the speed the song plays.
+  // The output reports the source frame it handed out last (exact across seeks and loop wraps,
+  // where the ring still holds what was rendered before them); the device's own latency comes
+  // on top, in song time at the speed the song plays. Without a frame of the song yet (silence
+  // or clicks in the ring), estimated from the engine's position and the whole latency.
+  const SourcePosition heard = engine_.ring().consumerCounters().heardPosition.load(std::memory_order_relaxed);
+  const double deviceMs = audio_.baseLatencyMs + audio_.outputLatencyMs;
+  if (heard >= 0 && static_cast<std::uint64_t>(heard) <= engine_.status().trackFrames) {
+    return std::max(0.0, heard / currentTrack()->sampleRate() - settings().tempo * deviceMs / 1000.0);
+  }
   return std::max(0.0, position - settings().tempo * totalOutputLatencyMs() / 1000.0);
 }
 

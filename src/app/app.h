@@ -240,8 +240,9 @@ class App {
 
   /// Ring fill plus the AudioContext's own latencies: what the user hears as delay.
   double totalOutputLatencyMs() noexcept;
-  /// Where the song is as the user hears it now: the transport position less the output
-  /// latency while it plays. The playhead and the beat flash are drawn there.
+  /// Where the song is as the user hears it now, while it plays: the source frame the output
+  /// handed out last, less the device's latency (the transport position runs ahead of it by the
+  /// ring's fill). The playhead, the beat flash and the saved position use it.
   double heardSeconds() noexcept;
 
   /// Draws one frame of the UI into the current ImGui context.

@@ -1,12 +1,17 @@
 #include "woodshed/core/audio_ring.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
 #include "woodshed/core/error.h"
 
 namespace woodshed::core {
+
+// web/audio/woodshed-processor.js reads and writes these by word: keep them in step.
+static_assert(offsetof(AudioRing::ConsumerCounters, underruns) == 8);
+static_assert(offsetof(AudioRing::ConsumerCounters, heardPosition) == 16);
 
 namespace {
 FrameCount checkedCapacity(FrameCount capacity) {
@@ -61,6 +66,7 @@ FrameCount AudioRing::tryPopBlock(float* const* channelData, FrameCount frames, 
   if (positions != nullptr) {
     for (FrameCount i = 0; i < n; ++i) positions[i] = positions_[(start + i) & indices_.mask()];
   }
+  if (n > 0) counters_->heardPosition.store(positions_[(start + n - 1) & indices_.mask()], std::memory_order_relaxed);
   indices_.commitRead(n);
   return n;
 }

@@ -89,6 +89,7 @@ void Engine::send(const Command& command) {
                               "the audio engine is not keeping up with commands (more than " +
                                   std::to_string(kCommandQueueCapacity) + " waiting); try again");
   }
+  ++commandsSent_;
 }
 
 void Engine::setGenerator(const dsp::GeneratorParams& params) {
@@ -314,6 +315,7 @@ void Engine::setEq(const dsp::ParametricEq::Bands& bands, bool bypassed) {
     throw core::LimitExceeded("engine command queue", kCommandQueueCapacity,
                               "the audio engine is not keeping up with commands; try again");
   }
+  commandsSent_ += static_cast<std::uint32_t>(commands.size());
   settings_.eqBands = bands;
   settings_.eqBypass = bypassed;
 }

@@ -201,6 +201,51 @@ describe('playback', () => {
     await page.evaluate((trackId) => window.woodshed.unload(trackId), id);
   });
 
+  test('play() and pause() resolve once they took effect; heardSeconds is the frame the output plays, also right after a seek', async () => {
+    const file = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 20, name: 'heard.wav' });
+    const id = await importBase64(page, 'heard.wav', base64Of(file));
+    const result = await page.evaluate(async (trackId) => {
+      const w = window.woodshed;
+      await w.load(trackId);
+      await w.play();
+      const playingAtOnce = (await w.state()).playing;
+      await new Promise((r) => setTimeout(r, 400));
+      const captured = await w.captureOutput(0.2);
+      const [state, stats] = await Promise.all([w.state(), w.stats()]);
+      const played = captured.sourceFrames.filter((f) => f >= 0);
+      const contextMs = stats.outputLatencyMs - (1000 * stats.ringFillFrames) / stats.sampleRate;
+      const beforeSeek = state.heardSeconds;
+      await w.seek(15);
+      // Once the engine is at the target, the ring still holds ~80 ms rendered before the seek.
+      let afterSeek = await w.state();
+      while (afterSeek.positionSeconds < 15) afterSeek = await w.state();
+      const justAfterSeek = afterSeek.heardSeconds;
+      await new Promise((r) => setTimeout(r, 400));
+      const settled = await w.state();
+      await w.pause();
+      const pausedAtOnce = (await w.state()).playing;
+      return {
+        playingAtOnce, pausedAtOnce, contextMs, beforeSeek, justAfterSeek, settledHeard: settled.heardSeconds,
+        settledPosition: settled.positionSeconds, position: state.positionSeconds,
+        lastPlayed: played[played.length - 1] / captured.sampleRate, heard: state.heardSeconds,
+      };
+    }, id);
+    console.log(`[ measure  ] heard ${result.heard.toFixed(3)} s, last frame captured ${result.lastPlayed.toFixed(3)} s, `
+      + `engine ${result.position.toFixed(3)} s, device latency ${result.contextMs.toFixed(1)} ms; right after a seek to 15 s heard ${result.justAfterSeek.toFixed(3)} s`);
+    assert.equal(result.playingAtOnce, true, 'play() resolved once the engine plays');
+    assert.equal(result.pausedAtOnce, false, 'pause() resolved once the engine paused');
+    // The state is read just after the capture ends (its poll is 20 ms): what the output plays
+    // then is at most a few blocks on from the capture's last frame, and never before it.
+    const atOutput = result.heard + result.contextMs / 1000;
+    assert.ok(atOutput - result.lastPlayed >= -0.003 && atOutput - result.lastPlayed <= 0.06,
+      `heard at the output ${atOutput} s against the capture's last frame ${result.lastPlayed} s`);
+    assert.ok(result.position - atOutput > 0.02, `the engine runs ahead of what is heard: ${result.position} against ${atOutput}`);
+    assert.ok(result.justAfterSeek < 14, `with the engine at the seek's target the old audio is still heard: ${result.justAfterSeek} s`);
+    assert.ok(result.settledHeard >= 15 && result.settledHeard < 15.5, `then the new: ${result.settledHeard} s`);
+    assert.ok(result.settledPosition >= result.settledHeard);
+    await page.evaluate((trackId) => window.woodshed.unload(trackId), id);
+  });
+
   test('loop wraps the whole track without a gap', async () => {
     const file = makeAudio({ format: 'wav16', rate: 44100, channels: 2, seconds: 2, name: 'loop.wav' });
     const base64 = base64Of(file);

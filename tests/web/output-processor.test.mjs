@@ -1,6 +1,7 @@
 // The output worklet (web/audio/woodshed-processor.js) run in node against a ring in a
 // SharedArrayBuffer: a capture marks the frames of an underrun, and cutting them out
-// (tests/browser/capture-gaps.mjs) leaves the rendered frames in order with their positions.
+// (tests/browser/capture-gaps.mjs) leaves the rendered frames in order with their positions;
+// and the processor reports the source position of the last frame it handed out.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -29,7 +30,7 @@ function makeRing(capacity) {
   const layout = { capacityFrames: capacity, channels: 2, writeCounter: 0, readCounter: 4, samples: 64 };
   layout.positions = layout.samples + 2 * capacity * 4;
   layout.consumerCounters = layout.positions + capacity * 4;
-  const memory = new SharedArrayBuffer(layout.consumerCounters + 16);
+  const memory = new SharedArrayBuffer(layout.consumerCounters + 64);
   const u32 = new Uint32Array(memory);
   const f32 = new Float32Array(memory);
   const i32 = new Int32Array(memory);
@@ -70,6 +71,8 @@ test('a capture marks the frames of an underrun, and cutting them out leaves the
   ring.write(BLOCK);
   processor.process([], [output]);
 
+  const heard = new Int32Array(ring.memory, ring.layout.consumerCounters + 16, 1);
+  assert.equal(heard[0], 5000 + 2 * BLOCK + BLOCK / 2 - 1, 'the last frame handed out is what is heard');
   const header = new Int32Array(buffer, 0, 4);
   assert.equal(header[0], 2, 'the capture is done');
   assert.equal(header[3], 1, 'one underrun inside the capture');

@@ -5,7 +5,8 @@
 //   up to 128 frames from planar float storage, then publishes `read` and notifies it so the
 //   render thread wakes;
 // - an int32 per frame slot: the source position the frame was rendered from (-1: none);
-// - counters this processor owns: frames played (low, high), underruns, started.
+// - counters this processor owns: frames played (low, high), underruns, started, and the source
+//   position of the last frame it handed out (what is heard).
 // process() allocates nothing and never waits: typed-array views are made once, here in the
 // constructor or when a capture is armed (in the message handler, not in process()).
 
@@ -33,6 +34,7 @@ class WoodshedOutputProcessor extends AudioWorkletProcessor {
     this.playedHighIndex = counters + 1;
     this.underrunsIndex = counters + 2;
     this.startedIndex = counters + 3;
+    this.heardIndex = counters + 4;  // the source position of the last frame handed out
 
     this.captureHeader = null;
     this.captureLeft = null;
@@ -74,6 +76,7 @@ class WoodshedOutputProcessor extends AudioWorkletProcessor {
     if (this.captureHeader !== null) this.captureBlock(output, frames, n, start);
 
     if (n > 0) {
+      Atomics.store(this.i32, this.heardIndex, this.i32[this.positionsIndex + ((start + n - 1) & mask)]);
       Atomics.store(u32, this.readIndex, (readPosition + n) >>> 0);
       Atomics.notify(this.i32, this.readIndex, 1);
       Atomics.store(u32, this.startedIndex, 1);

@@ -31,6 +31,9 @@ class AudioRing {
     std::atomic<std::uint32_t> framesPlayedHigh{0};  ///< carry of framesPlayedLow
     std::atomic<std::uint32_t> underruns{0};         ///< process() calls that found too few frames
     std::atomic<std::uint32_t> started{0};           ///< 1 once the first frame was read
+    /// The source position of the last frame handed to the output (kNoSourcePosition for the
+    /// generator or silence): what is being heard, before the device's own latency.
+    std::atomic<SourcePosition> heardPosition{kNoSourcePosition};
   };
 
   /// Addresses and sizes a consumer outside C++ needs, as 32-bit values (wasm32 pointers).

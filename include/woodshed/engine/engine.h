@@ -183,6 +183,9 @@ class Engine {
 
   /// Main thread (the single reader): the newest status the render thread published.
   EngineStatus status() noexcept { return status_.read(); }
+  /// Main thread: commands handed to the render thread so far. Once status().commandsApplied
+  /// has reached the count read after a change (modulo 2^32), the render thread has applied it.
+  std::uint32_t commandsSent() const noexcept { return commandsSent_; }
 
   const core::AudioRing& ring() const noexcept { return *ring_; }
   core::AudioRing& ring() noexcept { return *ring_; }
@@ -203,6 +206,7 @@ class Engine {
   EngineConfig config_;
   std::unique_ptr<core::AudioRing> ring_;
   core::SpscRingBuffer<Command> commands_{kCommandQueueCapacity};
+  std::uint32_t commandsSent_ = 0;  // main thread
   core::SpscRingBuffer<Notice> notices_{kCommandQueueCapacity};
   // Render thread: releases waiting for room in notices_.
   std::array<const Track*, kCommandQueueCapacity> unsentReleases_{};

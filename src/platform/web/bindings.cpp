@@ -89,8 +89,11 @@ struct State {
   double tempo;           // as heard: the speed trainer's while it runs
   double trainerRunning;
   double trainerPasses;   // passes of the loop the trainer has heard
+  double heardSeconds;    // App::heardSeconds(): where the song is as heard
+  double commandsSent;    // Engine::commandsSent(), and how many the render thread has applied:
+  double commandsApplied; // a change has taken effect once applied reaches sent (modulo 2^32)
 };
-Block<State, 3> gState;
+Block<State, 4> gState;
 // {running, progress, trackId, succeeded, bpm, offsetSeconds, beatsPerBar, confidence}; a failure's
 // reason is in ws_result_text().
 Block<double[10], 2> gBeatDetection;
@@ -469,6 +472,9 @@ EMSCRIPTEN_KEEPALIVE int ws_state() {
     gState.fields.tempo = engineStatus.tempo;
     gState.fields.trainerRunning = engineStatus.trainerRunning ? 1.0 : 0.0;
     gState.fields.trainerPasses = static_cast<double>(engineStatus.trainerPasses);
+    gState.fields.heardSeconds = a.heardSeconds();
+    gState.fields.commandsSent = static_cast<double>(a.engine().commandsSent());
+    gState.fields.commandsApplied = static_cast<double>(engineStatus.commandsApplied);
   }));
 }
 
