@@ -338,6 +338,9 @@ async function boot() {
   await Promise.race([startFailed, appStarted]);
   loadingStage('Opening your library\u2026');
   const output = new AudioOutput(module);
+  // The app draws its playhead where the song is heard, less the output latency the browser
+  // learns while audio runs: it is told again when that changes.
+  setInterval(() => output.refreshLatency(), 1000);
   const library = await Library.open({ describe: async (bytes) => describeAudio(await output.ensureContext(), bytes) });
   reportRepairs(library.repaired);
   library.onClosed((message) => toast(message, 'error'));

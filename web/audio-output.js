@@ -12,7 +12,7 @@ import { callEntry } from './engine-bridge.js';
 const STATES = { off: 0, starting: 1, running: 2, suspended: 3, closed: 4, failed: 5 };
 const CAPTURE_ARMED = 1;
 const CAPTURE_DONE = 2;
-const CAPTURE_HEADER_BYTES = 16;
+const CAPTURE_HEADER_BYTES = 32;
 const MAX_CAPTURE_SECONDS = 30;
 
 export class AudioOutput {
@@ -186,8 +186,20 @@ export class AudioOutput {
     this.reportState();
   }
 
+  /**
+   * Tells the C++ app the latencies again when the context's changed by more than half a
+   * millisecond since they were told: a browser knows its output latency only once audio has
+   * run a while, and the playhead and heardSeconds subtract it. Cheap; called often.
+   */
+  refreshLatency() {
+    if (this.state === 'running' && Math.abs(this.contextLatencyMs - this.#reportedLatencyMs) > 0.5) this.reportState();
+  }
+
+  #reportedLatencyMs = 0;
+
   /** Tells the C++ app the current state and latencies (it draws them). */
   reportState() {
+    this.#reportedLatencyMs = this.contextLatencyMs;
     callEntry(this.#module, 'ws_notify_audio_state', ['number', 'number', 'number', 'string'], [
       STATES[this.state],
       this.#context ? 1000 * (this.#context.baseLatency || 0) : 0,
@@ -212,8 +224,9 @@ export class AudioOutput {
       const frames = Math.round(seconds * sampleRate);
       // Header, then left, right and each frame's source position (CAPTURE_GAP in an underrun).
       const buffer = new SharedArrayBuffer(CAPTURE_HEADER_BYTES + 3 * frames * 4);
-      // state, frames written, source frame at start, underruns during the capture
-      const header = new Int32Array(buffer, 0, 4);
+      // state, frames written, source frame at start, underruns during the capture, and the
+      // frames-played counter's low word after the last frame
+      const header = new Int32Array(buffer, 0, 5);
       header[0] = CAPTURE_ARMED;
       this.#node.port.postMessage({ type: 'capture', buffer, frames });
       const deadline = performance.now() + seconds * 1000 + 5000;
@@ -231,6 +244,7 @@ export class AudioOutput {
         sourceFrameAtStart: sourceFrame < 0 ? null : sourceFrame,
         sourceFrames,
         underruns: Atomics.load(header, 3),
+        framesPlayedAtEnd: Atomics.load(header, 4) >>> 0,
       };
     } finally {
       this.#capturing = false;

@@ -280,8 +280,9 @@ export class WoodshedApi {
    * `underruns` counts the render quanta in the capture that found the ring empty (gaps).
    * `sourceFrames` gives each frame's source position: -1 where nothing was playing, -2 for the
    * silence of a gap (cutting those out leaves what the engine rendered, in order).
+   * `framesPlayedAtEnd` is stats().framesPlayed, modulo 2^32, once the last frame was output.
    * @returns {Promise<{sampleRate: number, channels: Float32Array[], sourceFrameAtStart: number|null,
-   *   sourceFrames: Int32Array, underruns: number}>}
+   *   sourceFrames: Int32Array, underruns: number, framesPlayedAtEnd: number}>}
    */
   async captureOutput(seconds) {
     await this.ready;
@@ -1086,6 +1087,7 @@ export class WoodshedApi {
    */
   async state() {
     await this.ready;
+    this.#output.refreshLatency();
     this.#call('ws_state');
     const state = this.#bridge.record('state');
     const { volumeDb, muted, loop, pitchSemitones, speedTrainer } = this.#bridge.json('ws_settings');

@@ -11,7 +11,7 @@ import vm from 'node:vm';
 import { CAPTURE_GAP, spliceGaps } from '../browser/capture-gaps.mjs';
 
 const BLOCK = 128;
-const CAPTURE_HEADER_BYTES = 16;
+const CAPTURE_HEADER_BYTES = 32;
 
 /** The processor class, loaded as an AudioWorkletGlobalScope would load it. */
 function loadProcessor() {
@@ -73,9 +73,11 @@ test('a capture marks the frames of an underrun, and cutting them out leaves the
 
   const heard = new Int32Array(ring.memory, ring.layout.consumerCounters + 16, 1);
   assert.equal(heard[0], 5000 + 2 * BLOCK + BLOCK / 2 - 1, 'the last frame handed out is what is heard');
-  const header = new Int32Array(buffer, 0, 4);
+  const header = new Int32Array(buffer, 0, 5);
   assert.equal(header[0], 2, 'the capture is done');
   assert.equal(header[3], 1, 'one underrun inside the capture');
+  assert.equal(header[4], 3 * BLOCK, 'the frames played once the last captured frame was out');
+  assert.equal(new Uint32Array(ring.memory, ring.layout.consumerCounters, 1)[0], 3 * BLOCK);
   assert.equal(sources[BLOCK + BLOCK / 2 - 1], 5000 + BLOCK + BLOCK / 2 - 1, 'the half block from the ring keeps its positions');
   for (let i = BLOCK + BLOCK / 2; i < 2 * BLOCK; i++) {
     assert.equal(sources[i], CAPTURE_GAP, `frame ${i} is marked as a gap`);

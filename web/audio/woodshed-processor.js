@@ -11,7 +11,7 @@
 // constructor or when a capture is armed (in the message handler, not in process()).
 
 const CAPTURE_DONE = 2;
-const CAPTURE_HEADER_BYTES = 16;
+const CAPTURE_HEADER_BYTES = 32;
 /** A captured frame's source position when the ring had no frame for it (an underrun). */
 const CAPTURE_GAP = -2;
 
@@ -51,7 +51,7 @@ class WoodshedOutputProcessor extends AudioWorkletProcessor {
       this.captureRight = new Float32Array(buffer, CAPTURE_HEADER_BYTES + frames * 4, frames);
       this.captureSources = new Int32Array(buffer, CAPTURE_HEADER_BYTES + frames * 8, frames);
       this.captureFrames = frames;
-      this.captureHeader = new Int32Array(buffer, 0, 4);
+      this.captureHeader = new Int32Array(buffer, 0, 5);
     }
   }
 
@@ -104,6 +104,9 @@ class WoodshedOutputProcessor extends AudioWorkletProcessor {
     }
     header[1] = written + count;
     if (written + count >= this.captureFrames) {
+      // The frames-played counter (low word) once this block is out: ties the capture's last
+      // frame to stats().framesPlayed read later.
+      header[4] = (Atomics.load(this.u32, this.playedLowIndex) + frames) | 0;
       Atomics.store(header, 0, CAPTURE_DONE);
       this.captureHeader = null;
       this.captureLeft = null;
