@@ -180,12 +180,22 @@ function watchForUpdates(workbox, registration) {
 
 /** Why this page cannot run Woodshed, or null when it can. */
 function isolationProblem(serviceWorkerProblem) {
-  if (typeof SharedArrayBuffer === 'undefined' || !globalThis.crossOriginIsolated) {
+  if (!globalThis.crossOriginIsolated) {
     return 'This page is not cross-origin isolated, so the browser does not allow the shared memory '
       + `Woodshed needs for its audio threads.${serviceWorkerProblem ? ` ${serviceWorkerProblem}` : ''}`;
   }
+  // Isolated, and still no shared memory: the browser itself lacks it (WebKitGTK's default).
+  if (typeof SharedArrayBuffer === 'undefined') {
+    return 'This browser does not offer the shared memory (SharedArrayBuffer) Woodshed needs for its audio '
+      + 'threads, even on this cross-origin isolated page. Chromium, Edge and Firefox have it.';
+  }
   if (typeof AudioWorkletNode === 'undefined') {
     return 'This browser has no AudioWorklet, which Woodshed uses to play sound.';
+  }
+  if (typeof navigator.storage?.getDirectory !== 'function'
+      || typeof globalThis.FileSystemFileHandle?.prototype.createWritable !== 'function') {
+    return 'This browser cannot write files into its private file system (OPFS createWritable), where '
+      + 'Woodshed keeps your songs. Chromium, Edge and Firefox can.';
   }
   return null;
 }
