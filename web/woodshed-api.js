@@ -726,9 +726,8 @@ export class WoodshedApi {
     return this.#library.storage();
   }
 
-  /** Plays the current track (starting audio output if it is off); resolves once it plays. */
   /**
-   * Plays the current song; resolves once the render thread is rendering it (heard after the
+   * Plays the current song (starting audio output if it is off); resolves once the render thread is rendering it (heard after the
    * output latency), or rejects when it has not started within TRANSPORT_DEADLINE_MS.
    */
   async play() {

@@ -282,12 +282,18 @@ double App::heardSeconds() noexcept {
   // where the ring still holds what was rendered before them); the device's own latency comes
   // on top, in song time at the speed the song plays. Without a frame of the song yet (silence
   // or clicks in the ring), estimated from the engine's position and the whole latency.
-  const SourcePosition heard = engine_.ring().consumerCounters().heardPosition.load(std::memory_order_relaxed);
+  // Just after a song was loaded, the output still plays the previous one's frames (rendered
+  // before the load): those positions are not this song's.
+  const engine::EngineStatus status = engine_.status();
+  const auto& ring = engine_.ring();
+  const SourcePosition heard = ring.consumerCounters().heardPosition.load(std::memory_order_relaxed);
+  const std::uint32_t read = ring.readCounter().load(std::memory_order_relaxed);
+  const bool thisSong = static_cast<std::int32_t>(read - status.trackStartRingFrame) > 0;
   const double deviceMs = audio_.baseLatencyMs + audio_.outputLatencyMs;
-  if (heard >= 0 && static_cast<std::uint64_t>(heard) <= engine_.status().trackFrames) {
-    return std::max(0.0, heard / currentTrack()->sampleRate() - settings().tempo * deviceMs / 1000.0);
+  if (thisSong && heard >= 0 && static_cast<std::uint64_t>(heard) <= status.trackFrames) {
+    return std::max(0.0, heard / currentTrack()->sampleRate() - status.tempo * deviceMs / 1000.0);
   }
-  return std::max(0.0, position - settings().tempo * totalOutputLatencyMs() / 1000.0);
+  return std::max(0.0, position - status.tempo * totalOutputLatencyMs() / 1000.0);
 }
 
 bool settingSlider(App& app, const char* label, const engine::Limit& limit, double& value, const char* format,

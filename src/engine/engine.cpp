@@ -416,6 +416,7 @@ void Engine::applyCommands(EngineStatus& status) noexcept {
       status.nonFiniteBlocks = 0;
     }
     if (const auto* rate = std::get_if<command::SetSampleRate>(&command)) status.sampleRate = rate->rate;
+    if (std::holds_alternative<command::LoadTrack>(command)) status.trackStartRingFrame = ring_->framesWritten();
   }
   // A change shows at once, even when no block follows (a paused seek with the output stopped
   // and the ring full).

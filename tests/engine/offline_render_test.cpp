@@ -133,13 +133,14 @@ TEST_F(OfflineRenderTest, RunsAsACancellableJobWithProgress) {
   });
   while (sink.writes < 20) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   EXPECT_GT(job.progress(), 0.0);
-  const auto cancelled = std::chrono::steady_clock::now();
+  const int writesAtCancel = sink.writes;
   job.cancel();
   ASSERT_TRUE(job.waitFor(std::chrono::seconds(5)));
-  const double stopMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - cancelled).count();
   EXPECT_EQ(job.status(), core::JobStatus::Cancelled);
   EXPECT_LT(sink.writes, 44100 * 60 / 1024) << "stopped before the end";
-  EXPECT_LT(stopMs, 100.0) << "a chunk at most";
+  // Counted in work, not in time (a sanitizer build on a busy machine once took 236 ms): the
+  // block being written when the cancel came, and at most one more that raced it.
+  EXPECT_LE(sink.writes - writesAtCancel, 2) << "a chunk at most";
 
   CollectingSink all;
   core::JobHandle whole = pool.submit("render", [&](core::JobContext& context) {

@@ -141,10 +141,14 @@ TEST_F(EngineSettingsTest, ARefusedChangeLeavesEverySettingAsItWas) {
 
 TEST_F(EngineSettingsTest, AFaultAfterTheEqIsValidatedAndBeforeTheRenderIsToldChangesNothing) {
   core::setFaultInjectionEnabled(true);
+  struct Off {
+    ~Off() { core::setFaultInjectionEnabled(false); }  // also when an assertion returns early
+  } off;
   dsp::ParametricEq::Bands bands = dsp::ParametricEq::flatBands();
   bands[2].gainDb = 4.0;
   engine.setEq(bands, false);
   const std::string before = toJson(engine.settings());
+  const std::uint32_t sent = engine.commandsSent();
   for (auto& band : bands) band.gainDb = -5.0;
   ASSERT_TRUE(core::armFault("engine.setEq.validated"));
   try {
@@ -154,10 +158,11 @@ TEST_F(EngineSettingsTest, AFaultAfterTheEqIsValidatedAndBeforeTheRenderIsToldCh
     EXPECT_STREQ(e.what(), "injected fault in engine.setEq.validated");
   }
   EXPECT_EQ(toJson(engine.settings()), before) << "nothing of the failed change is kept";
+  EXPECT_EQ(engine.commandsSent(), sent) << "and nothing of it reached the render thread";
   engine.setEq(bands, true);  // and the next change goes through
   EXPECT_EQ(engine.settings().eqBands[9].gainDb, -5.0);
   EXPECT_TRUE(engine.settings().eqBypass);
-  core::setFaultInjectionEnabled(false);
+  EXPECT_EQ(engine.commandsSent(), sent + dsp::ParametricEq::kBandCount + 1);
 }
 
 TEST_F(EngineSettingsTest, AChangeOfOneFieldKeepsTheOthers) {

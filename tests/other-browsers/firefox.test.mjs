@@ -36,7 +36,10 @@ async function startPulseAudio() {
   let output = '';
   child.stderr.on('data', (chunk) => { output += chunk; });
   for (let waited = 0; !existsSync(socket); waited += 50) {
-    if (child.exitCode !== null || waited > 10000) throw new Error(`PulseAudio did not start: ${output}`);
+    if (child.exitCode !== null || waited > 10000) {
+      child.kill('SIGKILL');
+      throw new Error(`PulseAudio did not start: ${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
@@ -162,8 +165,10 @@ describe('Firefox ESR', { skip: why ?? false }, () => {
   }
 
   test('the library is there after a reload, and nothing logged an error', async () => {
-    await page.evaluate(() => location.reload());
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // (puppeteer's page.reload() waits on a load event Firefox does not report here.) The mark
+    // tells the old document from the new one.
+    await page.evaluate(() => { window.beforeReload = true; location.reload(); });
+    await page.waitForFunction(() => window.beforeReload === undefined, { timeout: 30000 });
     await appReady();
     const names = await page.evaluate(async () => (await window.woodshed.tracks()).map((t) => `${t.name} ${t.format}`).sort());
     assert.deepEqual(names, ['firefox-aac.m4a M4A', 'firefox-flac.flac FLAC', 'firefox-mp3.mp3 MP3', 'firefox-opus.opus Opus', 'firefox-wav16.wav WAV']);

@@ -47,7 +47,10 @@ async function startDriver() {
       await call('GET', '/status');
       break;
     } catch (error) {
-      if (child.exitCode !== null || waited > 10000) throw new Error(`WebKitWebDriver did not start: ${output || error.message}`);
+      if (child.exitCode !== null || waited > 10000) {
+        child.kill('SIGKILL');
+        throw new Error(`WebKitWebDriver did not start: ${output || error.message}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

@@ -95,6 +95,24 @@ test('a capture marks the frames of an underrun, and cutting them out leaves the
   });
 });
 
+test('a capture ending inside a block gives the frames played just after its last frame', () => {
+  const Processor = loadProcessor();
+  const ring = makeRing(1024);
+  const processor = new Processor({ processorOptions: { memory: ring.memory, layout: ring.layout } });
+  const frames = BLOCK + 12;  // 0.2 s at 44.1 kHz ends 12 frames into a block, too
+  const buffer = new SharedArrayBuffer(CAPTURE_HEADER_BYTES + 3 * frames * 4);
+  processor.onMessage({ type: 'capture', buffer, frames });
+  const output = [new Float32Array(BLOCK), new Float32Array(BLOCK)];
+  ring.write(2 * BLOCK);
+  processor.process([], [output]);
+  processor.process([], [output]);
+  const header = new Int32Array(buffer, 0, 5);
+  assert.equal(header[0], 2, 'the capture is done');
+  assert.equal(header[4], frames, 'the counter just after the last captured frame, not at the end of its block');
+  const sources = new Int32Array(buffer, CAPTURE_HEADER_BYTES + 2 * frames * 4, frames);
+  assert.equal(sources[frames - 1], 5000 + frames - 1);
+});
+
 test('a capture that starts in an underrun takes its start position from the first rendered frame', () => {
   const Processor = loadProcessor();
   const ring = makeRing(1024);

@@ -104,9 +104,9 @@ class WoodshedOutputProcessor extends AudioWorkletProcessor {
     }
     header[1] = written + count;
     if (written + count >= this.captureFrames) {
-      // The frames-played counter (low word) once this block is out: ties the capture's last
-      // frame to stats().framesPlayed read later.
-      header[4] = (Atomics.load(this.u32, this.playedLowIndex) + frames) | 0;
+      // The frames-played counter (low word) just after the capture's last frame, which may
+      // end inside this block: ties it to stats().framesPlayed read later.
+      header[4] = (Atomics.load(this.u32, this.playedLowIndex) + count) | 0;
       Atomics.store(header, 0, CAPTURE_DONE);
       this.captureHeader = null;
       this.captureLeft = null;

@@ -71,6 +71,9 @@ class AudioRing {
   /// positions into `positions` (may be null); returns the frames read. Wait-free.
   FrameCount tryPopBlock(float* const* channelData, FrameCount frames, SourcePosition* positions) noexcept;
 
+  /// Producer: frames written so far, modulo 2^32 (the write counter).
+  std::uint32_t framesWritten() const noexcept { return indices_.writePosition(); }
+
   /// Any thread: the fill in frames (exact when both sides are idle).
   FrameCount approximateFill() const noexcept { return indices_.approximateFill(); }
 

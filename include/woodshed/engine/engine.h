@@ -46,6 +46,9 @@ struct EngineStatus {
   std::uint32_t commandsApplied = 0;
   SampleRate sampleRate = 0.0;
   TrackId trackId = kNoTrack;        ///< the track the render thread plays
+  /// The ring's write counter when that track was taken: frames the output reads from here on
+  /// are the track's, those before it the previous one's (modulo 2^32).
+  std::uint32_t trackStartRingFrame = 0;
   std::uint64_t positionFrames = 0;  ///< its transport position
   std::uint64_t trackFrames = 0;
   bool playing = false;
