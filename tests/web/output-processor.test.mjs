@@ -53,27 +53,39 @@ function makeRing(capacity) {
   };
 }
 
-test('a capture marks the frames of an underrun, and cutting them out leaves the rendered frames in order', () => {
+/**
+ * A processor over a fresh ring with a capture of `frames` armed: {ring, block() (one render
+ * quantum), header, left, sources} (views of the capture's buffer, as audio-output.js reads it).
+ */
+function armedCapture(frames) {
   const Processor = loadProcessor();
   const ring = makeRing(1024);
   const processor = new Processor({ processorOptions: { memory: ring.memory, layout: ring.layout } });
-  const frames = 3 * BLOCK;
   const buffer = new SharedArrayBuffer(CAPTURE_HEADER_BYTES + 3 * frames * 4);
   processor.onMessage({ type: 'capture', buffer, frames });
   const output = [new Float32Array(BLOCK), new Float32Array(BLOCK)];
-  const left = new Float32Array(buffer, CAPTURE_HEADER_BYTES, frames);
-  const sources = new Int32Array(buffer, CAPTURE_HEADER_BYTES + 2 * frames * 4, frames);
+  return {
+    ring,
+    block: () => processor.process([], [output]),
+    header: new Int32Array(buffer, 0, 5),
+    left: new Float32Array(buffer, CAPTURE_HEADER_BYTES, frames),
+    sources: new Int32Array(buffer, CAPTURE_HEADER_BYTES + 2 * frames * 4, frames),
+  };
+}
+
+test('a capture marks the frames of an underrun, and cutting them out leaves the rendered frames in order', () => {
+  const frames = 3 * BLOCK;
+  const { ring, block, header, left, sources } = armedCapture(frames);
 
   ring.write(BLOCK);
-  processor.process([], [output]);
+  block();
   ring.write(BLOCK / 2);  // the render thread falls behind: half a block
-  processor.process([], [output]);
+  block();
   ring.write(BLOCK);
-  processor.process([], [output]);
+  block();
 
   const heard = new Int32Array(ring.memory, ring.layout.consumerCounters + 16, 1);
   assert.equal(heard[0], 5000 + 2 * BLOCK + BLOCK / 2 - 1, 'the last frame handed out is what is heard');
-  const header = new Int32Array(buffer, 0, 5);
   assert.equal(header[0], 2, 'the capture is done');
   assert.equal(header[3], 1, 'one underrun inside the capture');
   assert.equal(header[4], 3 * BLOCK, 'the frames played once the last captured frame was out');
@@ -96,41 +108,23 @@ test('a capture marks the frames of an underrun, and cutting them out leaves the
 });
 
 test('a capture ending inside a block gives the frames played just after its last frame', () => {
-  const Processor = loadProcessor();
-  const ring = makeRing(1024);
-  const processor = new Processor({ processorOptions: { memory: ring.memory, layout: ring.layout } });
   const frames = BLOCK + 12;  // 0.2 s at 44.1 kHz ends 12 frames into a block, too
-  const buffer = new SharedArrayBuffer(CAPTURE_HEADER_BYTES + 3 * frames * 4);
-  processor.onMessage({ type: 'capture', buffer, frames });
-  const output = [new Float32Array(BLOCK), new Float32Array(BLOCK)];
+  const { ring, block, header, sources } = armedCapture(frames);
   ring.write(2 * BLOCK);
-  processor.process([], [output]);
-  processor.process([], [output]);
-  const header = new Int32Array(buffer, 0, 5);
+  block();
+  block();
   assert.equal(header[0], 2, 'the capture is done');
   assert.equal(header[4], frames, 'the counter just after the last captured frame, not at the end of its block');
-  const sources = new Int32Array(buffer, CAPTURE_HEADER_BYTES + 2 * frames * 4, frames);
   assert.equal(sources[frames - 1], 5000 + frames - 1);
 });
 
 test('a capture that starts in an underrun takes its start position from the first rendered frame', () => {
-  const Processor = loadProcessor();
-  const ring = makeRing(1024);
-  const processor = new Processor({ processorOptions: { memory: ring.memory, layout: ring.layout } });
-  const frames = 2 * BLOCK;
-  const buffer = new SharedArrayBuffer(CAPTURE_HEADER_BYTES + 3 * frames * 4);
-  processor.onMessage({ type: 'capture', buffer, frames });
-  const output = [new Float32Array(BLOCK), new Float32Array(BLOCK)];
-  processor.process([], [output]);  // nothing rendered yet
+  const { ring, block, header, left, sources } = armedCapture(2 * BLOCK);
+  block();  // nothing rendered yet
   ring.write(BLOCK);
-  processor.process([], [output]);
-  const header = new Int32Array(buffer, 0, 4);
+  block();
   assert.equal(header[2], -1, 'the worklet itself has no start position');
-  const captured = {
-    channels: [new Float32Array(buffer, CAPTURE_HEADER_BYTES, frames).slice()],
-    sourceFrames: new Int32Array(buffer, CAPTURE_HEADER_BYTES + 2 * frames * 4, frames).slice(),
-  };
-  const spliced = spliceGaps(captured);
+  const spliced = spliceGaps({ channels: [left.slice()], sourceFrames: sources.slice() });
   assert.equal(spliced.sourceFrameAtStart, 5000);
   assert.equal(spliced.gapFrames, BLOCK);
 });
